@@ -1,1 +1,16 @@
-export {};
+export { createKafka, type KafkaClientOptions } from './client';
+export { ensureTopics, type TopicDefinition } from './topics';
+export { createProducer, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
+export {
+  createConsumerRunner,
+  deadLetterTopicFor,
+  type BatchContext,
+  type BatchHandler,
+  type BatchOutcome,
+  type ConsumerRunner,
+  type ConsumerRunnerOptions,
+  type InboundMessage,
+} from './consumer';
+export { buildDeadLetter, type DeadLetterItem } from './dead-letter';
+export * from './errors';
+export type { Kafka } from 'kafkajs';

@@ -1,1 +1,4 @@
-export {};
+export { SchemaCodec, subjectFor, type Compatibility, type SchemaCodecOptions } from './codec';
+export type { EventEnvelope } from './envelope';
+export { AVRO_OPTIONS, DateType, TimestampMillisType } from './logical-types';
+export * from './errors';

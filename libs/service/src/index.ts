@@ -1,1 +1,4 @@
-export {};
+export { ServiceRuntime, runMain, type Component, type RuntimeOptions, type ServiceState } from './runtime';
+export { Infrastructure, type ConnectionSettings, type InfrastructureOptions } from './infrastructure';
+export { announceToPrometheus, prometheusTargetsDir } from './discovery';
+export * from './errors';

@@ -1,0 +1,51 @@
+import type { Kafka } from 'kafkajs';
+import { TopicSetupError } from './errors';
+
+/** What a topic needs to exist: its name, partition count and topic-level configuration. */
+export interface TopicDefinition {
+  readonly name: string;
+  readonly partitions: number;
+  readonly configEntries?: readonly { name: string; value: string }[];
+}
+
+/**
+ * Creates the topics that do not exist yet and waits until every partition of every topic has a leader, so that the
+ * first produce or subscribe cannot race topic creation. Existing topics are left as they are.
+ */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinition[], options: { timeoutMs?: number; replicationFactor?: number } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          timeout: timeoutMs,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: options.replicationFactor ?? -1,
+            configEntries: t.configEntries ? [...t.configEntries] : [],
+          })),
+        });
+      } catch (err) {
+        // Another instance may have created them in between; the leader check below decides.
+        if (!/already exists/i.test(String((err as Error).message))) throw new TopicSetupError(`creating topics ${missing.map((t) => t.name).join(', ')} failed: ${(err as Error).message}`, err);
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    const names = topics.map((t) => t.name);
+    for (;;) {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+      const leaderless = meta.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+      if (leaderless.length === 0) return;
+      if (Date.now() > deadline) throw new TopicSetupError(`partitions without a leader after ${timeoutMs} ms: ${leaderless.slice(0, 10).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,88 @@
+import { LifecycleError } from './errors';
+import { createKafka, createProducer, ensureTopics, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
+import { SchemaCodec } from '@creditstream/schema';
+import { openStore, type IndexDefinition, type Store } from '@creditstream/store';
+import type { ServiceRuntime, Component } from './runtime';
+
+/** Where the shared infrastructure is. Usually `loadConfig(connectionSpec)`. */
+export interface ConnectionSettings {
+  KAFKA_BROKERS: string[];
+  SCHEMA_REGISTRY_URL: string;
+  MONGODB_URI?: string;
+  MONGODB_DATABASE?: string;
+}
+
+export interface InfrastructureOptions {
+  connection: ConnectionSettings;
+  /** Topics created up front (waiting for leaders) — the service's inputs, outputs and dead-letter topic. */
+  topics: readonly TopicDefinition[];
+  /** Value schemas registered at start-up, by topic. */
+  schemas: Readonly<Record<string, object>>;
+  /** When set, the service opens the store and creates these indexes. */
+  store?: { database?: string; indexes: readonly IndexDefinition[] };
+}
+
+/**
+ * The Kafka client, schema codec, producer and (optionally) store of one service, connected as the first component
+ * of its runtime and closed as the last.
+ */
+export class Infrastructure implements Component {
+  readonly name = 'infrastructure';
+  private kafkaClient: Kafka | null = null;
+  private schemaCodec: SchemaCodec | null = null;
+  private eventProducer: EventProducer | null = null;
+  private mongo: Store | null = null;
+
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly options: InfrastructureOptions,
+  ) {}
+
+  get kafka(): Kafka {
+    return this.require(this.kafkaClient, 'kafka');
+  }
+  get codec(): SchemaCodec {
+    return this.require(this.schemaCodec, 'codec');
+  }
+  get producer(): EventProducer {
+    return this.require(this.eventProducer, 'producer');
+  }
+  get store(): Store {
+    return this.require(this.mongo, 'store');
+  }
+
+  async start(): Promise<void> {
+    const { connection, topics, schemas } = this.options;
+    const logger = this.runtime.logger;
+    this.kafkaClient = createKafka({ brokers: connection.KAFKA_BROKERS, clientId: this.runtime.name, logger });
+    this.schemaCodec = new SchemaCodec({ registryUrl: connection.SCHEMA_REGISTRY_URL });
+    const storeOptions = this.options.store;
+    const [store] = await Promise.all([
+      storeOptions
+        ? openStore({
+            uri: this.require(connection.MONGODB_URI, 'MONGODB_URI'),
+            database: storeOptions.database ?? connection.MONGODB_DATABASE ?? 'creditstream',
+            indexes: storeOptions.indexes,
+            logger,
+            appName: this.runtime.name,
+          })
+        : Promise.resolve(null),
+      ensureTopics(this.kafkaClient, topics),
+      Promise.all(Object.entries(schemas).map(([topic, schema]) => this.schemaCodec?.register(topic, schema))),
+    ]);
+    this.mongo = store;
+    this.eventProducer = createProducer({ kafka: this.kafkaClient, codec: this.schemaCodec, metrics: this.runtime.metrics, logger });
+    await this.eventProducer.connect();
+    logger.info({ topics: topics.length, schemas: Object.keys(schemas).length, store: Boolean(store) }, 'infrastructure connected');
+  }
+
+  async stop(): Promise<void> {
+    await this.eventProducer?.disconnect();
+    await this.mongo?.close();
+  }
+
+  private require<T>(value: T | null | undefined, what: string): T {
+    if (value === null || value === undefined) throw new LifecycleError(`${what} is not available: service ${this.runtime.name} is ${this.runtime.state}`);
+    return value;
+  }
+}

@@ -1,0 +1,190 @@
+import express, { type Express } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '@creditstream/logging';
+import { createMetrics, type StandardMetrics } from '@creditstream/metrics';
+import { announceToPrometheus } from './discovery';
+import { LifecycleError, StartupError } from './errors';
+
+/** Named lifecycle states; `/readyz` is OK only in `running`, `/livez` in anything but `failed`. */
+export type ServiceState = 'created' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+const STATES: ServiceState[] = ['created', 'starting', 'running', 'draining', 'stopped', 'failed'];
+
+/** Something the service starts in order and stops in reverse order (consumer, producer, store, ...). */
+export interface Component {
+  readonly name: string;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Service name: logger name, metrics label, Prometheus target. */
+  name: string;
+  /** HTTP port for /metrics, /livez, /readyz and any routes. 0 = any free port. @default 0 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Time allowed for draining before the stop is forced. @default 10000 */
+  shutdownGraceMs?: number;
+  logger?: Logger;
+  metrics?: StandardMetrics;
+}
+
+/**
+ * The runtime every creditstream service uses: an express app with `/metrics`, `/livez`, `/readyz`, explicit
+ * states, components started in order and stopped in reverse, and a shutdown budget (grace, then force — both
+ * logged).
+ */
+export class ServiceRuntime {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly metrics: StandardMetrics;
+  readonly app: Express;
+  private readonly components: Component[] = [];
+  private readonly started: Component[] = [];
+  private server: Server | null = null;
+  private unannounce: () => void = () => undefined;
+  private currentState: ServiceState = 'created';
+  private stopping: Promise<void> | null = null;
+  private readonly port: number;
+  private readonly host: string;
+  private readonly graceMs: number;
+
+  constructor(options: RuntimeOptions) {
+    this.name = options.name;
+    this.logger = options.logger ?? createLogger({ name: options.name });
+    this.metrics = options.metrics ?? createMetrics({ service: options.name });
+    this.port = options.port ?? 0;
+    this.host = options.host ?? '127.0.0.1';
+    this.graceMs = options.shutdownGraceMs ?? 10_000;
+    this.app = express();
+    this.app.disable('x-powered-by');
+    this.app.get('/livez', (_req, res) => {
+      res.status(this.currentState === 'failed' ? 503 : 200).json({ state: this.currentState });
+    });
+    this.app.get('/readyz', (_req, res) => {
+      res.status(this.currentState === 'running' ? 200 : 503).json({ state: this.currentState });
+    });
+    this.app.get('/metrics', async (_req, res) => {
+      res.set('content-type', this.metrics.registry.contentType);
+      res.send(await this.metrics.registry.metrics());
+    });
+    this.setState('created');
+  }
+
+  get state(): ServiceState {
+    return this.currentState;
+  }
+
+  /** Base URL of the HTTP server once started. */
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new LifecycleError(`${this.name} has no HTTP address: it is ${this.currentState}`);
+    return `http://${this.host}:${address.port}`;
+  }
+
+  /** Adds a component; components start in the order added. */
+  add<C extends Component>(component: C): C {
+    if (this.currentState !== 'created') throw new LifecycleError(`cannot add component ${component.name} to ${this.name} in state ${this.currentState}`);
+    this.components.push(component);
+    return component;
+  }
+
+  /** Starts the HTTP server (so /livez answers during start-up), then every component; then `running`. */
+  async start(): Promise<void> {
+    if (this.currentState !== 'created') throw new LifecycleError(`cannot start ${this.name} in state ${this.currentState}`);
+    this.setState('starting');
+    await new Promise<void>((resolve, reject) => {
+      const server = this.app.listen(this.port, this.host, () => resolve());
+      server.on('error', reject);
+      this.server = server;
+    });
+    this.unannounce = announceToPrometheus(this.name, new URL(this.url).host);
+    for (const c of this.components) {
+      try {
+        await c.start?.();
+        this.started.push(c);
+      } catch (err) {
+        this.setState('failed');
+        this.logger.error({ err, component: c.name }, 'component failed to start');
+        await this.stopComponents();
+        throw new StartupError(c.name, err);
+      }
+    }
+    this.setState('running');
+    this.logger.info({ url: this.url }, 'service running');
+  }
+
+  /**
+   * Drains: stops components in reverse order within the grace budget. Past the budget the stop is forced (logged)
+   * and the remaining components are abandoned; the caller (main) then exits.
+   */
+  stop(reason = 'requested'): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      const wasFailed = this.currentState === 'failed';
+      this.setState('draining');
+      this.logger.info({ reason, graceMs: this.graceMs }, 'draining');
+      let timer: NodeJS.Timeout | undefined;
+      const forced = new Promise<'forced'>((resolve) => {
+        timer = setTimeout(() => resolve('forced'), this.graceMs);
+      });
+      const outcome = await Promise.race([this.stopComponents().then(() => 'drained' as const), forced]);
+      clearTimeout(timer);
+      if (outcome === 'forced') this.logger.warn({ graceMs: this.graceMs }, 'shutdown grace exceeded: forcing stop');
+      else this.logger.info('drained');
+      this.unannounce();
+      await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+      this.server?.closeAllConnections?.();
+      this.setState(wasFailed ? 'failed' : 'stopped');
+    })();
+    return this.stopping;
+  }
+
+  /** Marks the service failed (e.g. its consumer crashed for good) and drains what can be drained. */
+  fail(err: unknown): Promise<void> {
+    this.logger.error({ err }, 'service failed');
+    this.setState('failed');
+    return this.stop('failed');
+  }
+
+  private async stopComponents(): Promise<void> {
+    while (this.started.length > 0) {
+      const c = this.started.pop() as Component;
+      try {
+        await c.stop?.();
+      } catch (err) {
+        this.logger.error({ err, component: c.name }, 'component failed to stop');
+      }
+    }
+  }
+
+  private setState(state: ServiceState): void {
+    this.currentState = state;
+    for (const s of STATES) this.metrics.serviceState.set({ state: s }, s === state ? 1 : 0);
+  }
+}
+
+/**
+ * Runs a service as the process: starts it, stops it on SIGTERM/SIGINT within its grace budget, exits non-zero on
+ * a failed start or a forced stop. `main.ts` of every service is one call to this.
+ */
+export async function runMain(create: () => Promise<ServiceRuntime>): Promise<void> {
+  let runtime: ServiceRuntime;
+  try {
+    runtime = await create();
+    await runtime.start();
+  } catch (err) {
+    console.error(err);
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    runtime.logger.info({ signal }, 'signal received');
+    runtime.stop(signal).then(
+      () => process.exit(runtime.state === 'failed' ? 1 : 0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
