@@ -1,5 +1,5 @@
 import { LifecycleError } from './errors';
-import { createKafka, createProducer, ensureTopics, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
+import { createConsumerRunner, createKafka, createProducer, ensureTopics, type ConsumerRunner, type ConsumerRunnerOptions, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { openStore, type IndexDefinition, type Store } from '@creditstream/store';
 import type { ServiceRuntime, Component } from './runtime';
@@ -74,6 +74,40 @@ export class Infrastructure implements Component {
     this.eventProducer = createProducer({ kafka: this.kafkaClient, codec: this.schemaCodec, metrics: this.runtime.metrics, logger });
     await this.eventProducer.connect();
     logger.info({ topics: topics.length, schemas: Object.keys(schemas).length, store: Boolean(store) }, 'infrastructure connected');
+  }
+
+  /**
+   * A consumer runner wired to this infrastructure, the service's logger and metrics, as a component to add after
+   * this one. A consumer that crashes beyond kafkajs' own restarts fails the service.
+   */
+  consumer<E>(options: Omit<ConsumerRunnerOptions<E>, 'kafka' | 'codec' | 'producer' | 'service' | 'logger' | 'metrics'> & { service?: string }): Component & { readonly runner: ConsumerRunner | null } {
+    let runner: ConsumerRunner | null = null;
+    const runtime = this.runtime;
+    return {
+      name: `consumer:${options.groupId ?? options.service ?? runtime.name}`,
+      get runner() {
+        return runner;
+      },
+      start: async () => {
+        runner = createConsumerRunner<E>({
+          ...options,
+          service: options.service ?? runtime.name,
+          kafka: this.kafka,
+          codec: this.codec,
+          producer: this.producer,
+          logger: runtime.logger,
+          metrics: runtime.metrics,
+          onCrash: (err) => {
+            options.onCrash?.(err);
+            void runtime.fail(err);
+          },
+        });
+        await runner.start();
+      },
+      stop: async () => {
+        await runner?.stop();
+      },
+    };
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createMetrics } from '@creditstream/metrics';
+import { SchemaCodec } from '@creditstream/schema';
+import { COUNTER_SCHEMA, counted, deadLetterSchema, stack, uniqueName, waitFor, type Counted } from '@creditstream/testing';
+import { createConsumerRunner, createKafka, createProducer, ensureTopics, PoisonMessageError, type InboundMessage } from '../src';
+
+const DEAD_LETTER_SCHEMA = deadLetterSchema();
+
+describe('kafka producer and consumer runner on the real broker', function () {
+  const { kafkaBrokers, schemaRegistryUrl } = stack();
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'test' });
+
+  it(`round-trips Avro events producer → broker → consumer, in per-partition order (${kafkaBrokers.join(',')})`, async () => {
+    const topic = uniqueName('test.roundtrip');
+    await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, COUNTER_SCHEMA);
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    const sent = ['A', 'B', 'C', 'D'].flatMap((c) => Array.from({ length: 25 }, (_, i) => ({ key: c, event: counted(c, i) })));
+    await producer.send(topic, sent);
+    const seen = new Map<string, number[]>();
+    const runner = createConsumerRunner<Counted>({
+      kafka, codec, producer, service: uniqueName('svc'), topics: [topic],
+      handler: async (messages) => {
+        for (const m of messages) seen.set(m.event.customerId, [...(seen.get(m.event.customerId) ?? []), m.event.payload.n]);
+      },
+    });
+    await runner.start();
+    try {
+      await waitFor('all 100 events consumed', () => [...seen.values()].reduce((s, v) => s + v.length, 0) === 100);
+      for (const c of ['A', 'B', 'C', 'D']) assert.deepEqual(seen.get(c), Array.from({ length: 25 }, (_, i) => i), `order of ${c}`);
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  });
+
+  it('sends poison messages to the dead-letter topic with bytes, headers, offset and reason, and keeps the partition flowing', async () => {
+    const topic = uniqueName('test.poison');
+    const service = uniqueName('svc');
+    const dlq = `creditstream.${service}.dlq.v1`;
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }, { name: dlq, partitions: 1 }]);
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, COUNTER_SCHEMA);
+    await codec.register(dlq, DEAD_LETTER_SCHEMA);
+    const metrics = createMetrics({ service });
+    const producer = createProducer({ kafka, codec, metrics });
+    await producer.connect();
+    await producer.send(topic, [{ key: 'A', event: counted('A', 1) }]);
+    await producer.sendRaw(topic, [{ key: 'A', value: Buffer.from('not avro at all'), headers: { origin: 'legacy-erp' } }]);
+    await producer.send(topic, [{ key: 'A', event: counted('A', -5) }, { key: 'A', event: counted('A', 3) }]);
+
+    const processed: number[] = [];
+    const runner = createConsumerRunner<Counted>({
+      kafka, codec, producer, service, topics: [topic], metrics,
+      handler: async (messages) => {
+        // A domain rule: counts are never negative. The whole batch fails; the runner isolates the culprit.
+        if (messages.some((m) => m.event.payload.n < 0)) throw new PoisonMessageError('NEGATIVE_COUNT', `n=${messages.find((m) => m.event.payload.n < 0)?.event.payload.n} is negative`);
+        for (const m of messages) processed.push(m.event.payload.n);
+      },
+    });
+    const deadLetters: InboundMessage<{ causationId: string | null; payload: Record<string, unknown> }>[] = [];
+    const dlqReader = createConsumerRunner<{ causationId: string | null; payload: Record<string, unknown> }>({
+      kafka, codec, producer, service: uniqueName('dlq-reader'), topics: [dlq],
+      handler: async (messages) => void deadLetters.push(...messages),
+    });
+    await runner.start();
+    await dlqReader.start();
+    try {
+      await waitFor('two dead letters and the good messages', () => deadLetters.length === 2 && processed.length === 2);
+      assert.deepEqual(processed, [1, 3]);
+      const [undecodable, negative] = deadLetters.map((d) => d.event);
+      assert.ok(undecodable && negative);
+      assert.equal(undecodable.payload.reasonCode, 'SCHEMA_DECODE_FAILED');
+      assert.equal(undecodable.payload.originalOffset, 1);
+      assert.equal(undecodable.payload.originalTopic, topic);
+      assert.equal((undecodable.payload.originalValue as Buffer).toString(), 'not avro at all');
+      assert.equal((undecodable.payload.originalKey as Buffer).toString(), 'A');
+      assert.deepEqual((undecodable.payload.originalHeaders as { key: string; value: Buffer }[]).map((h) => [h.key, h.value.toString()]), [['origin', 'legacy-erp']]);
+      assert.equal(negative.payload.reasonCode, 'NEGATIVE_COUNT');
+      assert.match(String(negative.payload.reasonMessage), /n=-5 is negative/);
+      assert.equal(negative.causationId, 'A--5');
+      const text = await metrics.registry.metrics();
+      assert.match(text, new RegExp(`creditstream_dead_letters_total\\{topic="${topic.replace(/\./g, '\\.')}",reason="SCHEMA_DECODE_FAILED",service="${service}"\\} 1`));
+      // Everything, poison included, is committed: the partition moved on.
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await waitFor('offsets committed to the end', async () => {
+        const [t] = await admin.fetchOffsets({ groupId: service, topics: [topic] });
+        return t?.partitions[0]?.offset === '4' ? t.partitions : undefined;
+      });
+      await admin.disconnect();
+      assert.equal(offsets[0]?.offset, '4');
+    } finally {
+      await runner.stop();
+      await dlqReader.stop();
+      await producer.disconnect();
+    }
+  });
+});

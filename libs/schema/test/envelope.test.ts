@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import * as avro from 'avsc';
+import { AVRO_OPTIONS } from '../src';
+import { fromAvroValue, payloadMapping, toAvroValue } from '../src/envelope';
+
+export const ENVELOPE_V1 = {
+  type: 'record',
+  name: 'TestEvents',
+  namespace: 'io.creditstream.test',
+  fields: [
+    { name: 'eventId', type: 'string' },
+    { name: 'eventTime', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'customerId', type: 'string' },
+    { name: 'causationId', type: ['null', 'string'], default: null },
+    {
+      name: 'payload',
+      type: [
+        { type: 'record', name: 'Opened', fields: [{ name: 'amountMinor', type: 'long' }, { name: 'dueDate', type: { type: 'int', logicalType: 'date' } }] },
+        { type: 'record', name: 'Closed', fields: [{ name: 'reason', type: ['null', 'string'], default: null }] },
+      ],
+    },
+  ],
+};
+
+describe('schema envelope and logical types (pure)', () => {
+  const type = avro.Type.forSchema(ENVELOPE_V1 as avro.Schema, AVRO_OPTIONS);
+  const mapping = payloadMapping(type);
+
+  it('round-trips type + payload through the Avro union, with dates and timestamps as ISO strings', () => {
+    const event = { eventId: 'e1', eventTime: '2024-02-29T13:45:01.123Z', customerId: 'C1', causationId: null, type: 'Opened', payload: { amountMinor: 123456789012, dueDate: '2024-03-31' } };
+    const converted = toAvroValue(mapping, event);
+    assert.ok('value' in converted);
+    const decoded = fromAvroValue(mapping, type.fromBuffer(type.toBuffer(converted.value)) as Record<string, unknown>);
+    assert.deepEqual(JSON.parse(JSON.stringify(decoded)), event);
+  });
+
+  it('names the unknown event type', () => {
+    const r = toAvroValue(mapping, { eventId: 'e', type: 'Reopened', payload: {} });
+    assert.ok('error' in r);
+    assert.match(r.error, /type="Reopened" is not one of Opened, Closed/);
+  });
+
+  it('rejects malformed dates instead of shifting them', () => {
+    const event = { eventId: 'e1', eventTime: '2024-02-29T00:00:00.000Z', customerId: 'C1', causationId: null, type: 'Opened', payload: { amountMinor: 1, dueDate: '31/03/2024' } };
+    const converted = toAvroValue(mapping, event);
+    assert.ok('value' in converted);
+    assert.equal(type.isValid(converted.value), false);
+  });
+});

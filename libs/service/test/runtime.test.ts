@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { ServiceRuntime } from '../src';
+
+describe('service runtime', () => {
+  it('walks created → starting → running → draining → stopped and answers /livez and /readyz accordingly', async () => {
+    const seen: string[] = [];
+    const runtime = new ServiceRuntime({ name: 'runtime-test' });
+    let releaseStart: () => void = () => undefined;
+    const started = new Promise<void>((r) => (releaseStart = r));
+    runtime.add({ name: 'slow', start: () => started, stop: async () => void seen.push('slow stopped') });
+    runtime.add({ name: 'fast', start: async () => void seen.push('fast started'), stop: async () => void seen.push('fast stopped') });
+    assert.equal(runtime.state, 'created');
+    const starting = runtime.start();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(runtime.state, 'starting');
+    assert.equal((await fetch(`${runtime.url}/livez`)).status, 200);
+    assert.equal((await fetch(`${runtime.url}/readyz`)).status, 503);
+    releaseStart();
+    await starting;
+    assert.equal(runtime.state, 'running');
+    assert.equal((await fetch(`${runtime.url}/readyz`)).status, 200);
+    await runtime.stop('test');
+    assert.equal(runtime.state, 'stopped');
+    assert.deepEqual(seen, ['fast started', 'fast stopped', 'slow stopped'], 'stopped in reverse order');
+  });
+
+  it('forces the stop when draining exceeds the grace budget', async () => {
+    const runtime = new ServiceRuntime({ name: 'grace-test', shutdownGraceMs: 200 });
+    runtime.add({ name: 'stuck', stop: () => new Promise<void>(() => undefined) });
+    await runtime.start();
+    const t0 = Date.now();
+    await runtime.stop();
+    assert.equal(runtime.state, 'stopped');
+    assert.ok(Date.now() - t0 < 5_000);
+  });
+
+  it('is failed, not live, when a component fails to start', async () => {
+    const runtime = new ServiceRuntime({ name: 'fail-test' });
+    runtime.add({ name: 'broken', start: async () => { throw new Error('no broker'); } });
+    await assert.rejects(runtime.start(), /component broken failed to start: no broker/);
+    assert.equal(runtime.state, 'failed');
+  });
+
+  it('serves /metrics that promtool check metrics accepts', async () => {
+    const runtime = new ServiceRuntime({ name: 'metrics-test' });
+    await runtime.start();
+    try {
+      runtime.metrics.consumedMessages.inc({ topic: 't', outcome: 'processed' });
+      runtime.metrics.handlerDuration.observe({ topic: 't' }, 0.002);
+      const body = await (await fetch(`${runtime.url}/metrics`)).text();
+      assert.match(body, /creditstream_consumer_messages_total\{topic="t",outcome="processed",service="metrics-test"\} 1/);
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+      assert.equal(check.error, undefined, `promtool must be installed (apt-get install prometheus): ${check.error?.message}`);
+      assert.equal(`${check.stdout}${check.stderr}`.trim(), '', 'promtool reports no problems');
+      assert.equal(check.status, 0);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
