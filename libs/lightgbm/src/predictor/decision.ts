@@ -1,0 +1,48 @@
+import type { CompiledModel } from './compiled-model';
+
+/**
+ * LightGBM's kZeroThreshold. It is declared `const double kZeroThreshold = 1e-35f;` (meta.h): a float literal,
+ * so its value is float(1e-35) widened to double, 1.0000000180025095e-35, not 1e-35.
+ */
+export const K_ZERO_THRESHOLD = Math.fround(1e-35);
+
+const MISSING_ZERO = 1;
+const MISSING_NAN = 2;
+
+/**
+ * The child a row goes to at `node`, exactly as LightGBM's Tree::Decision does after the C API has copied the
+ * row: LGBM_BoosterPredictForMat keeps only values with |v| > kZeroThreshold or NaN and leaves the others at 0,
+ * so a tiny value (or -0) reaches the tree as 0.
+ *
+ * Numerical (NumericalDecision): NaN becomes 0 unless the node's missing type is NaN; a Zero-missing node
+ * sends |v| <= kZeroThreshold, and a NaN-missing node sends NaN, to the default side; otherwise v <= threshold
+ * goes left.
+ *
+ * Categorical (CategoricalDecision): NaN goes right; otherwise the category is static_cast<int>(v), truncation
+ * toward zero (so -0.5 is category 0), with x86-64's result INT_MIN for values outside the int range (so they
+ * go right, as do negative categories); a category goes left when its bit is set in the node's bitset.
+ */
+export function decide(model: CompiledModel, node: number, row: ArrayLike<number>): number {
+  let v = row[model.nodeFeature[node] as number] as number;
+  const decision = model.nodeDecision[node] as number;
+  if (v >= -K_ZERO_THRESHOLD && v <= K_ZERO_THRESHOLD) v = 0;
+  if ((decision & 1) === 0) {
+    const missingType = (decision >> 2) & 3;
+    if (v !== v) {
+      if (missingType !== MISSING_NAN) v = 0;
+      else return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+    }
+    if (missingType === MISSING_ZERO && v === 0) {
+      return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+    }
+    return v <= (model.nodeThreshold[node] as number) ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+  }
+  // NaN fails both comparisons, so it goes right here too.
+  if (!(v > -2147483649 && v < 2147483648)) return model.nodeRight[node] as number;
+  const category = Math.trunc(v) | 0;
+  if (category < 0) return model.nodeRight[node] as number;
+  const word = category >>> 5;
+  if (word >= (model.nodeCatWords[node] as number)) return model.nodeRight[node] as number;
+  const bits = model.catBits[(model.nodeCatStart[node] as number) + word] as number;
+  return (bits >>> (category & 31)) & 1 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+}
