@@ -59,7 +59,7 @@ export class ModelParseError extends LightGbmError {
 }
 
 /** Model kinds the TypeScript predictor refuses rather than predicting them wrongly. */
-export type UnsupportedModelFeature = 'linear_tree' | 'multiclassova' | 'average_output' | 'objective' | 'submodel';
+export type UnsupportedModelFeature = 'linear_tree' | 'multiclassova' | 'average_output' | 'objective';
 
 /** The model parses but uses a feature the TypeScript predictor does not implement. */
 export class UnsupportedModelError extends LightGbmError {

@@ -49,7 +49,7 @@ export function parseModelText(text: string): ParsedModel {
   let i = 0;
   while (i < lines.length && lines[i] === '') i++;
   if (lines[i] !== 'tree') {
-    throw new UnsupportedModelError('submodel', `first line is ${JSON.stringify(lines[i] ?? '')}, expected "tree"`);
+    throw new ModelParseError(`first line is ${JSON.stringify((lines[i] ?? '').slice(0, 80))}, expected "tree"`);
   }
   i++;
 

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { NativeBooster, Predictor, train, type LightGbmParams } from '../src';
+import { parseModelText, type ParsedModel } from '../src/predictor/model-text';
+import { edgeRows, synthetic, type SyntheticSpec } from './support/synthetic';
+
+// Golden tests: models are trained by the native library inside the test, then the TypeScript predictor's
+// probabilities and TreeSHAP contributions are compared with LightGBM's own predict / predict_contrib.
+
+const TOLERANCE = 1e-9;
+
+interface GoldenCase {
+  readonly name: string;
+  readonly data: Omit<SyntheticSpec, 'seed' | 'rows'>;
+  readonly rows: number;
+  readonly params: LightGbmParams;
+  readonly rounds: number;
+  /** Asserts that the trained model really exercises what the case is about. */
+  readonly exercises: (model: ParsedModel) => void;
+}
+
+const decisionTypes = (model: ParsedModel): number[] => model.trees.flatMap((t) => [...t.decisionType]);
+const missingType = (decision: number): number => (decision >> 2) & 3;
+
+/** Deepest leaf over all trees (root = 0). */
+function deepest(model: ParsedModel): number {
+  let max = 0;
+  for (const tree of model.trees) {
+    const walk = (node: number, depth: number): void => {
+      if (node < 0) max = Math.max(max, depth);
+      else {
+        walk(tree.leftChild[node] as number, depth + 1);
+        walk(tree.rightChild[node] as number, depth + 1);
+      }
+    };
+    if (tree.numLeaves > 1) walk(0, 0);
+  }
+  return max;
+}
+
+const CASES: readonly GoldenCase[] = [
+  {
+    name: 'multiclass, numerical features, small trees',
+    data: { task: 'multiclass', numerical: 6 },
+    rows: 1500,
+    params: { objective: 'multiclass', num_class: 3, num_leaves: 4, learning_rate: 0.2 },
+    rounds: 40,
+    exercises: (model) => assert.equal(model.trees.length, 40 * 3),
+  },
+  {
+    name: 'multiclass, deeper trees (features repeat along paths)',
+    data: { task: 'multiclass', numerical: 6 },
+    rows: 3000,
+    params: { objective: 'multiclass', num_class: 3, num_leaves: 48, min_data_in_leaf: 3, learning_rate: 0.1 },
+    rounds: 25,
+    // A path of more than 6 splits over 6 features must split on some feature twice, which TreeSHAP unwinds.
+    exercises: (model) => assert.ok(deepest(model) >= 8, `max depth ${deepest(model)}`),
+  },
+  {
+    name: 'multiclass, NaN missing values',
+    data: { task: 'multiclass', numerical: 5, nanRate: 0.25 },
+    rows: 2000,
+    params: { objective: 'multiclass', num_class: 3, num_leaves: 15, learning_rate: 0.1 },
+    rounds: 30,
+    exercises: (model) => {
+      const types = decisionTypes(model);
+      assert.ok(types.some((d) => missingType(d) === 2), 'no split with missing type NaN');
+      assert.ok(types.some((d) => missingType(d) === 2 && (d & 2) !== 0), 'no NaN split defaulting left');
+      assert.ok(types.some((d) => missingType(d) === 2 && (d & 2) === 0), 'no NaN split defaulting right');
+    },
+  },
+  {
+    name: 'multiclass, categorical features (bitsets over more than one word)',
+    data: { task: 'multiclass', numerical: 3, categorical: [6, 45] },
+    rows: 3000,
+    params: {
+      objective: 'multiclass', num_class: 3, num_leaves: 15, min_data_in_leaf: 5, min_data_per_group: 5,
+      cat_smooth: 1, cat_l2: 1, max_cat_threshold: 32, learning_rate: 0.1,
+    },
+    rounds: 30,
+    exercises: (model) => {
+      assert.ok(decisionTypes(model).some((d) => (d & 1) === 1), 'no categorical split');
+      const multiWord = model.trees.some((t) => t.catBoundaries.some((b, i) => i > 0 && b - (t.catBoundaries[i - 1] as number) > 1));
+      assert.ok(multiWord, 'no categorical bitset spans more than one 32-bit word');
+    },
+  },
+  {
+    name: 'multiclass, zero_as_missing',
+    data: { task: 'multiclass', numerical: 5, zeroRate: 0.3 },
+    rows: 2000,
+    params: { objective: 'multiclass', num_class: 3, num_leaves: 15, zero_as_missing: true, learning_rate: 0.1 },
+    rounds: 30,
+    exercises: (model) => assert.ok(decisionTypes(model).some((d) => missingType(d) === 1), 'no split with missing type Zero'),
+  },
+  {
+    name: 'binary, NaN and a categorical feature',
+    data: { task: 'binary', numerical: 4, nanRate: 0.15, categorical: [20] },
+    rows: 2000,
+    params: { objective: 'binary', num_leaves: 15, min_data_per_group: 5, cat_smooth: 1, learning_rate: 0.1 },
+    rounds: 40,
+    exercises: (model) => {
+      assert.equal(model.objective, 'binary sigmoid:1');
+      assert.ok(decisionTypes(model).some((d) => (d & 1) === 1), 'no categorical split');
+    },
+  },
+  {
+    name: 'regression with reg_sqrt (signed-square output)',
+    data: { task: 'regression', numerical: 5, nanRate: 0.1 },
+    rows: 1500,
+    params: { objective: 'regression', reg_sqrt: true, num_leaves: 15, learning_rate: 0.1 },
+    rounds: 30,
+    exercises: (model) => assert.equal(model.objective, 'regression sqrt'),
+  },
+];
+
+function maxAbsDiff(actual: Float64Array, expected: Float64Array): { diff: number; index: number } {
+  assert.equal(actual.length, expected.length, 'output lengths differ');
+  let diff = 0;
+  let index = -1;
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs((actual[i] as number) - (expected[i] as number));
+    // NaN in either output is a mismatch too.
+    if (!(d <= diff)) {
+      diff = d;
+      index = i;
+    }
+  }
+  return { diff, index };
+}
+
+describe('TypeScript predictor vs native LightGBM (golden)', function () {
+  this.timeout(60_000);
+
+  CASES.forEach((c, caseIndex) => {
+    describe(c.name, () => {
+      let modelText = '';
+      let native: NativeBooster | undefined;
+      let predictor: Predictor;
+      let rows: number[][] = [];
+
+      before(async () => {
+        const seed = 1000 + caseIndex;
+        const data = synthetic({ ...c.data, seed, rows: c.rows });
+        const numerical = c.data.numerical;
+        const categorical = c.data.categorical ?? [];
+        const featureNames = [
+          ...Array.from({ length: numerical }, (_, i) => `num_${i}`),
+          ...categorical.map((_, i) => `cat_${i}`),
+        ];
+        const result = await train({
+          features: data.features,
+          labels: data.labels,
+          featureNames,
+          categoricalFeatures: categorical.map((_, i) => numerical + i),
+          params: { ...c.params, seed: 7 },
+          numBoostRound: c.rounds,
+        });
+        modelText = result.modelText;
+        native = NativeBooster.fromModelText(modelText);
+        predictor = Predictor.fromModelText(modelText);
+        const heldOut = synthetic({ ...c.data, seed: seed + 500, rows: 300 }).features;
+        rows = [...heldOut, ...edgeRows(numerical, categorical, seed + 900, 60)];
+      });
+
+      after(() => native?.free());
+
+      it('trains a model that exercises the case', () => {
+        c.exercises(parseModelText(modelText));
+      });
+
+      it(`probabilities equal native predict within ${TOLERANCE}`, () => {
+        const expected = (native as NativeBooster).predict(rows);
+        const actual = predictor.predict(rows);
+        const { diff, index } = maxAbsDiff(actual, expected);
+        const row = rows[Math.floor(index / predictor.numClass)];
+        assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
+      });
+
+      it(`SHAP contributions equal native predict_contrib within ${TOLERANCE}`, () => {
+        const expected = (native as NativeBooster).contributions(rows);
+        const actual = predictor.contributions(rows);
+        const { diff, index } = maxAbsDiff(actual, expected);
+        const row = rows[Math.floor(index / predictor.contributionsPerRow)];
+        assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
+      });
+
+      it('contributions of each class add up to its raw score', () => {
+        const nativeRaw = (native as NativeBooster).predictRaw(rows);
+        const stride = predictor.numFeatures + 1;
+        const contribs = new Float64Array(predictor.contributionsPerRow);
+        rows.forEach((row, r) => {
+          predictor.contributionsRow(row, contribs);
+          for (let k = 0; k < predictor.numTreePerIteration; k++) {
+            let sum = 0;
+            for (let f = 0; f < stride; f++) sum += contribs[k * stride + f] as number;
+            const raw = nativeRaw[r * predictor.numTreePerIteration + k] as number;
+            assert.ok(Math.abs(sum - raw) <= 1e-9 * Math.max(1, Math.abs(raw)), `row ${r} class ${k}: ${sum} vs ${raw}`);
+          }
+        });
+      });
+
+      it('single-row TS and native paths agree with the batch outputs', () => {
+        const batch = predictor.predict(rows);
+        const out = new Float64Array(predictor.numClass);
+        const nativeOut = new Float64Array(predictor.numClass);
+        rows.forEach((row, r) => {
+          predictor.predictRow(row, out);
+          (native as NativeBooster).predictRow(Float64Array.from(row), nativeOut);
+          for (let k = 0; k < predictor.numClass; k++) {
+            assert.equal(out[k], batch[r * predictor.numClass + k]);
+            assert.ok(Math.abs((nativeOut[k] as number) - (out[k] as number)) <= TOLERANCE, `row ${r} class ${k}`);
+          }
+        });
+      });
+    });
+  });
+});
