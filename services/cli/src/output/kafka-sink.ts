@@ -1,0 +1,72 @@
+import { createKafka, createProducer, ensureTopics, type OutboundMessage } from '@creditstream/kafka';
+import { SchemaCodec } from '@creditstream/schema';
+import { INPUT_TOPICS, loadSchema, topic as topicSpec } from '@creditstream/schemas';
+import type { SimRecord } from '../simulator/records';
+import type { RecordSink } from './sink';
+
+export interface KafkaSinkOptions {
+  readonly brokers: string[];
+  readonly registryUrl: string;
+  readonly clientId: string;
+  /** Where truth records go (NDJSON); they are not events, so without it they are dropped. */
+  readonly truth?: RecordSink;
+  /** Maps a creditstream topic name to the topic actually written (tests use unique names). @default identity */
+  readonly topicName?: (name: string) => string;
+}
+
+export interface KafkaSink extends RecordSink {
+  /** Partition count of the clock topic as it exists on the cluster: one tick goes to each. */
+  readonly clockPartitions: number;
+}
+
+/**
+ * Opens a sink that publishes input events to Kafka through the shared producer and codec: creates the input topics
+ * if missing, registers their schemas (BACKWARD), and sends each batch in order (per topic, keyed by customer id;
+ * ticks to their explicit partition).
+ */
+export async function openKafkaSink(options: KafkaSinkOptions): Promise<KafkaSink> {
+  const rename = options.topicName ?? ((name: string) => name);
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId });
+  await ensureTopics(kafka, INPUT_TOPICS.map((name) => ({ ...topicSpec(name), name: rename(name) })));
+  const codec = new SchemaCodec({ registryUrl: options.registryUrl });
+  for (const name of INPUT_TOPICS) await codec.register(rename(name), loadSchema(name));
+
+  const admin = kafka.admin();
+  await admin.connect();
+  let clockPartitions: number;
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [rename(INPUT_TOPICS[4])] });
+    clockPartitions = meta.topics[0]?.partitions.length ?? topicSpec(INPUT_TOPICS[4]).partitions;
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer = createProducer({ kafka, codec });
+  await producer.connect();
+  return {
+    clockPartitions,
+    async write(records: readonly SimRecord[]) {
+      const byTopic = new Map<string, OutboundMessage[]>();
+      const truths: SimRecord[] = [];
+      for (const r of records) {
+        if (r.kind === 'truth') {
+          truths.push(r);
+          continue;
+        }
+        const name = rename(r.record.topic);
+        let list = byTopic.get(name);
+        if (!list) {
+          list = [];
+          byTopic.set(name, list);
+        }
+        list.push(r.record.partition === undefined ? { key: r.record.key, event: r.record.event } : { key: r.record.key, event: r.record.event, partition: r.record.partition });
+      }
+      await producer.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      if (options.truth && truths.length > 0) await options.truth.write(truths);
+    },
+    async close() {
+      await producer.disconnect();
+      await options.truth?.close();
+    },
+  };
+}

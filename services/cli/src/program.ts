@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerImport } from './commands/import';
+import { registerSimulate } from './commands/simulate';
+import { type Io, processIo } from './io';
+
+/** The `creditstream` command line: one subcommand per file in `commands/`. */
+export function createProgram(io: Io = processIo): Command {
+  const program = new Command('creditstream')
+    .description('creditstream: real-time payment predictions, credit and collections on Kafka')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  registerSimulate(program, io);
+  registerImport(program, io);
+  return program;
+}

@@ -1,0 +1,59 @@
+import { parseIsoDate } from '../calendar/dates';
+import { CliOptionError } from '../errors';
+import { type EngineOptions, Simulation } from './engine';
+import type { SimRecord } from './records';
+
+export type { Behaviour } from './behaviours';
+export { BEHAVIOURS } from './behaviours';
+export type { Bucket } from './lateness';
+export type { EventRecord, InputEvent, InvoiceTruth, SimRecord } from './records';
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** Seed of every random choice: the same seed (and options) gives the same output, byte for byte. */
+  seed: number;
+  /** Number of customers (about 10% open their account during the simulation). */
+  customers: number;
+  /** Calendar days to simulate. */
+  days: number;
+  /** First business date, `YYYY-MM-DD`. @default '2024-01-01' */
+  start?: string;
+  /** Partitions of the clock topic (one tick per partition per business day). @default 6 */
+  partitions?: number;
+}
+
+/** The business date the simulation starts at unless `start` is given. */
+export const DEFAULT_START = '2024-01-01';
+
+function positiveInt(value: unknown, option: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new CliOptionError(option, `option ${option}=${JSON.stringify(value)} is invalid: expected an integer from 1 to ${max}`);
+  }
+  return value;
+}
+
+/**
+ * Validates simulation options once. @throws CliOptionError naming the first invalid option.
+ */
+export function compileSimulateOptions(options: SimulateOptions): EngineOptions {
+  const seed = options.seed;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new CliOptionError('seed', `option seed=${JSON.stringify(seed)} is invalid: expected a non-negative integer`);
+  const customers = positiveInt(options.customers, 'customers', 10_000_000);
+  const days = positiveInt(options.days, 'days', 36_500);
+  const partitions = positiveInt(options.partitions ?? 6, 'partitions', 10_000);
+  const start = options.start ?? DEFAULT_START;
+  const startDay = parseIsoDate(start);
+  if (startDay === null) throw new CliOptionError('start', `option start=${JSON.stringify(start)} is invalid: expected a date YYYY-MM-DD`);
+  return { seed, customers, days, startDay, partitions };
+}
+
+/**
+ * Simulates a company: customers with latent payment behaviours, orders, shipments, invoices, payments, NSF returns,
+ * disputes, credit notes, write-offs, credit limits, account status and business-day ticks. Pure and deterministic
+ * (no clock, no I/O). Yields each business day's records in event-time order; each InvoiceIssued is followed by the
+ * invoice's ground truth.
+ * @throws CliOptionError naming the first invalid option (before the first day is yielded).
+ */
+export function simulate(options: SimulateOptions): Generator<SimRecord[]> {
+  return new Simulation(compileSimulateOptions(options)).run();
+}

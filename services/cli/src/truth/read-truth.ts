@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import { TruthFileError } from '../errors';
+import { parseNdjsonLine } from '../output/ndjson';
+import { simulate, type SimulateOptions } from '../simulator';
+import type { InvoiceTruth } from '../simulator/records';
+
+/**
+ * Reads the ground truth of every invoice from a file written by `creditstream simulate --out` (or `--truth`),
+ * keyed by invoice id, for evaluating models against the best achievable predictions.
+ * @throws TruthFileError naming the first line that is not an NDJSON record of the simulator.
+ */
+export async function readGroundTruth(file: string): Promise<Map<string, InvoiceTruth>> {
+  const truths = new Map<string, InvoiceTruth>();
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    const entry = parseNdjsonLine(line);
+    if ('error' in entry) throw new TruthFileError(file, n, entry.error);
+    if (entry.kind === 'truth') truths.set(entry.truth.invoiceId, entry.truth);
+  }
+  return truths;
+}
+
+/** The ground truth of a simulation, recomputed in process (pure: the same options give the same truth). */
+export function groundTruth(options: SimulateOptions): InvoiceTruth[] {
+  const out: InvoiceTruth[] = [];
+  for (const day of simulate(options)) for (const r of day) if (r.kind === 'truth') out.push(r.truth);
+  return out;
+}
