@@ -1,1 +1,25 @@
-export {};
+import { pymongoPython as installPymongoPython } from './parts/mongodb';
+import { resolvePaths, targetsDirOf } from './paths';
+
+export { StackError, type StackErrorCode } from './errors';
+export { compileStackOptions, PART_NAMES, VERSIONS, type PartName, type StackOptions, type StackPorts } from './options';
+export { down, endpointLines, logFile, status, up } from './stack';
+export type { DownOptions, PartOrigin, PartStatus, StackCallOptions, StackEndpoints, UpResult } from './stack';
+
+/**
+ * The directory the local Prometheus reads file_sd target files from (`<repo root>/.stack/prometheus/targets`).
+ * A creditstream process that serves `/metrics` writes `<name>-<pid>.json` there when it starts, e.g.
+ * `[{"targets":["127.0.0.1:9464"],"labels":{"service":"scoring"}}]`, and removes it when it stops; Prometheus
+ * picks changes up within 5 s.
+ */
+export function prometheusTargetsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return targetsDirOf(resolvePaths(env));
+}
+
+/**
+ * The Python interpreter of the SecantusDB virtualenv in the cache, which has pymongo; installs it on first use.
+ * Useful to check the store with a second, independent driver.
+ */
+export async function pymongoPython(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<string> {
+  return installPymongoPython({ paths: resolvePaths(env), log });
+}

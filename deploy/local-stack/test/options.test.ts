@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { compileStackOptions } from '../src/options';
+import { kafkaServerProperties } from '../src/parts/kafka';
+import { prometheusConfig } from '../src/parts/prometheus';
+
+describe('local stack options', () => {
+  it('uses the documented default ports', () => {
+    assert.deepEqual(compileStackOptions({}).ports, { kafka: 19092, kafkaController: 19093, registry: 18081, mongodb: 27217, prometheus: 19090 });
+  });
+
+  it('takes port overrides and endpoint variables from the environment', () => {
+    const options = compileStackOptions({ CREDITSTREAM_KAFKA_PORT: '29092', MONGODB_URI: 'mongodb://db:27017' });
+    assert.equal(options.ports.kafka, 29092);
+    assert.deepEqual(options.external, { mongodb: 'mongodb://db:27017' });
+  });
+
+  it('names the variable and value of a bad port', () => {
+    assert.throws(() => compileStackOptions({ CREDITSTREAM_REGISTRY_PORT: '80a' }), /CREDITSTREAM_REGISTRY_PORT="80a" is invalid/);
+    assert.throws(() => compileStackOptions({ CREDITSTREAM_PROMETHEUS_PORT: '70000' }), /CREDITSTREAM_PROMETHEUS_PORT="70000" is invalid/);
+    assert.throws(() => compileStackOptions({ CREDITSTREAM_MONGODB_PORT: '19092' }), /CREDITSTREAM_MONGODB_PORT=19092 is invalid: port 19092 is already used by CREDITSTREAM_KAFKA_PORT/);
+  });
+
+  it('rejects a blank endpoint variable', () => {
+    assert.throws(() => compileStackOptions({ KAFKA_BROKERS: ' ' }), /KAFKA_BROKERS=" " is invalid/);
+  });
+});
+
+describe('generated configs', () => {
+  it('binds Kafka to 127.0.0.1 only, single node', () => {
+    const text = kafkaServerProperties(compileStackOptions({}).ports, '/data');
+    assert.match(text, /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:19092,CONTROLLER:\/\/127\.0\.0\.1:19093$/m);
+    assert.match(text, /^offsets\.topic\.replication\.factor=1$/m);
+    assert.match(text, /^transaction\.state\.log\.min\.isr=1$/m);
+  });
+
+  it('makes Prometheus read file_sd targets from the targets directory', () => {
+    const text = prometheusConfig(19090, '/repo/.stack/prometheus/targets');
+    assert.match(text, /files: \['\/repo\/\.stack\/prometheus\/targets\/\*\.json'\]/);
+    assert.match(text, /refresh_interval: 5s/);
+  });
+});
