@@ -13,6 +13,7 @@ export {
   type TopicSpec,
 } from './topics';
 export type { EventEnvelope } from './envelope';
+export { EXAMPLE_EVENTS, type ExampleEvents } from './examples';
 export { isCurrency, minorUnitDigits } from './currency';
 export * from './errors';
 export * from './generated/events';

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { EXAMPLE_EVENTS } from '../examples';
 import { avroDir, buildTopics, DEFAULT_PARTITIONS, loadSchemaFile } from '../topics';
 import { parseSchema, type SchemaModel } from './avro-model';
 import { renderEventsDoc } from './render-docs';
@@ -26,5 +27,5 @@ export function loadModels(): SchemaModel[] {
 export function renderAll(): { types: string; doc: string } {
   const models = loadModels();
   const topics = buildTopics(DEFAULT_PARTITIONS);
-  return { types: renderEventTypes(models, topics), doc: renderEventsDoc(models, topics, DEFAULT_PARTITIONS) };
+  return { types: renderEventTypes(models, topics), doc: renderEventsDoc(models, topics, DEFAULT_PARTITIONS, EXAMPLE_EVENTS) };
 }

@@ -50,8 +50,16 @@ function renderNamed(n: NamedModel, level: string): string[] {
   ];
 }
 
+/** JSON of an example event for the docs; bytes show as their length (they are opaque). */
+function exampleJson(example: unknown): string {
+  return JSON.stringify(example, (_key, value: unknown) => {
+    const v = value as { type?: unknown; data?: unknown };
+    return v && v.type === 'Buffer' && Array.isArray(v.data) ? `<${v.data.length} bytes>` : value;
+  }, 2);
+}
+
 /** Renders `docs/events.md`: conventions, the topic table, and every event type and field with its doc. */
-export function renderEventsDoc(models: readonly SchemaModel[], topics: readonly TopicSpec[], defaultPartitions: number): string {
+export function renderEventsDoc(models: readonly SchemaModel[], topics: readonly TopicSpec[], defaultPartitions: number, examples: Readonly<Record<string, unknown>>): string {
   const bySchema = new Map(models.map((m) => [m.file, m]));
   const out: string[] = [
     '# creditstream events',
@@ -93,7 +101,11 @@ export function renderEventsDoc(models: readonly SchemaModel[], topics: readonly
     out.push(`## ${m.envelope.shortName}`, '', `Schema \`${m.file}\`, topic${names.length > 1 ? 's' : ''} ${names.join(', ')}.`, '', m.envelope.doc, '');
     out.push(`Event types: ${m.eventTypes.map((e) => `\`${e.shortName}\``).join(', ')}.`, '');
     const eventNames = new Set(m.eventTypes.map((e) => e.fullName));
-    for (const e of m.eventTypes) out.push(...renderNamed(e, '###'));
+    for (const e of m.eventTypes) {
+      out.push(...renderNamed(e, '###'));
+      const example = examples[e.shortName];
+      if (example !== undefined) out.push('Example (as decoded in TypeScript):', '', '```json', exampleJson(example), '```', '');
+    }
     const nested = m.named.filter((n) => !eventNames.has(n.fullName));
     if (nested.length > 0) {
       out.push('### Nested types', '');

@@ -27,7 +27,8 @@ const types = new Map<string, avro.Type>();
 export function schemaProblems(record: EventRecord): string[] {
   let type = types.get(record.topic);
   if (!type) {
-    type = avro.Type.forSchema(loadSchema(record.topic) as avro.Schema, AVRO_OPTIONS);
+    // A fresh registry per parse: avsc records named types in the options object, and dead-letter topics share one schema.
+    type = avro.Type.forSchema(loadSchema(record.topic) as avro.Schema, { logicalTypes: AVRO_OPTIONS.logicalTypes, wrapUnions: AVRO_OPTIONS.wrapUnions, registry: {} });
     types.set(record.topic, type);
   }
   const rec = type as avro.types.RecordType;
