@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runImport } from '../src/commands/import';
 import { runSimulate } from '../src/commands/simulate';
-import { ImportFileError, ImportRejectedError } from '../src/errors';
+import { CliOptionError, ImportFileError, ImportRejectedError } from '../src/errors';
 import { parseNdjsonLine } from '../src/output/ndjson';
 import { groundTruth, readGroundTruth } from '../src/truth/read-truth';
 import { recordingIo } from './helpers';
@@ -38,6 +38,12 @@ describe('commands', () => {
     }
     assert.equal(ticks % 6, 0);
     assert.match(io.outLines.join('\n'), /^wrote [\d,]+ events and the ground truth of [\d,]+ invoices to .*sim\.ndjson in [\d.]+ s \([\d,]+ events\/s\)$/);
+  });
+
+  it('simulate refuses --truth together with --out (the truth is already in the output)', async () => {
+    const out = path.join(dir, 'sim.ndjson');
+    await assert.rejects(runSimulate({ seed: 1, customers: 1, days: 1, out, truth: path.join(dir, 't') }, recordingIo()), (e: unknown) => e instanceof CliOptionError && /--truth/.test(e.message));
+    assert.equal(fs.existsSync(out), false);
   });
 
   it('the ground truth is retrievable from the NDJSON and equals the recomputed truth', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TOPIC, topic } from '@creditstream/schemas';
+import { CliOptionError } from '../errors';
 import type { Io } from '../io';
 import { Pacer } from '../output/pacer';
 import { compileSimulateOptions, DEFAULT_START, simulate } from '../simulator';
@@ -27,6 +28,7 @@ export interface SimulateSummary {
 /** Runs `creditstream simulate`: generates the company and writes it to the target, paced when `rate` is given. */
 export async function runSimulate(o: SimulateCommandOptions, io: Io, environment: Record<string, string | undefined> = process.env): Promise<SimulateSummary> {
   // Validate before opening anything: a bad option must not leave an empty output file behind.
+  if (o.out !== undefined && o.truth !== undefined) throw new CliOptionError('truth', '--truth is for output to Kafka: with --out the ground truth lines are in the output file');
   compileSimulateOptions({ seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START });
   const started = io.now();
   const target = await openTarget(o.out, topic(TOPIC.clock).partitions, 'creditstream-simulate', o.truth, environment);

@@ -109,7 +109,7 @@ describe('event contracts on the real registry and broker', function () {
     it('accepts an optional field with a default and a new event type', async () => {
       const s = base();
       payloadBranches(s).find((b) => b.name === 'InvoiceIssued')?.fields.push({ name: 'salesRegion', type: ['null', 'string'], default: null });
-      payloadBranches(s).push({ name: 'InvoiceReminderSent', fields: [{ name: 'invoiceId', type: 'string' }] } as never);
+      payloadBranches(s).push({ type: 'record', name: 'InvoiceReminderSent', fields: [{ name: 'invoiceId', type: 'string' }] } as never);
       assert.ok((await registerTwice(s)) > 0);
     });
   });
