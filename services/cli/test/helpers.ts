@@ -1,5 +1,5 @@
 import * as avro from 'avsc';
-import { avroOptions } from '@creditstream/schema';
+import { DateType, TimestampMillisType } from '@creditstream/schema';
 import { loadSchema } from '@creditstream/schemas';
 import type { Io } from '../src/io';
 import type { EventRecord, SimRecord } from '../src/simulator/records';
@@ -28,7 +28,7 @@ export function schemaProblems(record: EventRecord): string[] {
   let type = types.get(record.topic);
   if (!type) {
     // A fresh registry per parse: avsc records named types in the options object, and dead-letter topics share one schema.
-    type = avro.Type.forSchema(loadSchema(record.topic) as avro.Schema, avroOptions());
+    type = avro.Type.forSchema(loadSchema(record.topic) as avro.Schema, { logicalTypes: { date: DateType, 'timestamp-millis': TimestampMillisType }, wrapUnions: 'auto' });
     types.set(record.topic, type);
   }
   const rec = type as avro.types.RecordType;
