@@ -60,6 +60,12 @@ export interface ConsumerRunnerOptions<E> {
   maxBatchSize?: number;
   /** Backoff for retriable errors: doubles from `initialMs` up to `maxMs`, retrying until it works or the runner stops. */
   retry?: { initialMs?: number; maxMs?: number };
+  /**
+   * How long the group waits for a silent member (e.g. a SIGKILLed process) before reassigning its partitions.
+   * Lower means faster takeover after a crash; it must be within the broker's group.min/max.session.timeout.ms.
+   * @default 30000
+   */
+  sessionTimeoutMs?: number;
   /** Called when the consumer crashes with an error kafkajs will not restart from. */
   onCrash?: (err: Error) => void;
   metrics?: StandardMetrics;
@@ -95,8 +101,8 @@ export function createConsumerRunner<E>(options: ConsumerRunnerOptions<E>): Cons
     groupId: options.groupId ?? options.service,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
   });
   consumer.on(consumer.events.CRASH, (e) => {
     const err = e.payload.error;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createMetrics } from '@creditstream/metrics';
 import { SchemaCodec } from '@creditstream/schema';
 import { COUNTER_SCHEMA, counted, deadLetterSchema, stack, uniqueName, waitFor, type Counted } from '@creditstream/testing';
-import { createConsumerRunner, createKafka, createProducer, ensureTopics, PoisonMessageError, type InboundMessage } from '../src';
+import { BrokerUnavailableError, createConsumerRunner, createKafka, createProducer, ensureTopics, PoisonMessageError, type InboundMessage } from '../src';
 
 const DEAD_LETTER_SCHEMA = deadLetterSchema();
 
@@ -95,6 +95,40 @@ describe('kafka producer and consumer runner on the real broker', function () {
     } finally {
       await runner.stop();
       await dlqReader.stop();
+      await producer.disconnect();
+    }
+  });
+
+  it('retries a batch that failed with a retriable error, with backoff, and then moves on', async () => {
+    const topic = uniqueName('test.retry');
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, COUNTER_SCHEMA);
+    const service = uniqueName('svc');
+    const metrics = createMetrics({ service });
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    await producer.send(topic, [1, 2, 3].map((n) => ({ key: 'A', event: counted('A', n) })));
+    let failuresLeft = 2;
+    const attempts: number[] = [];
+    const processed: number[] = [];
+    const runner = createConsumerRunner<Counted>({
+      kafka, codec, producer, service, topics: [topic], metrics, retry: { initialMs: 20, maxMs: 100 },
+      handler: async (messages) => {
+        attempts.push(Date.now());
+        if (failuresLeft-- > 0) throw new BrokerUnavailableError('store briefly unreachable');
+        processed.push(...messages.map((m) => m.event.payload.n));
+      },
+    });
+    await runner.start();
+    try {
+      await waitFor('processed after two retriable failures', () => processed.length === 3);
+      assert.deepEqual(processed, [1, 2, 3]);
+      assert.equal(attempts.length, 3);
+      assert.ok((attempts[2] ?? 0) - (attempts[1] ?? 0) >= (attempts[1] ?? 0) - (attempts[0] ?? 0) - 5, 'backoff does not shrink');
+      assert.match(await metrics.registry.metrics(), /creditstream_consumer_retries_total\{topic="[^"]+",code="BROKER_UNAVAILABLE",service="[^"]+"\} 2/);
+    } finally {
+      await runner.stop();
       await producer.disconnect();
     }
   });

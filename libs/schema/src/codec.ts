@@ -1,6 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import * as avro from 'avsc';
-import { AVRO_OPTIONS } from './logical-types';
+import { avroOptions } from './logical-types';
 import { fromAvroValue, payloadMapping, toAvroValue, type PayloadMapping } from './envelope';
 import { RegistryUnavailableError, SchemaDecodeError, SchemaEncodeError, SchemaNotRegisteredError, SchemaRejectedError } from './errors';
 
@@ -44,7 +44,8 @@ export class SchemaCodec {
   constructor(options: SchemaCodecOptions) {
     this.url = options.registryUrl.replace(/\/+$/, '');
     this.compatibility = options.compatibility ?? 'BACKWARD';
-    this.registry = new SchemaRegistry({ host: this.url, retry: { retries: 3 } }, { [SchemaType.AVRO]: AVRO_OPTIONS });
+    // No Avro options for the client: it parses only to validate, and our logical types need not apply there.
+    this.registry = new SchemaRegistry({ host: this.url, retry: { retries: 3 } });
   }
 
   /**
@@ -53,7 +54,7 @@ export class SchemaCodec {
    * @throws SchemaRejectedError when the registry refuses it (e.g. an incompatible change).
    */
   async register(topic: string, schema: object): Promise<number> {
-    const type = avro.Type.forSchema(schema as avro.Schema, AVRO_OPTIONS);
+    const type = avro.Type.forSchema(schema as avro.Schema, avroOptions());
     const subject = subjectFor(topic);
     await this.setCompatibility(subject);
     let id: number;
@@ -157,7 +158,7 @@ export class SchemaCodec {
     if (!res.ok) throw new RegistryUnavailableError(this.url, `GET /schemas/ids/${id} answered HTTP ${res.status}`);
     const body = (await res.json()) as { schema: string; schemaType?: string };
     if (body.schemaType && body.schemaType !== 'AVRO') throw new SchemaDecodeError(topic, `schema id ${id} is ${body.schemaType}, not AVRO`);
-    return avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema, AVRO_OPTIONS);
+    return avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema, avroOptions());
   }
 
   private async setCompatibility(subject: string): Promise<void> {

@@ -1,4 +1,4 @@
 export { SchemaCodec, subjectFor, type Compatibility, type SchemaCodecOptions } from './codec';
 export type { EventEnvelope } from './envelope';
-export { AVRO_OPTIONS, DateType, TimestampMillisType } from './logical-types';
+export { avroOptions, DateType, TimestampMillisType } from './logical-types';
 export * from './errors';

@@ -38,8 +38,11 @@ export class TimestampMillisType extends avro.types.LogicalType {
   }
 }
 
-/** Options for `avro.Type.forSchema` shared by every creditstream type, so writer and reader types agree. */
-export const AVRO_OPTIONS: Partial<avro.ForSchemaOptions> = {
-  logicalTypes: { date: DateType, 'timestamp-millis': TimestampMillisType },
-  wrapUnions: 'auto',
-};
+/**
+ * Options for `avro.Type.forSchema` shared by every creditstream type, so writer and reader types agree. A fresh
+ * object each call: avsc stores every named type it parses in `options.registry`, so a shared object would make the
+ * second parse of the same record name fail.
+ */
+export function avroOptions(): Partial<avro.ForSchemaOptions> {
+  return { logicalTypes: { date: DateType, 'timestamp-millis': TimestampMillisType }, wrapUnions: 'auto' };
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as avro from 'avsc';
-import { AVRO_OPTIONS } from '../src';
+import { avroOptions } from '../src';
 import { fromAvroValue, payloadMapping, toAvroValue } from '../src/envelope';
 
 export const ENVELOPE_V1 = {
@@ -23,7 +23,7 @@ export const ENVELOPE_V1 = {
 };
 
 describe('schema envelope and logical types (pure)', () => {
-  const type = avro.Type.forSchema(ENVELOPE_V1 as avro.Schema, AVRO_OPTIONS);
+  const type = avro.Type.forSchema(ENVELOPE_V1 as avro.Schema, avroOptions());
   const mapping = payloadMapping(type);
 
   it('round-trips type + payload through the Avro union, with dates and timestamps as ISO strings', () => {
