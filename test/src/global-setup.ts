@@ -1,17 +1,45 @@
 /**
- * Mocha global fixtures (loaded through `.mocharc.json`'s `require`): before any test file runs, make sure the real
- * local stack is up and export its endpoints to the environment the tests read; afterwards stop what this run
- * started. Only `mochaGlobalSetup` and `mochaGlobalTeardown` are exported, the two names mocha looks for.
+ * Mocha global fixtures, loaded through `.mocharc.json`'s `require`: the tests run against the real local stack,
+ * whose endpoints they read from KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI and PROMETHEUS_URL; afterwards
+ * the parts this run started are stopped. Only `mochaGlobalSetup` and `mochaGlobalTeardown` are exported, the
+ * two names mocha looks for.
  */
-import { down, endpointLines, PART_NAMES, up, type PartName } from '@creditstream/local-stack';
+import { execFileSync } from 'node:child_process';
+import { cliPath, down, endpointLines, PART_NAMES, runningParts, up, type PartName } from '@creditstream/local-stack';
 
-const startedByThisRun: PartName[] = [];
+const ENDPOINT_VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URI', 'PROMETHEUS_URL'] as const;
 
 function say(line: string): void {
   process.stderr.write(`[global-setup] ${line}\n`);
 }
 
-/** Starts the parts the environment does not provide (reusing running ones) and sets the four endpoint variables. */
+/** The parts whose endpoint the environment gave before this run touched it. */
+const givenByEnvironment = new Set<PartName>(PART_NAMES.filter((_, i) => process.env[ENDPOINT_VARIABLES[i] as string]));
+
+/**
+ * Mocha loads every spec file before it runs `mochaGlobalSetup`, and spec files may read the endpoints while they
+ * load (in `describe` bodies). So the stack is brought up here, when this module is required, before any spec file
+ * loads: synchronously, through the CLI in a child process (progress on stderr, the four lines on stdout).
+ */
+function bringUpBeforeSpecsLoad(): PartName[] {
+  if (ENDPOINT_VARIABLES.every((name) => process.env[name])) return [];
+  const before = new Set(runningParts());
+  const stdout = execFileSync(process.execPath, [cliPath(), 'up'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  for (const line of stdout.split('\n')) {
+    const match = /^([A-Z_]+)=(.+)$/.exec(line.trim());
+    if (match?.[1] !== undefined && match[2] !== undefined && (ENDPOINT_VARIABLES as readonly string[]).includes(match[1])) process.env[match[1]] = match[2];
+  }
+  const missing = ENDPOINT_VARIABLES.filter((name) => !process.env[name]);
+  if (missing.length > 0) throw new Error(`\`${cliPath()} up\` printed no ${missing.join(', ')}: ${stdout}`);
+  return runningParts().filter((part) => !before.has(part));
+}
+
+const startedByThisRun = bringUpBeforeSpecsLoad();
+
+/**
+ * Confirms every part answers (starting any that the environment does not provide and that is not running),
+ * exports the four endpoint variables, and logs which real endpoint the tests use for each part.
+ */
 export async function mochaGlobalSetup(): Promise<void> {
   const endpoints = await up({ log: (line) => process.stderr.write(`[stack] ${line}\n`) });
   process.env.KAFKA_BROKERS = endpoints.kafkaBrokers;
@@ -20,10 +48,9 @@ export async function mochaGlobalSetup(): Promise<void> {
   process.env.PROMETHEUS_URL = endpoints.prometheusUrl;
   const lines = endpointLines(endpoints);
   PART_NAMES.forEach((part, i) => {
-    const origin = endpoints.origins[part];
-    const how = origin === 'external' ? 'given by the environment' : origin === 'started' ? 'started by this run' : 'already running';
+    if (endpoints.origins[part] === 'started') startedByThisRun.push(part);
+    const how = startedByThisRun.includes(part) ? 'started by this run' : givenByEnvironment.has(part) ? 'given by the environment' : 'already running';
     say(`${part}: tests use ${lines[i] ?? ''} (${how})`);
-    if (origin === 'started') startedByThisRun.push(part);
   });
 }
 

@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { pymongoPython as installPymongoPython } from './parts/mongodb';
 import { resolvePaths, targetsDirOf } from './paths';
 
 export { StackError, type StackErrorCode } from './errors';
 export { compileStackOptions, PART_NAMES, VERSIONS, type PartName, type StackOptions, type StackPorts } from './options';
-export { down, endpointLines, logFile, status, up } from './stack';
+export { down, endpointLines, logFile, runningParts, status, up } from './stack';
 export type { DownOptions, PartOrigin, PartStatus, StackCallOptions, StackEndpoints, UpResult } from './stack';
 
 /**
@@ -22,4 +23,9 @@ export function prometheusTargetsDir(env: NodeJS.ProcessEnv = process.env): stri
  */
 export async function pymongoPython(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<string> {
   return installPymongoPython({ paths: resolvePaths(env), log });
+}
+
+/** The path of the compiled CLI (`npm run stack -- ...`), for callers that must run `up` in a child process. */
+export function cliPath(): string {
+  return join(__dirname, 'cli.js');
 }

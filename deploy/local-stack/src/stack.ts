@@ -165,6 +165,9 @@ async function bringUp(part: Part, ctx: PartContext): Promise<{ origin: PartOrig
   }
   const record = readRecord(ctx.paths.runDir, part.name);
   if (record !== undefined && isSameProcess(record)) {
+    if (record.endpoint !== part.endpoint(ctx)) {
+      ctx.log(`${part.name}: runs at ${record.endpoint}, not at the configured ${part.endpoint(ctx)}; reusing it (\`npm run stack -- down\` first to move it)`);
+    }
     await reuseRunning(part, record, ctx);
     return { origin: 'reused', endpoint: record.endpoint };
   }
@@ -265,6 +268,18 @@ export async function status(options: StackCallOptions = {}): Promise<PartStatus
       return { part: name, state: 'stopped', pid: undefined, ports, endpoint: part.endpoint(ctx), healthy: false, detail: busy.length > 0 ? busy.join(', ') : undefined, logFile };
     }),
   );
+}
+
+/**
+ * The parts whose process `up` started from this checkout and which still run, read from the pid records and
+ * /proc without asking them anything. Synchronous, for callers that cannot await.
+ */
+export function runningParts(env: NodeJS.ProcessEnv = process.env): PartName[] {
+  const { runDir } = resolvePaths(env);
+  return PART_NAMES.filter((name) => {
+    const record = readRecord(runDir, name);
+    return record !== undefined && isSameProcess(record);
+  });
 }
 
 /** The log file of a part's process (`.stack/logs/<part>.log`); its install log is `<part>-install.log` beside it. */
