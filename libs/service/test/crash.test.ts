@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
+import { createKafka, createProducer, ensureTopics, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
-import { COUNTER_SCHEMA, counted, stack, uniqueName, waitFor } from '@creditstream/testing';
+import { COUNTER_SCHEMA, counted, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
 
 const FIXTURE = join(__dirname, 'fixtures', 'guarded-counter.js');
 const CUSTOMERS = 10;
@@ -23,11 +23,13 @@ function startFixture(env: Record<string, string>): Run {
 }
 
 describe('effectively once on the real stack (child processes killed and restarted)', function () {
-  const s = stack();
-  const kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
+  let s: StackEndpoints;
+  let kafka: Kafka;
   let mongo: MongoClient;
 
   before(async () => {
+    s = stack();
+    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
     mongo = await MongoClient.connect(s.mongodbUri);
   });
   after(async () => {
