@@ -18,7 +18,8 @@ function totalEvents(streams: Streams): number {
   return FAMILIES.reduce((n, f) => n + streams[f].length, 0);
 }
 
-describe('fold: topic interleaving does not change the final state', () => {
+describe('fold: topic interleaving does not change the final state', function () {
+  this.timeout(20_000);
   const strategies: Strategy[] = ['random', 'lag', 'lead', 'bursts'];
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`seed ${seed}: every interleaving (with redeliveries) folds to deep-equal states`, () => {
@@ -56,7 +57,9 @@ describe('fold: topic interleaving does not change the final state', () => {
   });
 });
 
-describe('fold: rolling aggregates equal a brute-force recomputation', () => {
+describe('fold: rolling aggregates equal a brute-force recomputation', function () {
+  // The brute-force reference is quadratic on purpose; these take a second or two each.
+  this.timeout(20_000);
   for (const seed of [11, 12, 13]) {
     it(`seed ${seed}: at checkpoints along a random interleaving, customerFeatures equals the reference`, () => {
       const streams = generateHistory({ seed, customers: 3, days: 700 });
