@@ -1,0 +1,53 @@
+import { up } from '@creditstream/local-stack';
+import type { Benchmark, BenchContext } from './benchmark';
+import { passthrough } from './benchmarks/passthrough';
+import { machine, writeResult } from './results';
+
+const BENCHMARKS: Benchmark[] = [passthrough];
+
+function usage(): string {
+  return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;
+}
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  const bench = BENCHMARKS.find((b) => b.name === name);
+  if (!bench) {
+    console.error(name ? `unknown benchmark ${JSON.stringify(name)}\n\n${usage()}` : usage());
+    process.exit(2);
+  }
+  const args = new Map(rest.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=') as [string, string]));
+  const endpoints = await up({ log: (line) => console.error(`[stack] ${line}`) });
+  const started = Date.now();
+  const ctx: BenchContext = {
+    stack: { ...endpoints, kafkaBrokers: endpoints.kafkaBrokers.split(',') },
+    runId: `${bench.name}-${started.toString(36)}`,
+    argInt(option, fallback) {
+      const raw = args.get(option);
+      if (raw === undefined) return fallback;
+      const v = Number(raw);
+      if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`--${option}=${raw} is invalid: expected a positive integer`);
+      return v;
+    },
+    log: (m) => console.error(`[${bench.name}] ${m}`),
+  };
+  ctx.log(`running on ${endpoints.kafkaBrokers}`);
+  const { figures, notes } = await bench.run(ctx);
+  const file = writeResult({
+    benchmark: bench.name,
+    figures,
+    machine: machine(),
+    command: `npm run bench -- ${[name, ...rest].join(' ')}`,
+    finishedAt: new Date().toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    ...(notes ? { notes } : {}),
+  });
+  console.log(JSON.stringify({ figures }, null, 2));
+  console.error(`wrote ${file} and bench/RESULTS.md`);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
