@@ -23,21 +23,30 @@ const MISSING_NAN = 2;
  * go right, as do negative categories); a category goes left when its bit is set in the node's bitset.
  */
 export function decide(model: CompiledModel, node: number, row: ArrayLike<number>): number {
-  let v = row[model.nodeFeature[node] as number] as number;
   const decision = model.nodeDecision[node] as number;
-  if (v >= -K_ZERO_THRESHOLD && v <= K_ZERO_THRESHOLD) v = 0;
-  if ((decision & 1) === 0) {
-    const missingType = (decision >> 2) & 3;
-    if (v !== v) {
-      if (missingType !== MISSING_NAN) v = 0;
-      else return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
-    }
-    if (missingType === MISSING_ZERO && v === 0) {
-      return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
-    }
-    return v <= (model.nodeThreshold[node] as number) ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+  const v = row[model.nodeFeature[node] as number] as number;
+  return (decision & 1) === 0 ? decideNumerical(model, node, decision, v) : decideCategorical(model, node, v);
+}
+
+/** NumericalDecision (see {@link decide}); `decision` is the node's decision_type. */
+export function decideNumerical(model: CompiledModel, node: number, decision: number, value: number): number {
+  let v = value;
+  const missingType = (decision >> 2) & 3;
+  if (v !== v) {
+    if (missingType === MISSING_NAN) return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+    v = 0;
+  } else if (v >= -K_ZERO_THRESHOLD && v <= K_ZERO_THRESHOLD) {
+    v = 0;
   }
-  // NaN fails both comparisons, so it goes right here too.
+  if (missingType === MISSING_ZERO && v === 0) {
+    return (decision & 2) !== 0 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+  }
+  return v <= (model.nodeThreshold[node] as number) ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
+}
+
+/** CategoricalDecision (see {@link decide}). */
+export function decideCategorical(model: CompiledModel, node: number, v: number): number {
+  // NaN fails both comparisons, so it goes right here too; values in (-kZeroThreshold, kZeroThreshold) truncate to 0.
   if (!(v > -2147483649 && v < 2147483648)) return model.nodeRight[node] as number;
   const category = Math.trunc(v) | 0;
   if (category < 0) return model.nodeRight[node] as number;

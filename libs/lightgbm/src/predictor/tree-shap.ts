@@ -60,11 +60,12 @@ export class TreeShap {
     let uniqueDepth = uniqueDepthIn;
     // extend the unique path
     const path = parentOffset + uniqueDepth;
-    if (uniqueDepth > 0) {
-      feature.copyWithin(path, parentOffset, parentOffset + uniqueDepth);
-      zero.copyWithin(path, parentOffset, parentOffset + uniqueDepth);
-      one.copyWithin(path, parentOffset, parentOffset + uniqueDepth);
-      weight.copyWithin(path, parentOffset, parentOffset + uniqueDepth);
+    // A plain loop: paths are short, and four copyWithin builtin calls per node cost more than the copy.
+    for (let i = 0; i < uniqueDepth; i++) {
+      feature[path + i] = feature[parentOffset + i] as number;
+      zero[path + i] = zero[parentOffset + i] as number;
+      one[path + i] = one[parentOffset + i] as number;
+      weight[path + i] = weight[parentOffset + i] as number;
     }
     this.extendPath(path, uniqueDepth, parentZeroFraction, parentOneFraction, parentFeatureIndex);
 
