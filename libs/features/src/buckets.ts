@@ -24,8 +24,12 @@ export interface CompiledBucketOptions {
   readonly graceDays: number;
 }
 
+/** Options that went through {@link compileBucketOptions}, so bucketOf need not validate them again. */
+const compiled = new WeakSet<CompiledBucketOptions>();
+
 /** The buckets the lateness aggregates and features use: V = 30, G = 0. */
 export const DEFAULT_BUCKETS: CompiledBucketOptions = Object.freeze({ veryLateDays: 30, graceDays: 0 });
+compiled.add(DEFAULT_BUCKETS);
 
 /**
  * Validates bucket options once. @throws InvalidFeatureOptionError naming the option, when V is not an integer
@@ -37,16 +41,19 @@ export function compileBucketOptions(options: BucketOptions = {}): CompiledBucke
   if (!Number.isSafeInteger(veryLateDays) || veryLateDays < 1) throw new InvalidFeatureOptionError('veryLateDays', veryLateDays, 'an integer >= 1');
   if (!Number.isSafeInteger(graceDays) || graceDays < 0) throw new InvalidFeatureOptionError('graceDays', graceDays, 'an integer >= 0');
   if (graceDays >= veryLateDays) throw new InvalidFeatureOptionError('graceDays', graceDays, `less than veryLateDays (${veryLateDays})`);
-  return { veryLateDays, graceDays };
+  const result = Object.freeze({ veryLateDays, graceDays });
+  compiled.add(result);
+  return result;
 }
 
 /**
  * The bucket of an invoice settled `daysLate` days after its due date (negative = early): ON_TIME when paid on or
  * before the due date plus G grace days, LATE when G+1..V days after it, VERY_LATE when more than V days after.
+ * Pass options compiled once with {@link compileBucketOptions} in hot loops; plain options are validated per call.
  * @throws InvalidFeatureOptionError for invalid options, RangeError when daysLate is not an integer.
  */
 export function bucketOf(daysLate: number, options: BucketOptions | CompiledBucketOptions = DEFAULT_BUCKETS): PaymentBucket {
-  const o = options === DEFAULT_BUCKETS ? DEFAULT_BUCKETS : compileBucketOptions(options);
+  const o = compiled.has(options as CompiledBucketOptions) ? (options as CompiledBucketOptions) : compileBucketOptions(options);
   if (!Number.isSafeInteger(daysLate)) throw new RangeError(`daysLate must be an integer, got ${String(daysLate)}`);
   if (daysLate <= o.graceDays) return 'ON_TIME';
   if (daysLate <= o.veryLateDays) return 'LATE';

@@ -59,6 +59,7 @@ export interface Anomaly {
   message: string;
 }
 
+/** Builds a rejection (used by the fold's checks). */
 export function reject(code: RejectionCode, message: string): Rejection {
   return { code, message };
 }
