@@ -17,6 +17,8 @@ export interface SimulateCommandOptions {
   out?: string;
   /** Ground-truth NDJSON when writing to Kafka (with --out the truth is in the output). */
   truth?: string;
+  /** With --rate: the first N days go out as fast as possible (history), the rest at the rate (live). */
+  historyDays?: number;
 }
 
 export interface SimulateSummary {
@@ -36,9 +38,11 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
   let events = 0;
   let invoices = 0;
   let lastProgress = started;
+  let dayIndex = 0;
   try {
     for (const day of simulate({ seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START, partitions: target.clockPartitions })) {
-      if (pacer) {
+      const live = pacer !== null && dayIndex++ >= (o.historyDays ?? 0);
+      if (live && pacer) {
         for (let i = 0; i < day.length; i += pacer.chunkSize()) {
           const chunk = day.slice(i, i + pacer.chunkSize());
           await pacer.admit(countEvents(chunk));
@@ -83,6 +87,7 @@ export function registerSimulate(program: Command, io: Io): void {
     .option('--start <date>', `first business date (YYYY-MM-DD)`, DEFAULT_START)
     .option('--rate <eventsPerSecond>', 'pace the output at this many events per second (default: as fast as possible)', positiveNumber)
     .option('--out <file>', 'write NDJSON to this file (- for standard output) instead of Kafka')
+    .option('--history-days <n>', 'with --rate: write the first N days as fast as possible (a history replay), then pace the rest (a live stream)', intOption(0, 36_500))
     .option('--truth <file>', 'when writing to Kafka: also write the invoices\' ground truth to this NDJSON file')
     .action(async (opts: SimulateCommandOptions) => {
       await runSimulate(opts, io);
