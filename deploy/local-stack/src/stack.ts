@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '@creditstream/errors';
 import { StackError } from './errors';
@@ -82,6 +82,13 @@ function contextOf(options: StackCallOptions): PartContext {
   return { paths, options: compileStackOptions(env), log: options.log ?? stderrLog };
 }
 
+/** The last lines of a log (stack frames left out), to put the likely cause right into a start failure's message. */
+function logTail(file: string, lines = 5): string {
+  if (!existsSync(file)) return '';
+  const tail = readFileSync(file, 'utf8').trimEnd().split('\n').filter((line) => line.trim() !== '' && !/^\s+at /.test(line) && !/^\s*\.\.\. \d+ more/.test(line)).slice(-lines);
+  return tail.length === 0 ? '' : `\n  last log lines:\n${tail.map((line) => `    ${line.slice(0, 300)}`).join('\n')}\n `;
+}
+
 function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
@@ -152,7 +159,7 @@ async function startPart(part: Part, ctx: PartContext): Promise<void> {
     // A process that never became healthy is of no use to anyone: stop it so the next `up` starts clean.
     await stopProcess(record, part.stopGraceMs, ctx.log).catch(() => undefined);
     removeRecord(ctx.paths.runDir, part.name);
-    throw new StackError('STACK_START_FAILED', `did not become healthy: ${errorMessage(err)}`, { part: part.name, logFile, retriable: true, cause: err });
+    throw new StackError('STACK_START_FAILED', `did not become healthy: ${errorMessage(err)}${logTail(logFile)}`, { part: part.name, logFile, retriable: true, cause: err });
   }
   ctx.log(`${part.name}: ready at ${endpoint} (pid ${record.pid}, ${seconds(began)})`);
 }
@@ -180,8 +187,8 @@ async function bringUp(part: Part, ctx: PartContext): Promise<{ origin: PartOrig
 function combine(failures: { part: PartName; error: unknown }[]): Error {
   const [first] = failures;
   if (failures.length === 1 && first !== undefined && first.error instanceof Error) return first.error;
-  const message = failures.map((f) => errorMessage(f.error)).join('; ');
-  return new StackError('STACK_START_FAILED', `${failures.length} parts failed: ${message}`);
+  const message = failures.map((f) => `\n- ${errorMessage(f.error)}`).join('');
+  return new StackError('STACK_START_FAILED', `${failures.length} parts failed:${message}`);
 }
 
 /**
