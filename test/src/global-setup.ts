@@ -34,6 +34,9 @@ function bringUpBeforeSpecsLoad(): PartName[] {
   return runningParts().filter((part) => !before.has(part));
 }
 
+// Services started in-process by tests log warnings and errors only, unless the caller asks for more.
+process.env.LOG_LEVEL ??= 'warn';
+
 const startedByThisRun = bringUpBeforeSpecsLoad();
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -23,7 +23,29 @@ export function announceToPrometheus(service: string, address: string): () => vo
   const dir = prometheusTargetsDir();
   if (!dir) return () => undefined;
   mkdirSync(dir, { recursive: true });
+  removeStaleTargets(dir);
   const file = join(dir, `${service}-${process.pid}.json`);
   writeFileSync(file, JSON.stringify([{ targets: [address], labels: { job: 'creditstream', service, instance_pid: String(process.pid) } }]));
   return () => rmSync(file, { force: true });
+}
+
+/** True while a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A process killed with SIGKILL cannot remove its target file; the next process to announce itself removes the
+ * files of processes that no longer exist, so Prometheus does not scrape the dead forever.
+ */
+function removeStaleTargets(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = /-(\d+)\.json$/.exec(name)?.[1];
+    if (pid !== undefined && !alive(Number(pid))) rmSync(join(dir, name), { force: true });
+  }
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceRuntime } from '../src';
 
 describe('service runtime', () => {
@@ -56,6 +59,24 @@ describe('service runtime', () => {
       assert.equal(check.status, 0);
     } finally {
       await runtime.stop();
+    }
+  });
+
+  it('announces itself to Prometheus while running and sweeps target files of dead processes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'targets-'));
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    writeFileSync(join(dir, `killed-service-${deadPid}.json`), '[]');
+    const previous = process.env.CREDITSTREAM_PROMETHEUS_SD_DIR;
+    process.env.CREDITSTREAM_PROMETHEUS_SD_DIR = dir;
+    const runtime = new ServiceRuntime({ name: 'announce-test' });
+    try {
+      await runtime.start();
+      assert.deepEqual(readdirSync(dir), [`announce-test-${process.pid}.json`]);
+      await runtime.stop();
+      assert.equal(existsSync(join(dir, `announce-test-${process.pid}.json`)), false);
+    } finally {
+      if (previous === undefined) delete process.env.CREDITSTREAM_PROMETHEUS_SD_DIR;
+      else process.env.CREDITSTREAM_PROMETHEUS_SD_DIR = previous;
     }
   });
 });
