@@ -317,6 +317,8 @@ export type ClockEnvelope = BusinessDayTickEvent;
 
 /** The customer-level features changed as of a business date. */
 export interface CustomerFeaturesChanged {
+  /** Version of the customer's state these features come from. It only grows: it is the sum over every source topic-partition of (highest applied offset + 1), so the same state always has the same version and a later state a higher one. Consumers keep the highest version per customer and drop anything not above it; eventId is '<customerId>:features:<version>'. */
+  version: number;
   /** Version of the feature definitions that computed the values. */
   featureSetVersion: string;
   /** Business date the features are as of. (YYYY-MM-DD) */
