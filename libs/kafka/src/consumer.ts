@@ -66,6 +66,11 @@ export interface ConsumerRunnerOptions<E> {
    * @default 30000
    */
   sessionTimeoutMs?: number;
+  /**
+   * Called after the group (re)assigned partitions to this member, before any batch of the new assignment: the
+   * place to drop caches of partitions another member may have written meanwhile.
+   */
+  onRebalance?: (assignment: Record<string, number[]>) => void;
   /** Called when the consumer crashes with an error kafkajs will not restart from. */
   onCrash?: (err: Error) => void;
   metrics?: StandardMetrics;
@@ -103,6 +108,10 @@ export function createConsumerRunner<E>(options: ConsumerRunnerOptions<E>): Cons
     maxWaitTimeInMs: 250,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    logger?.info({ assignment: e.payload.memberAssignment }, 'partitions assigned');
+    options.onRebalance?.(e.payload.memberAssignment);
   });
   consumer.on(consumer.events.CRASH, (e) => {
     const err = e.payload.error;

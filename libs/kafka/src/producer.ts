@@ -35,7 +35,8 @@ export interface EventProducer {
 /** Creates the one producer every creditstream process uses. */
 export function createProducer(options: EventProducerOptions): EventProducer {
   const { codec, metrics } = options;
-  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  // Idempotence needs unlimited retries (kafkajs warns otherwise): a send waits out a broker outage instead of failing.
+  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
 
   async function sendEncoded(topicMessages: { topic: string; messages: { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders }[] }[]): Promise<void> {
     const nonEmpty = topicMessages.filter((t) => t.messages.length > 0);

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createFeatureService, diffStore, FEATURE_INPUTS, foldEventLog, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
+import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { SchemaCodec } from '@creditstream/schema';
+import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
+import { openStore } from '@creditstream/store';
+import { REPO_ROOT, stack, uniqueName, type StackEndpoints } from '@creditstream/testing';
+import { readTopic, simulateInto, waitCaughtUp } from './pipeline';
+
+const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
+
+function isolation(name: string) {
+  const prefix = `${uniqueName(name)}.`;
+  return { prefix, database: uniqueName('fs').replace(/[-.]/g, '_'), groupId: uniqueName('feature-service'), topic: (t: string) => `${prefix}${t}` };
+}
+
+/** Checks that no customer's `customer features changed` version ever goes down, in the order consumers see them. */
+function assertVersionsNeverDecrease(events: { event: CustomerFeaturesChangedEvent }[]): number {
+  const last = new Map<string, number>();
+  for (const { event } of events) {
+    const previous = last.get(event.customerId) ?? -1;
+    assert.ok(event.payload.version >= previous, `${event.customerId}: version ${event.payload.version} after ${previous}`);
+    assert.equal(event.eventId, `${event.customerId}:features:${event.payload.version}`);
+    last.set(event.customerId, event.payload.version);
+  }
+  return last.size;
+}
+
+describe('feature service on the real stack', function () {
+  let s: StackEndpoints;
+  let kafka: Kafka;
+  let codec: SchemaCodec;
+
+  before(() => {
+    s = stack();
+    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
+    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
+  });
+
+  it('folds a simulated company exactly as a from-scratch fold, dead-letters bad input, and versions only grow', async function () {
+    this.timeout(180_000);
+    const iso = isolation('fs');
+    const { events } = await simulateInto(iso.prefix, { seed: 11, customers: 40, days: 240 });
+    // Bad input after the history: each must be dead-lettered with its reason, and nothing stalls.
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    for (const t of [TOPIC.invoices, TOPIC.payments]) await codec.register(iso.topic(t), loadSchema(t));
+    const base = { customerId: 'C000001', causationId: null, eventTime: '2024-08-20T00:00:00.000Z' };
+    await producer.send(iso.topic(TOPIC.invoices), [
+      { key: 'C000001', event: { ...base, eventId: 'bad-1', type: 'InvoiceIssued', payload: { invoiceId: 'INV-ZERO', orderId: null, amountMinor: 0, currency: 'EUR', invoiceDate: '2024-08-20', dueDate: '2024-09-19', termsCode: 'NET30', netDays: 30 } } },
+      { key: 'C000001', event: { ...base, eventId: 'dup-1', type: 'InvoiceIssued', payload: { invoiceId: 'INV-DUP', orderId: null, amountMinor: 1000, currency: 'EUR', invoiceDate: '2024-08-20', dueDate: '2024-09-19', termsCode: 'NET30', netDays: 30 } } },
+      { key: 'C000001', event: { ...base, eventId: 'dup-2', type: 'InvoiceIssued', payload: { invoiceId: 'INV-DUP', orderId: null, amountMinor: 2000, currency: 'EUR', invoiceDate: '2024-08-20', dueDate: '2024-09-19', termsCode: 'NET30', netDays: 30 } } },
+      { key: 'C000001', event: { ...base, eventId: 'cn-1', type: 'InvoiceAdjusted', payload: { invoiceId: 'INV-DUP', creditNoteId: 'CN-X', amountMinor: 100, currency: 'USD', reason: 'wrong currency' } } },
+    ]);
+    await producer.sendRaw(iso.topic(TOPIC.payments), [{ key: 'C000001', value: Buffer.from('{"not":"avro"}') }]);
+    await producer.send(iso.topic(TOPIC.payments), [
+      // A payment for an invoice nobody has seen (yet): kept pending, not dead-lettered.
+      { key: 'C000001', event: { ...base, eventId: 'pay-unknown', type: 'PaymentReceived', payload: { paymentId: 'PAY-UNKNOWN', amountMinor: 500, currency: 'EUR', method: 'BANK_TRANSFER', receivedOn: '2024-08-20', applications: [{ invoiceId: 'INV-NOT-YET', amountMinor: 500 }], unappliedMinor: 0 } } },
+    ]);
+    await producer.disconnect();
+
+    const config = loadFeatureServiceConfig({ ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, HTTP_PORT: '0' });
+    const service = createFeatureService({ config, topicPrefix: iso.prefix });
+    await service.start();
+    try {
+      await waitCaughtUp(kafka, iso.groupId, FEATURE_INPUTS.map(iso.topic), 150_000);
+      const log = await readEventLog(kafka, codec, FEATURE_INPUTS.map(iso.topic));
+      assert.ok(log.length >= events, `read back ${log.length} events of ${events}`);
+      const folded = foldEventLog(log);
+      assert.ok(folded.customers.size >= 40);
+      const differences = await diffStore(service.stateStore(), folded, iso.topic(TOPIC.clock));
+      assert.deepEqual(differences, [], 'stored state equals the from-scratch fold');
+
+      const deadLetters = await readTopic<{ payload: { reasonCode: string; originalOffset: number } }>(kafka, codec, iso.topic('creditstream.feature-service.dlq.v1'));
+      assert.deepEqual(deadLetters.map((d) => d.event.payload.reasonCode).sort(), ['CURRENCY_MISMATCH', 'DUPLICATE_CONFLICT', 'INVALID_AMOUNT', 'SCHEMA_DECODE_FAILED']);
+      const pending = await service.stateStore().load(['C000001']);
+      assert.ok(pending.get('C000001')?.state.pendingApplications.some((p) => p.invoiceId === 'INV-NOT-YET'), 'the unknown invoice application is pending');
+
+      const changed = await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged));
+      assert.ok(changed.length > 0);
+      assert.ok(assertVersionsNeverDecrease(changed) >= 40);
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      assert.match(metrics, /creditstream_dead_letters_total\{topic="[^"]+invoices[^"]+",reason="INVALID_AMOUNT",service="feature-service"\} 1/);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('SIGKILLed at random moments at least 10 times while folding 200,000 events: the store equals a from-scratch fold and no version goes back', async function () {
+    this.timeout(900_000);
+    const iso = isolation('fscrash');
+    const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 800, days: 365 });
+    assert.ok(events >= 200_000, `simulated ${events} events`);
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
+    const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } => {
+      const child = spawn(process.execPath, [SERVICE_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code))) };
+    };
+    // A seeded sequence of moments, so a failure can be replayed: 1.5 to 5 s after each start.
+    let seed = 20240101;
+    const nextDelay = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 1500 + (seed % 3500);
+    };
+    let kills = 0;
+    for (; kills < 10; kills++) {
+      const run = start();
+      await new Promise((r) => setTimeout(r, nextDelay()));
+      run.child.kill('SIGKILL');
+      assert.equal(await run.exited, 'SIGKILL');
+    }
+    const final = start();
+    try {
+      await waitCaughtUp(kafka, iso.groupId, FEATURE_INPUTS.map(iso.topic), 600_000);
+    } finally {
+      final.child.kill('SIGTERM');
+      assert.equal(await final.exited, 0);
+    }
+    const mongo = await openStore({ uri: s.mongodbUri, database: iso.database });
+    try {
+      const store = new StateStore(mongo);
+      const folded = foldEventLog(await readEventLog(kafka, codec, FEATURE_INPUTS.map(iso.topic)));
+      assert.equal(await store.customers.countDocuments(), folded.customers.size);
+      assert.deepEqual(await diffStore(store, folded, iso.topic(TOPIC.clock)), [], `after ${kills} SIGKILLs the store equals the from-scratch fold`);
+      const changed = await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged));
+      assertVersionsNeverDecrease(changed);
+    } finally {
+      await mongo.close();
+    }
+  });
+});

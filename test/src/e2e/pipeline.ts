@@ -1,0 +1,69 @@
+import type { Kafka } from 'kafkajs';
+import { runSimulate } from '@creditstream/cli';
+import { SchemaCodec } from '@creditstream/schema';
+import { waitFor } from '@creditstream/testing';
+
+/** A command Io that keeps quiet (tests assert on results, not on progress lines). */
+export const quietIo = { out: () => undefined, err: () => undefined, now: () => performance.now() };
+
+/** Simulates a company into the topics of `prefix`. */
+export async function simulateInto(prefix: string, options: { seed: number; customers: number; days: number }): Promise<{ events: number }> {
+  const summary = await runSimulate(options, quietIo, { ...process.env, CREDITSTREAM_TOPIC_PREFIX: prefix });
+  return { events: summary.events };
+}
+
+/** Waits until consumer group `groupId` has committed the end of every partition of `topics`. */
+export async function waitCaughtUp(kafka: Kafka, groupId: string, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      `${groupId} caught up with ${topics.length} topics`,
+      async () => {
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+          for (const end of ends) {
+            const c = committed?.partitions.find((p) => p.partition === end.partition);
+            if (Number(end.high) > 0 && Number(c?.offset ?? -1) < Number(end.high)) return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 500 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads a whole topic, decoded, in partition order: [partition, offset, event]. */
+export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: string): Promise<{ partition: number; offset: number; event: E }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Set(ends.filter((e) => Number(e.high) > 0).map((e) => e.partition));
+  const out: { partition: number; offset: number; event: E }[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: `read-${topic}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const high = Number(ends.find((e) => e.partition === batch.partition)?.high ?? 0);
+        for (const m of batch.messages) {
+          const offset = Number(m.offset);
+          if (offset >= high) break;
+          out.push({ partition: batch.partition, offset, event: await codec.decode<E>(topic, m.value) });
+          if (offset === high - 1) remaining.delete(batch.partition);
+        }
+        if (remaining.size === 0) resolve();
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
