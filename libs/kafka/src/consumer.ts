@@ -58,6 +58,8 @@ export interface ConsumerRunnerOptions<E> {
   partitionsConsumedConcurrently?: number;
   /** Largest number of messages handed to the handler at once. @default 1000 */
   maxBatchSize?: number;
+  /** Most bytes fetched per partition per request: larger fetches mean larger batches under a backlog. @default 1 MiB */
+  maxBytesPerPartition?: number;
   /** Backoff for retriable errors: doubles from `initialMs` up to `maxMs`, retrying until it works or the runner stops. */
   retry?: { initialMs?: number; maxMs?: number };
   /**
@@ -106,6 +108,8 @@ export function createConsumerRunner<E>(options: ConsumerRunnerOptions<E>): Cons
     groupId: options.groupId ?? options.service,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 250,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytes: Math.max(10 * 1024 * 1024, 2 * (options.maxBytesPerPartition ?? 0)),
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
   });

@@ -6,3 +6,4 @@ export { createImporter, planImport, IMPORT_FIELDS, type ImportField, type Impor
 export { groundTruth, readGroundTruth } from './truth/read-truth';
 export { ndjsonLine, parseNdjsonLine, type NdjsonEntry } from './output/ndjson';
 export * from './errors';
+export { runFeaturesRebuild, runFeaturesVerify } from './commands/features';

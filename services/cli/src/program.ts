@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerFeatures } from './commands/features';
 import { registerImport } from './commands/import';
 import { registerSimulate } from './commands/simulate';
 import { type Io, processIo } from './io';
@@ -11,5 +12,6 @@ export function createProgram(io: Io = processIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   registerSimulate(program, io);
   registerImport(program, io);
+  registerFeatures(program, io);
   return program;
 }

@@ -29,6 +29,19 @@ export interface CustomerDocument {
    * versions never go backwards (duplicates carry the same eventId).
    */
   outbox: CustomerFeaturesChangedEvent[];
+  /**
+   * The invoices, payments and feature-log entries the batch that wrote this version changed. This document is
+   * written first and is the truth; the child documents are written after it and may lag (a crash in between), so
+   * loading a customer re-applies `pending` over its children and writes them again. Children are never ahead of
+   * their customer document.
+   */
+  pending: PendingChildren;
+}
+
+export interface PendingChildren {
+  invoices: InvoiceState[];
+  payments: PaymentRecord[];
+  featureLog: FeatureLogDocument[];
 }
 
 export interface InvoiceDocument extends InvoiceState {

@@ -9,6 +9,7 @@ export interface FeatureMetrics {
   featuresChanged: Counter;
   invoicesWritten: Counter;
   businessDate: Gauge<'partition'>;
+  mongoRoundTrips: Counter;
 }
 
 export function createFeatureMetrics(registry: Registry): FeatureMetrics {
@@ -20,6 +21,7 @@ export function createFeatureMetrics(registry: Registry): FeatureMetrics {
     anomalies: new Counter({ name: 'creditstream_features_anomalies_total', help: 'Events accepted with an anomaly (pending application, over-application, currency mismatch), by code.', labelNames: ['code'], registers }),
     featuresChanged: new Counter({ name: 'creditstream_features_changed_events_total', help: 'customer features changed events produced.', registers }),
     invoicesWritten: new Counter({ name: 'creditstream_features_invoice_writes_total', help: 'Invoice documents written.', registers }),
+    mongoRoundTrips: new Counter({ name: 'creditstream_features_mongo_roundtrips_total', help: 'MongoDB requests made by the feature service (finds and bulk writes).', registers }),
     businessDate: new Gauge({ name: 'creditstream_features_business_date_seconds', help: 'Latest business date per clock partition, as a Unix timestamp.', labelNames: ['partition'], registers }),
   };
 }

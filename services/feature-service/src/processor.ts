@@ -10,12 +10,14 @@ import {
   sourceKey,
   type CustomerState,
   type InputEvent,
+  type InvoiceState,
+  type PaymentRecord,
 } from '@creditstream/features';
 import type { BatchOutcome, EventProducer, InboundMessage } from '@creditstream/kafka';
 import { PoisonMessageError } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
 import { type BusinessDayTickEvent, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
-import { childId, versionOf, type FeatureLogDocument, type PartitionClockDocument } from './documents';
+import { childId, versionOf, type FeatureLogDocument, type PartitionClockDocument, type PendingChildren } from './documents';
 import { Lru } from './lru';
 import { PartitionLocks } from './partition-lock';
 import type { BatchWrite, LoadedCustomer, StateStore } from './state-store';
@@ -40,6 +42,7 @@ interface Touched {
   changed: boolean;
   changedInvoiceIds: Set<string>;
   changedPaymentIds: Set<string>;
+  featureLog: FeatureLogDocument[];
   last: InboundMessage<InputEvent>;
 }
 
@@ -144,7 +147,6 @@ export class FeatureProcessor {
 
     const touched = new Map<string, Touched>();
     const rejected: NonNullable<BatchOutcome<InputEvent>['rejected']> = [];
-    const featureLog: FeatureLogDocument[] = [];
 
     for (const m of messages) {
       const customerId = m.event.customerId;
@@ -152,7 +154,7 @@ export class FeatureProcessor {
       if (!t) {
         const customer = this.cache.get(customerId) ?? loaded.get(customerId) ?? null;
         if (customer) this.catchUp(customer);
-        t = { customer: customer as LoadedCustomer, before: customer?.features ?? {}, changed: false, changedInvoiceIds: new Set(), changedPaymentIds: new Set(), last: m };
+        t = { customer: customer as LoadedCustomer, before: customer?.features ?? {}, changed: false, changedInvoiceIds: new Set(), changedPaymentIds: new Set(), featureLog: [], last: m };
         touched.set(customerId, t);
       }
       const source = { topic: m.topic, partition: m.partition, offset: m.offset };
@@ -176,12 +178,13 @@ export class FeatureProcessor {
       if (m.event.type === 'PaymentReceived' || m.event.type === 'PaymentReturned') t.changedPaymentIds.add(m.event.payload.paymentId);
       if (m.event.type === 'InvoiceIssued' && result.changedInvoiceIds.length > 0) {
         const entry = this.issuedVector(t.customer, m.event.payload.invoiceId);
-        if (entry) featureLog.push(entry);
+        if (entry) t.featureLog.push(entry);
       }
     }
 
-    const write: BatchWrite = { customers: [], invoices: [], payments: [], featureLog };
+    const write: BatchWrite = { customers: [] };
     const outputs: CustomerFeaturesChangedEvent[] = [];
+    let invoicesWritten = 0;
     for (const t of touched.values()) {
       if (!t.changed) continue;
       const c = t.customer;
@@ -195,15 +198,17 @@ export class FeatureProcessor {
         outbox.push(event);
         outputs.push(event);
       }
-      write.customers.push({ customer: c, outbox });
+      const pending: PendingChildren = { invoices: [], payments: [], featureLog: t.featureLog };
       for (const id of t.changedInvoiceIds) {
         const invoice = findInvoice(c.state, id);
-        if (invoice) write.invoices.push({ invoice, partition: c.partition, customerVersion: c.version });
+        if (invoice) pending.invoices.push(invoice);
       }
       for (const id of t.changedPaymentIds) {
-        const payment = c.state.payments.find((p) => p.paymentId === id);
-        if (payment) write.payments.push({ payment, customerId: c.state.customerId, partition: c.partition, customerVersion: c.version });
+        const payment = c.state.payments.find((p: PaymentRecord) => p.paymentId === id);
+        if (payment) pending.payments.push(payment);
       }
+      invoicesWritten += pending.invoices.length;
+      write.customers.push({ customer: c, outbox, pending });
     }
 
     await store.write(write);
@@ -212,7 +217,7 @@ export class FeatureProcessor {
       await this.options.producer.send(this.options.outputTopic, outputs.map((event) => ({ key: event.customerId, event })));
       metrics.featuresChanged.inc(outputs.length);
     }
-    metrics.invoicesWritten.inc(write.invoices.length);
+    metrics.invoicesWritten.inc(invoicesWritten);
     return { rejected };
   }
 
@@ -242,8 +247,8 @@ export class FeatureProcessor {
    */
   private featuresChanged(c: LoadedCustomer, t: Touched, changedFeatures: string[]): CustomerFeaturesChangedEvent | null {
     if (changedFeatures.length === 0 && t.changedInvoiceIds.size === 0) return null;
-    const open = c.state.invoices.filter((i) => i.status === 'OPEN').map((i) => i.invoiceId);
-    const openInvoiceIds = changedFeatures.length > 0 ? open : open.filter((id) => t.changedInvoiceIds.has(id));
+    const open = c.state.invoices.filter((i: InvoiceState) => i.status === 'OPEN').map((i: InvoiceState) => i.invoiceId);
+    const openInvoiceIds = changedFeatures.length > 0 ? open : open.filter((id: string) => t.changedInvoiceIds.has(id));
     return {
       eventId: `${c.state.customerId}:features:${c.version}`,
       eventTime: t.last.event.eventTime,

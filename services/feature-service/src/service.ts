@@ -42,7 +42,7 @@ export function createFeatureService(options: FeatureServiceOptions): ServiceRun
   runtime.add({
     name: 'processor',
     start: async () => {
-      stateStore = new StateStore(infra.store);
+      stateStore = new StateStore(infra.store, (n) => metrics.mongoRoundTrips.inc(n));
       processor = new FeatureProcessor({ store: stateStore, producer: infra.producer, outputTopic, clockTopic: name(TOPIC.clock), cacheCustomers: config.FEATURE_SERVICE_CACHE_CUSTOMERS, logger: runtime.logger, metrics });
     },
   });
@@ -51,6 +51,8 @@ export function createFeatureService(options: FeatureServiceOptions): ServiceRun
     groupId: config.FEATURE_SERVICE_GROUP_ID,
     deadLetterTopic,
     maxBatchSize: config.FEATURE_SERVICE_MAX_BATCH,
+    // About 5,000 events per partition fetch under a backlog: each customer document is rewritten once per batch.
+    maxBytesPerPartition: 2 * 1024 * 1024,
     partitionsConsumedConcurrently: config.FEATURE_SERVICE_CONCURRENCY,
     sessionTimeoutMs: config.FEATURE_SERVICE_SESSION_TIMEOUT_MS,
     onRebalance: () => processor?.reset(),

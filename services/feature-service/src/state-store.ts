@@ -2,7 +2,7 @@ import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type 
 import type { CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { toStoreError, type IndexDefinition, type Store } from '@creditstream/store';
 import type { CustomerState, InvoiceState, PaymentRecord } from '@creditstream/features';
-import { childId, COLLECTIONS, type CustomerDocument, type FeatureLogDocument, type InvoiceDocument, type PartitionClockDocument, type PaymentDocument } from './documents';
+import { childId, COLLECTIONS, type CustomerDocument, type FeatureLogDocument, type InvoiceDocument, type PartitionClockDocument, type PaymentDocument, type PendingChildren } from './documents';
 
 /** Indexes the feature service needs; created at start-up. */
 export const FEATURE_INDEXES: IndexDefinition[] = [
@@ -21,12 +21,9 @@ export interface LoadedCustomer {
   features: Record<string, number>;
 }
 
-/** What one batch writes. */
+/** What one batch writes: per changed customer, its new state, outbox and the children the batch changed. */
 export interface BatchWrite {
-  customers: { customer: LoadedCustomer; outbox: CustomerFeaturesChangedEvent[] }[];
-  invoices: { invoice: InvoiceState; partition: number; customerVersion: number }[];
-  payments: { payment: PaymentRecord; customerId: string; partition: number; customerVersion: number }[];
-  featureLog: FeatureLogDocument[];
+  customers: { customer: LoadedCustomer; outbox: CustomerFeaturesChangedEvent[]; pending: PendingChildren }[];
 }
 
 function byString(a: string, b: string): number {
@@ -45,10 +42,14 @@ export class StateStore {
   readonly payments: Collection<PaymentDocument>;
   readonly clocks: Collection<PartitionClockDocument>;
   readonly featureLog: Collection<FeatureLogDocument>;
-  /** Round trips made, for the benchmark's figure. */
-  roundTrips = 0;
+  /** Round trips made so far. */
+  get roundTrips(): number {
+    return this.trips;
+  }
+  private trips = 0;
 
-  constructor(store: Store) {
+  /** @param onRoundTrip counts MongoDB requests (a metric). */
+  constructor(store: Store, private readonly onRoundTrip: (n: number) => void = () => undefined) {
     this.customers = store.collection<CustomerDocument>(COLLECTIONS.customers);
     this.invoices = store.collection<InvoiceDocument>(COLLECTIONS.invoices);
     this.payments = store.collection<PaymentDocument>(COLLECTIONS.payments);
@@ -56,11 +57,15 @@ export class StateStore {
     this.featureLog = store.collection<FeatureLogDocument>(COLLECTIONS.featureLog);
   }
 
-  /** Loads customers with their invoices and payments reassembled into full states. Missing ids are absent. */
-  async load(customerIds: string[]): Promise<Map<string, LoadedCustomer>> {
+  /**
+   * Loads customers with their invoices and payments reassembled into full states (pending children applied over
+   * the child documents). Missing ids are absent. With `repair` (the service), children still pending from the
+   * customer's last write are written; without (verify), nothing is written.
+   */
+  async load(customerIds: string[], options: { repair?: boolean } = {}): Promise<Map<string, LoadedCustomer>> {
     const out = new Map<string, LoadedCustomer>();
     if (customerIds.length === 0) return out;
-    this.roundTrips += 3;
+    this.count(3);
     let docs: CustomerDocument[];
     let invoices: InvoiceDocument[];
     let payments: PaymentDocument[];
@@ -75,39 +80,71 @@ export class StateStore {
     }
     const invoicesBy = groupBy(invoices, (d) => d.customerId);
     const paymentsBy = groupBy(payments, (d) => d.customerId);
+    const unfinished: BatchWrite['customers'] = [];
     for (const doc of docs) {
       const state = doc.state;
-      state.invoices = (invoicesBy.get(doc._id) ?? []).map(stripInvoice).sort((a, b) => byString(a.invoiceId, b.invoiceId));
-      state.payments = (paymentsBy.get(doc._id) ?? []).map(stripPayment).sort((a, b) => byString(a.paymentId, b.paymentId));
-      out.set(doc._id, { state, partition: doc.partition, version: doc.version, features: doc.features });
+      const invoicesById = new Map((invoicesBy.get(doc._id) ?? []).map((d) => [d.invoiceId, stripInvoice(d)]));
+      const paymentsById = new Map((paymentsBy.get(doc._id) ?? []).map((d) => [d.paymentId, stripPayment(d)]));
+      for (const invoice of doc.pending.invoices) invoicesById.set(invoice.invoiceId, invoice);
+      for (const payment of doc.pending.payments) paymentsById.set(payment.paymentId, payment);
+      state.invoices = [...invoicesById.values()].sort((a, b) => byString(a.invoiceId, b.invoiceId));
+      state.payments = [...paymentsById.values()].sort((a, b) => byString(a.paymentId, b.paymentId));
+      const customer = { state, partition: doc.partition, version: doc.version, features: doc.features };
+      out.set(doc._id, customer);
+      if (doc.pending.invoices.length + doc.pending.payments.length + doc.pending.featureLog.length > 0) unfinished.push({ customer, outbox: doc.outbox, pending: doc.pending });
     }
+    // Children of the last write may not have been written (a crash after the customer document): write them now.
+    if (options.repair !== false) await this.writeChildren(unfinished);
     return out;
   }
 
-  /** Writes a batch: invoices, payments and the feature log first, then the customers (with their outbox). */
+  /**
+   * Writes a batch: first every changed customer document (state, outbox and pending children: the atomic truth),
+   * then the child documents (invoices, payments, feature log) — one bulk write per collection.
+   */
   async write(batch: BatchWrite): Promise<void> {
-    const children: Promise<void>[] = [];
-    if (batch.invoices.length > 0) {
-      children.push(this.bulk(this.invoices, batch.invoices.map(({ invoice, partition, customerVersion }) => guardedReplace<InvoiceDocument>(childId(invoice.customerId, invoice.invoiceId), 'customerVersion', customerVersion, { ...invoice, partition, customerVersion }))));
+    if (batch.customers.length === 0) return;
+    await this.bulk(this.customers, batch.customers.map(({ customer, outbox, pending }) => {
+      const state = { ...customer.state, invoices: [], payments: [] };
+      return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox, pending });
+    }));
+    await this.writeChildren(batch.customers);
+  }
+
+  /**
+   * Writes complete states into a fresh database (`features rebuild`): children first, then the customers with
+   * nothing pending, so that loading them later writes nothing.
+   */
+  async writeRebuilt(customers: BatchWrite['customers']): Promise<void> {
+    if (customers.length === 0) return;
+    await this.writeChildren(customers);
+    await this.bulk(this.customers, customers.map(({ customer, outbox }) => {
+      const state = { ...customer.state, invoices: [], payments: [] };
+      return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox, pending: { invoices: [], payments: [], featureLog: [] } });
+    }));
+  }
+
+  private async writeChildren(customers: BatchWrite['customers']): Promise<void> {
+    const invoices: AnyBulkWriteOperation<InvoiceDocument>[] = [];
+    const payments: AnyBulkWriteOperation<PaymentDocument>[] = [];
+    const featureLog: AnyBulkWriteOperation<FeatureLogDocument>[] = [];
+    for (const { customer, pending } of customers) {
+      const { partition, version: customerVersion } = customer;
+      const customerId = customer.state.customerId;
+      for (const invoice of pending.invoices) invoices.push(guardedReplace<InvoiceDocument>(childId(customerId, invoice.invoiceId), 'customerVersion', customerVersion, { ...invoice, partition, customerVersion }));
+      for (const payment of pending.payments) payments.push(guardedReplace<PaymentDocument>(childId(customerId, payment.paymentId), 'customerVersion', customerVersion, { ...payment, customerId, partition, customerVersion }));
+      for (const entry of pending.featureLog) featureLog.push({ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } });
     }
-    if (batch.payments.length > 0) {
-      children.push(this.bulk(this.payments, batch.payments.map(({ payment, customerId, partition, customerVersion }) => guardedReplace<PaymentDocument>(childId(customerId, payment.paymentId), 'customerVersion', customerVersion, { ...payment, customerId, partition, customerVersion }))));
-    }
-    if (batch.featureLog.length > 0) {
-      children.push(this.bulk(this.featureLog, batch.featureLog.map((entry) => ({ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }))));
-    }
-    await Promise.all(children);
-    if (batch.customers.length > 0) {
-      await this.bulk(this.customers, batch.customers.map(({ customer, outbox }) => {
-        const state = { ...customer.state, invoices: [], payments: [] };
-        return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox });
-      }));
-    }
+    await Promise.all([
+      invoices.length > 0 ? this.bulk(this.invoices, invoices) : undefined,
+      payments.length > 0 ? this.bulk(this.payments, payments) : undefined,
+      featureLog.length > 0 ? this.bulk(this.featureLog, featureLog) : undefined,
+    ]);
   }
 
   /** The latest tick of each clock partition. */
   async loadClocks(): Promise<Map<number, PartitionClockDocument>> {
-    this.roundTrips++;
+    this.count(1);
     const docs = await this.clocks.find().toArray();
     return new Map(docs.map((d) => [d._id, d]));
   }
@@ -119,13 +156,18 @@ export class StateStore {
 
   /** Outbox events of every customer of `partition`, to produce again after a restart or a rebalance. */
   async outboxOf(partition: number): Promise<CustomerFeaturesChangedEvent[]> {
-    this.roundTrips++;
+    this.count(1);
     const docs = await this.customers.find({ partition, 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } }).toArray();
     return docs.flatMap((d) => d.outbox);
   }
 
+  private count(n: number): void {
+    this.trips += n;
+    this.onRoundTrip(n);
+  }
+
   private async bulk<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
-    this.roundTrips++;
+    this.count(1);
     try {
       await collection.bulkWrite(ops, { ordered: false });
     } catch (err) {

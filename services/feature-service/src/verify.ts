@@ -93,7 +93,7 @@ export async function diffStore(store: StateStore, folded: ReturnType<typeof fol
   const clocks = await store.loadClocks();
   for (let i = 0; i < ids.length && differences.length < limit; i += 200) {
     const chunk = ids.slice(i, i + 200);
-    const loaded = await store.load(chunk);
+    const loaded = await store.load(chunk, { repair: false });
     for (const id of chunk) {
       const expected = folded.customers.get(id);
       const stored = loaded.get(id);
@@ -133,16 +133,14 @@ function diffValues(customerId: string, path: string, a: unknown, b: unknown, ou
 export async function writeFold(store: StateStore, folded: ReturnType<typeof foldEventLog>, onProgress?: (written: number, total: number) => void): Promise<void> {
   const ids = [...folded.customers.keys()];
   for (let i = 0; i < ids.length; i += 200) {
-    const write: Parameters<StateStore['write']>[0] = { customers: [], invoices: [], payments: [], featureLog: [] };
+    const write: Parameters<StateStore['write']>[0] = { customers: [] };
     for (const id of ids.slice(i, i + 200)) {
       const state = folded.customers.get(id) as CustomerState;
       const partition = folded.partitions.get(id) ?? 0;
-      const version = versionOf(state);
-      write.customers.push({ customer: { state: structuredClone(state), partition, version, features: customerFeatures(state) }, outbox: [] });
-      for (const invoice of state.invoices) write.invoices.push({ invoice, partition, customerVersion: version });
-      for (const payment of state.payments) write.payments.push({ payment, customerId: id, partition, customerVersion: version });
+      const customer = { state: structuredClone(state), partition, version: versionOf(state), features: customerFeatures(state) };
+      write.customers.push({ customer, outbox: [], pending: { invoices: state.invoices, payments: state.payments, featureLog: [] } });
     }
-    await store.write(write);
+    await store.writeRebuilt(write.customers);
     onProgress?.(Math.min(i + 200, ids.length), ids.length);
   }
   for (const clock of folded.clocks.values()) await store.saveClock(clock);

@@ -7,6 +7,7 @@ import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, type StackEndpoints } from '@creditstream/testing';
+import { runFeaturesRebuild, runFeaturesVerify } from '@creditstream/cli';
 import { readTopic, simulateInto, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
@@ -81,6 +82,18 @@ describe('feature service on the real stack', function () {
       const changed = await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged));
       assert.ok(changed.length > 0);
       assert.ok(assertVersionsNeverDecrease(changed) >= 40);
+
+      // The CLI: a rebuild into a fresh database verifies clean, and a tampered live store does not.
+      const cliEnv = { ...process.env, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, MONGODB_DATABASE: iso.database };
+      const out: string[] = [];
+      const io = { out: (t: string) => void out.push(t), err: () => undefined, now: () => performance.now() };
+      const rebuilt = `${iso.database}_rebuilt`;
+      await runFeaturesRebuild({ into: rebuilt }, io, cliEnv);
+      assert.equal(await runFeaturesVerify({ limit: 10 }, io, { ...cliEnv, MONGODB_DATABASE: rebuilt }), 0, out.join('\n'));
+      await service.stateStore().customers.updateOne({ _id: 'C000002' }, { $inc: { 'state.lateness.all.late': 1 } });
+      assert.equal(await runFeaturesVerify({ limit: 10 }, io, cliEnv), 1);
+      assert.match(out.join('\n'), /C000002 state\.lateness\.all\.late: stored \d+, expected \d+/);
+
       const metrics = await (await fetch(`${service.url}/metrics`)).text();
       assert.match(metrics, /creditstream_dead_letters_total\{topic="[^"]+invoices[^"]+",reason="INVALID_AMOUNT",service="feature-service"\} 1/);
     } finally {
@@ -91,7 +104,7 @@ describe('feature service on the real stack', function () {
   it('SIGKILLed at random moments at least 10 times while folding 200,000 events: the store equals a from-scratch fold and no version goes back', async function () {
     this.timeout(900_000);
     const iso = isolation('fscrash');
-    const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 800, days: 365 });
+    const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 900, days: 365 });
     assert.ok(events >= 200_000, `simulated ${events} events`);
     const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
     const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } => {
