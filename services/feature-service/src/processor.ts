@@ -17,7 +17,7 @@ import type { BatchOutcome, EventProducer, InboundMessage } from '@creditstream/
 import { PoisonMessageError } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
 import { type BusinessDayTickEvent, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
-import { childId, versionOf, type FeatureLogDocument, type PartitionClockDocument, type PendingChildren } from './documents';
+import { childId, versionOf, type FeatureLogEntry, type PartitionClockDocument, type PendingChildren } from './documents';
 import { Lru } from './lru';
 import { PartitionLocks } from './partition-lock';
 import type { BatchWrite, LoadedCustomer, StateStore } from './state-store';
@@ -42,7 +42,7 @@ interface Touched {
   changed: boolean;
   changedInvoiceIds: Set<string>;
   changedPaymentIds: Set<string>;
-  featureLog: FeatureLogDocument[];
+  featureLog: FeatureLogEntry[];
   last: InboundMessage<InputEvent>;
 }
 
@@ -222,12 +222,12 @@ export class FeatureProcessor {
   }
 
   /** The feature vector of a just-issued invoice, as of the customer's business date, for the feature log. */
-  private issuedVector(customer: LoadedCustomer, invoiceId: string): FeatureLogDocument | null {
+  private issuedVector(customer: LoadedCustomer, invoiceId: string): FeatureLogEntry | null {
     const invoice = findInvoice(customer.state, invoiceId);
     if (!invoice) return null;
     const values = Array.from(invoiceFeatures(customer.state, invoice));
     return {
-      _id: childId(customer.state.customerId, `${invoiceId}:issued`),
+      id: childId(customer.state.customerId, `${invoiceId}:issued`),
       customerId: customer.state.customerId,
       invoiceId,
       kind: 'issued',

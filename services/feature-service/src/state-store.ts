@@ -1,16 +1,28 @@
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document, type Filter } from 'mongodb';
 import type { CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { toStoreError, type IndexDefinition, type Store } from '@creditstream/store';
 import type { CustomerState, InvoiceState, PaymentRecord } from '@creditstream/features';
-import { childId, COLLECTIONS, type CustomerDocument, type FeatureLogDocument, type InvoiceDocument, type PartitionClockDocument, type PaymentDocument, type PendingChildren } from './documents';
+import {
+  childId,
+  COLLECTIONS,
+  monthOfInvoice,
+  monthOfPayment,
+  type CustomerDocument,
+  type FeatureLogDocument,
+  type FeatureLogEntry,
+  type InvoiceBucketDocument,
+  type PartitionClockDocument,
+  type PaymentBucketDocument,
+  type PendingChildren,
+} from './documents';
 
 /** Indexes the feature service needs; created at start-up. */
 export const FEATURE_INDEXES: IndexDefinition[] = [
   { collection: COLLECTIONS.customers, keys: { partition: 1 } },
-  { collection: COLLECTIONS.invoices, keys: { customerId: 1, status: 1 } },
+  { collection: COLLECTIONS.invoices, keys: { customerId: 1 } },
+  { collection: COLLECTIONS.invoices, keys: { 'invoices.invoiceId': 1 } },
   { collection: COLLECTIONS.payments, keys: { customerId: 1 } },
-  { collection: COLLECTIONS.featureLog, keys: { customerId: 1, invoiceId: 1 } },
-  { collection: COLLECTIONS.featureLog, keys: { asOf: 1 } },
+  { collection: COLLECTIONS.featureLog, keys: { customerId: 1 } },
 ];
 
 /** A customer as the service holds it between batches. */
@@ -21,56 +33,61 @@ export interface LoadedCustomer {
   features: Record<string, number>;
 }
 
-/** What one batch writes: per changed customer, its new state, outbox and the children the batch changed. */
+/** What one batch writes: per changed customer, its new state, outbox and what the batch changed outside it. */
 export interface BatchWrite {
   customers: { customer: LoadedCustomer; outbox: CustomerFeaturesChangedEvent[]; pending: PendingChildren }[];
 }
+
+const NOTHING_PENDING: PendingChildren = { invoices: [], payments: [], featureLog: [] };
+const WRITER = 'feature-service';
 
 function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
- * MongoDB persistence of the feature service. Every write is a replace guarded by the writer's version, so a
- * stale writer (a zombie after a rebalance) can never overwrite newer state, and replaying a batch writes the same
- * documents again. Round trips per batch: one load (three finds in parallel) for customers not cached, and at
- * most three bulk writes.
+ * MongoDB persistence of the feature service. Writes are replaces guarded by the writer's version, so a stale
+ * writer (a zombie after a rebalance) never overwrites newer state and replaying a batch writes the same documents
+ * again. A batch writes one document per changed customer, one per (customer, month) of invoices and of payments it
+ * changed, and one feature-log document per customer that issued invoices — a few documents per customer per batch,
+ * not per event — in at most four bulk writes.
  */
 export class StateStore {
   readonly customers: Collection<CustomerDocument>;
-  readonly invoices: Collection<InvoiceDocument>;
-  readonly payments: Collection<PaymentDocument>;
+  readonly invoices: Collection<InvoiceBucketDocument>;
+  readonly payments: Collection<PaymentBucketDocument>;
   readonly clocks: Collection<PartitionClockDocument>;
   readonly featureLog: Collection<FeatureLogDocument>;
-  /** Round trips made so far. */
-  get roundTrips(): number {
-    return this.trips;
-  }
   private trips = 0;
 
   /** @param onRoundTrip counts MongoDB requests (a metric). */
   constructor(store: Store, private readonly onRoundTrip: (n: number) => void = () => undefined) {
     this.customers = store.collection<CustomerDocument>(COLLECTIONS.customers);
-    this.invoices = store.collection<InvoiceDocument>(COLLECTIONS.invoices);
-    this.payments = store.collection<PaymentDocument>(COLLECTIONS.payments);
+    this.invoices = store.collection<InvoiceBucketDocument>(COLLECTIONS.invoices);
+    this.payments = store.collection<PaymentBucketDocument>(COLLECTIONS.payments);
     this.clocks = store.collection<PartitionClockDocument>(COLLECTIONS.partitionClocks);
     this.featureLog = store.collection<FeatureLogDocument>(COLLECTIONS.featureLog);
   }
 
+  /** MongoDB requests made so far. */
+  get roundTrips(): number {
+    return this.trips;
+  }
+
   /**
-   * Loads customers with their invoices and payments reassembled into full states (pending children applied over
-   * the child documents). Missing ids are absent. With `repair` (the service), children still pending from the
-   * customer's last write are written; without (verify), nothing is written.
+   * Loads customers with their invoices and payments reassembled into full states, `pending` applied over the
+   * buckets. Missing ids are absent. With `repair` (the service), the documents still pending from a customer's
+   * last write are written; without (verify), nothing is written.
    */
   async load(customerIds: string[], options: { repair?: boolean } = {}): Promise<Map<string, LoadedCustomer>> {
     const out = new Map<string, LoadedCustomer>();
     if (customerIds.length === 0) return out;
     this.count(3);
     let docs: CustomerDocument[];
-    let invoices: InvoiceDocument[];
-    let payments: PaymentDocument[];
+    let invoiceBuckets: InvoiceBucketDocument[];
+    let paymentBuckets: PaymentBucketDocument[];
     try {
-      [docs, invoices, payments] = await Promise.all([
+      [docs, invoiceBuckets, paymentBuckets] = await Promise.all([
         this.customers.find({ _id: { $in: customerIds } }).toArray(),
         this.invoices.find({ customerId: { $in: customerIds } }).toArray(),
         this.payments.find({ customerId: { $in: customerIds } }).toArray(),
@@ -78,68 +95,55 @@ export class StateStore {
     } catch (err) {
       throw toStoreError(err, 'loading customers');
     }
-    const invoicesBy = groupBy(invoices, (d) => d.customerId);
-    const paymentsBy = groupBy(payments, (d) => d.customerId);
+    const invoicesBy = new Map<string, Map<string, InvoiceState>>();
+    for (const b of invoiceBuckets) for (const i of b.invoices) mapOf(invoicesBy, b.customerId).set(i.invoiceId, i);
+    const paymentsBy = new Map<string, Map<string, PaymentRecord>>();
+    for (const b of paymentBuckets) for (const p of b.payments) mapOf(paymentsBy, b.customerId).set(p.paymentId, p);
     const unfinished: BatchWrite['customers'] = [];
     for (const doc of docs) {
+      const invoices = mapOf(invoicesBy, doc._id);
+      const payments = mapOf(paymentsBy, doc._id);
+      for (const invoice of doc.pending.invoices) invoices.set(invoice.invoiceId, invoice);
+      for (const payment of doc.pending.payments) payments.set(payment.paymentId, payment);
       const state = doc.state;
-      const invoicesById = new Map((invoicesBy.get(doc._id) ?? []).map((d) => [d.invoiceId, stripInvoice(d)]));
-      const paymentsById = new Map((paymentsBy.get(doc._id) ?? []).map((d) => [d.paymentId, stripPayment(d)]));
-      for (const invoice of doc.pending.invoices) invoicesById.set(invoice.invoiceId, invoice);
-      for (const payment of doc.pending.payments) paymentsById.set(payment.paymentId, payment);
-      state.invoices = [...invoicesById.values()].sort((a, b) => byString(a.invoiceId, b.invoiceId));
-      state.payments = [...paymentsById.values()].sort((a, b) => byString(a.paymentId, b.paymentId));
+      state.invoices = [...invoices.values()].sort((a, b) => byString(a.invoiceId, b.invoiceId));
+      state.payments = [...payments.values()].sort((a, b) => byString(a.paymentId, b.paymentId));
       const customer = { state, partition: doc.partition, version: doc.version, features: doc.features };
       out.set(doc._id, customer);
-      if (doc.pending.invoices.length + doc.pending.payments.length + doc.pending.featureLog.length > 0) unfinished.push({ customer, outbox: doc.outbox, pending: doc.pending });
+      const p = doc.pending;
+      if (p.invoices.length + p.payments.length + p.featureLog.length > 0) unfinished.push({ customer, outbox: doc.outbox, pending: p });
     }
-    // Children of the last write may not have been written (a crash after the customer document): write them now.
+    // What the customers' last writes changed may not have reached the buckets (a crash after the customer
+    // document): write it now.
     if (options.repair !== false) await this.writeChildren(unfinished);
     return out;
   }
 
   /**
-   * Writes a batch: first every changed customer document (state, outbox and pending children: the atomic truth),
-   * then the child documents (invoices, payments, feature log) — one bulk write per collection.
+   * Writes a batch: first every changed customer document (state, outbox and pending changes: the atomic truth),
+   * then the invoice and payment buckets and the feature log.
    */
   async write(batch: BatchWrite): Promise<void> {
     if (batch.customers.length === 0) return;
-    await this.bulk(this.customers, batch.customers.map(({ customer, outbox, pending }) => {
-      const state = { ...customer.state, invoices: [], payments: [] };
-      return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox, pending });
-    }));
+    await this.bulk(this.customers, batch.customers.map(({ customer, outbox, pending }) => this.customerReplace(customer, outbox, pending)));
     await this.writeChildren(batch.customers);
   }
 
   /**
-   * Writes complete states into a fresh database (`features rebuild`): children first, then the customers with
-   * nothing pending, so that loading them later writes nothing.
+   * Writes complete states into a fresh database (`features rebuild`): every bucket first, then the customers with
+   * nothing pending.
    */
-  async writeRebuilt(customers: BatchWrite['customers']): Promise<void> {
+  async writeRebuilt(customers: LoadedCustomer[]): Promise<void> {
     if (customers.length === 0) return;
-    await this.writeChildren(customers);
-    await this.bulk(this.customers, customers.map(({ customer, outbox }) => {
-      const state = { ...customer.state, invoices: [], payments: [] };
-      return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox, pending: { invoices: [], payments: [], featureLog: [] } });
-    }));
+    await this.writeChildren(customers.map((customer) => ({ customer, outbox: [], pending: { invoices: customer.state.invoices, payments: customer.state.payments, featureLog: [] } })));
+    await this.bulk(this.customers, customers.map((customer) => this.customerReplace(customer, [], NOTHING_PENDING)));
   }
 
-  private async writeChildren(customers: BatchWrite['customers']): Promise<void> {
-    const invoices: AnyBulkWriteOperation<InvoiceDocument>[] = [];
-    const payments: AnyBulkWriteOperation<PaymentDocument>[] = [];
-    const featureLog: AnyBulkWriteOperation<FeatureLogDocument>[] = [];
-    for (const { customer, pending } of customers) {
-      const { partition, version: customerVersion } = customer;
-      const customerId = customer.state.customerId;
-      for (const invoice of pending.invoices) invoices.push(guardedReplace<InvoiceDocument>(childId(customerId, invoice.invoiceId), 'customerVersion', customerVersion, { ...invoice, partition, customerVersion }));
-      for (const payment of pending.payments) payments.push(guardedReplace<PaymentDocument>(childId(customerId, payment.paymentId), 'customerVersion', customerVersion, { ...payment, customerId, partition, customerVersion }));
-      for (const entry of pending.featureLog) featureLog.push({ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } });
-    }
-    await Promise.all([
-      invoices.length > 0 ? this.bulk(this.invoices, invoices) : undefined,
-      payments.length > 0 ? this.bulk(this.payments, payments) : undefined,
-      featureLog.length > 0 ? this.bulk(this.featureLog, featureLog) : undefined,
-    ]);
+  /** Reads logged feature vectors (every writer), flattened, in no particular order. */
+  async readFeatureLog(filter: Filter<FeatureLogDocument> = {}): Promise<FeatureLogEntry[]> {
+    this.count(1);
+    const docs = await this.featureLog.find(filter).toArray();
+    return docs.flatMap((d) => d.entries);
   }
 
   /** The latest tick of each clock partition. */
@@ -159,6 +163,40 @@ export class StateStore {
     this.count(1);
     const docs = await this.customers.find({ partition, 'outbox.0': { $exists: true } }, { projection: { outbox: 1 } }).toArray();
     return docs.flatMap((d) => d.outbox);
+  }
+
+  private customerReplace(customer: LoadedCustomer, outbox: CustomerFeaturesChangedEvent[], pending: PendingChildren): AnyBulkWriteOperation<CustomerDocument> {
+    const state = { ...customer.state, invoices: [], payments: [] };
+    return guardedReplace<CustomerDocument>(customer.state.customerId, 'version', customer.version, { partition: customer.partition, version: customer.version, state, features: customer.features, outbox, pending });
+  }
+
+  /** Rewrites every bucket that holds a pending invoice or payment (from the full state), and the feature log. */
+  private async writeChildren(customers: BatchWrite['customers']): Promise<void> {
+    const invoiceOps: AnyBulkWriteOperation<InvoiceBucketDocument>[] = [];
+    const paymentOps: AnyBulkWriteOperation<PaymentBucketDocument>[] = [];
+    const logOps: AnyBulkWriteOperation<FeatureLogDocument>[] = [];
+    for (const { customer, pending } of customers) {
+      const { partition, version: customerVersion, state } = customer;
+      const customerId = state.customerId;
+      for (const month of new Set(pending.invoices.map(monthOfInvoice))) {
+        const invoices = state.invoices.filter((i) => monthOfInvoice(i) === month);
+        const openInvoiceIds = invoices.filter((i) => i.status === 'OPEN').map((i) => i.invoiceId);
+        invoiceOps.push(guardedReplace<InvoiceBucketDocument>(childId(customerId, month), 'customerVersion', customerVersion, { customerId, month, partition, customerVersion, invoices, openInvoiceIds }));
+      }
+      for (const month of new Set(pending.payments.map(monthOfPayment))) {
+        const payments = state.payments.filter((p) => monthOfPayment(p) === month);
+        paymentOps.push(guardedReplace<PaymentBucketDocument>(childId(customerId, month), 'customerVersion', customerVersion, { customerId, month, partition, customerVersion, payments }));
+      }
+      if (pending.featureLog.length > 0) {
+        const _id = `${childId(customerId, WRITER)}:${customerVersion}`;
+        logOps.push({ replaceOne: { filter: { _id }, replacement: { customerId, writer: WRITER, customerVersion, entries: pending.featureLog }, upsert: true } });
+      }
+    }
+    await Promise.all([
+      invoiceOps.length > 0 ? this.bulk(this.invoices, invoiceOps) : undefined,
+      paymentOps.length > 0 ? this.bulk(this.payments, paymentOps) : undefined,
+      logOps.length > 0 ? this.bulk(this.featureLog, logOps) : undefined,
+    ]);
   }
 
   private count(n: number): void {
@@ -186,25 +224,8 @@ function guardedReplace<T extends Document>(id: unknown, field: string, value: n
   return { replaceOne: { filter: { _id: id, [field]: { $lte: value } } as never, replacement: replacement as never, upsert: true } };
 }
 
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
-function stripInvoice(doc: InvoiceDocument): InvoiceState {
-  const { _id, partition: _p, customerVersion: _v, ...invoice } = doc;
-  void _id;
-  return invoice;
-}
-
-function stripPayment(doc: PaymentDocument): PaymentRecord {
-  const { _id, partition: _p, customerVersion: _v, customerId: _c, ...payment } = doc;
-  void _id;
-  return payment;
+function mapOf<V>(maps: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let m = maps.get(key);
+  if (!m) maps.set(key, (m = new Map()));
+  return m;
 }

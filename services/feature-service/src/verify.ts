@@ -129,18 +129,14 @@ function diffValues(customerId: string, path: string, a: unknown, b: unknown, ou
   out.push({ customerId, path, stored: a, expected: b });
 }
 
-/** Writes a from-scratch fold into a (fresh) store: customers, invoices, payments and partition clocks. */
+/** Writes a from-scratch fold into a (fresh) store: customers, invoice and payment buckets, partition clocks. */
 export async function writeFold(store: StateStore, folded: ReturnType<typeof foldEventLog>, onProgress?: (written: number, total: number) => void): Promise<void> {
   const ids = [...folded.customers.keys()];
   for (let i = 0; i < ids.length; i += 200) {
-    const write: Parameters<StateStore['write']>[0] = { customers: [] };
-    for (const id of ids.slice(i, i + 200)) {
-      const state = folded.customers.get(id) as CustomerState;
-      const partition = folded.partitions.get(id) ?? 0;
-      const customer = { state: structuredClone(state), partition, version: versionOf(state), features: customerFeatures(state) };
-      write.customers.push({ customer, outbox: [], pending: { invoices: state.invoices, payments: state.payments, featureLog: [] } });
-    }
-    await store.writeRebuilt(write.customers);
+    await store.writeRebuilt(ids.slice(i, i + 200).map((id) => {
+      const state = structuredClone(folded.customers.get(id) as CustomerState);
+      return { state, partition: folded.partitions.get(id) ?? 0, version: versionOf(state), features: customerFeatures(state) };
+    }));
     onProgress?.(Math.min(i + 200, ids.length), ids.length);
   }
   for (const clock of folded.clocks.values()) await store.saveClock(clock);

@@ -6,9 +6,9 @@ import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
-import { REPO_ROOT, stack, uniqueName, type StackEndpoints } from '@creditstream/testing';
+import { REPO_ROOT, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
 import { runFeaturesRebuild, runFeaturesVerify } from '@creditstream/cli';
-import { readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { committedTotal, readTopic, simulateInto, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
 
@@ -111,15 +111,19 @@ describe('feature service on the real stack', function () {
       const child = spawn(process.execPath, [SERVICE_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
       return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code))) };
     };
-    // A seeded sequence of moments, so a failure can be replayed: 1.5 to 5 s after each start.
+    // Kill at random moments while it is folding: after each start, wait until it has committed progress, then a
+    // seeded random 0.2 to 3 s more (replayable), then SIGKILL.
     let seed = 20240101;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return 1500 + (seed % 3500);
+      return 200 + (seed % 2800);
     };
+    const inputs = FEATURE_INPUTS.map(iso.topic);
     let kills = 0;
     for (; kills < 10; kills++) {
+      const before = await committedTotal(kafka, iso.groupId, inputs);
       const run = start();
+      await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.groupId, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
       await new Promise((r) => setTimeout(r, nextDelay()));
       run.child.kill('SIGKILL');
       assert.equal(await run.exited, 'SIGKILL');
