@@ -18,14 +18,17 @@ export function prometheusTargetsDir(): string | null {
   }
 }
 
-/** Writes a file_sd target file for this process; returns a function that removes it. */
+/**
+ * Writes a file_sd target file for this process; returns a function that removes it. No `service` target label:
+ * every metric already carries `service`, and a target label of the same name would be renamed `exported_service`.
+ */
 export function announceToPrometheus(service: string, address: string): () => void {
   const dir = prometheusTargetsDir();
   if (!dir) return () => undefined;
   mkdirSync(dir, { recursive: true });
   removeStaleTargets(dir);
   const file = join(dir, `${service}-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify([{ targets: [address], labels: { job: 'creditstream', service, instance_pid: String(process.pid) } }]));
+  writeFileSync(file, JSON.stringify([{ targets: [address], labels: { job: 'creditstream', instance_pid: String(process.pid) } }]));
   return () => rmSync(file, { force: true });
 }
 

@@ -96,9 +96,16 @@ export class StateStore {
       throw toStoreError(err, 'loading customers');
     }
     const invoicesBy = new Map<string, Map<string, InvoiceState>>();
-    for (const b of invoiceBuckets) for (const i of b.invoices) mapOf(invoicesBy, b.customerId).set(i.invoiceId, i);
+    const bucketVersions = new Map<string, number>();
+    for (const b of invoiceBuckets) {
+      bucketVersions.set(b._id, b.customerVersion);
+      for (const i of b.invoices) mapOf(invoicesBy, b.customerId).set(i.invoiceId, i);
+    }
     const paymentsBy = new Map<string, Map<string, PaymentRecord>>();
-    for (const b of paymentBuckets) for (const p of b.payments) mapOf(paymentsBy, b.customerId).set(p.paymentId, p);
+    for (const b of paymentBuckets) {
+      bucketVersions.set(`p${b._id}`, b.customerVersion);
+      for (const p of b.payments) mapOf(paymentsBy, b.customerId).set(p.paymentId, p);
+    }
     const unfinished: BatchWrite['customers'] = [];
     for (const doc of docs) {
       const invoices = mapOf(invoicesBy, doc._id);
@@ -110,8 +117,11 @@ export class StateStore {
       state.payments = [...payments.values()].sort((a, b) => byString(a.paymentId, b.paymentId));
       const customer = { state, partition: doc.partition, version: doc.version, features: doc.features };
       out.set(doc._id, customer);
+      // The buckets the last write changed carry its version once written; only a crash in between leaves them older.
       const p = doc.pending;
-      if (p.invoices.length + p.payments.length + p.featureLog.length > 0) unfinished.push({ customer, outbox: doc.outbox, pending: p });
+      const behind = (id: string) => (bucketVersions.get(id) ?? -1) < doc.version;
+      const stale = p.invoices.some((i) => behind(childId(doc._id, monthOfInvoice(i)))) || p.payments.some((x) => behind(`p${childId(doc._id, monthOfPayment(x))}`));
+      if (stale) unfinished.push({ customer, outbox: doc.outbox, pending: p });
     }
     // What the customers' last writes changed may not have reached the buckets (a crash after the customer
     // document): write it now.
@@ -192,11 +202,10 @@ export class StateStore {
         logOps.push({ replaceOne: { filter: { _id }, replacement: { customerId, writer: WRITER, customerVersion, entries: pending.featureLog }, upsert: true } });
       }
     }
-    await Promise.all([
-      invoiceOps.length > 0 ? this.bulk(this.invoices, invoiceOps) : undefined,
-      paymentOps.length > 0 ? this.bulk(this.payments, paymentOps) : undefined,
-      logOps.length > 0 ? this.bulk(this.featureLog, logOps) : undefined,
-    ]);
+    // The feature log goes first: a load takes buckets at the customer's version as proof that everything the
+    // write changed has been written.
+    if (logOps.length > 0) await this.bulk(this.featureLog, logOps);
+    await Promise.all([invoiceOps.length > 0 ? this.bulk(this.invoices, invoiceOps) : undefined, paymentOps.length > 0 ? this.bulk(this.payments, paymentOps) : undefined]);
   }
 
   private count(n: number): void {
