@@ -1,8 +1,7 @@
 import { runSimulate } from '@creditstream/cli';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig } from '@creditstream/feature-service';
-import { createKafka } from '@creditstream/kafka';
+import { committedTotal, createKafka, endOffsetsTotal } from '@creditstream/kafka';
 import type { Benchmark } from '../benchmark';
-import { committedTotal, endOffsetsTotal } from '../offsets';
 import { measurePassthrough } from '../passthrough';
 
 /**

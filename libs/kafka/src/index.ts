@@ -1,5 +1,6 @@
 export { createKafka, type KafkaClientOptions } from './client';
 export { ensureTopics, type TopicDefinition } from './topics';
+export { committedTotal, endOffsetsTotal } from './offsets';
 export { createProducer, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
 export {
   createConsumerRunner,

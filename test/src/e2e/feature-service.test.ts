@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createFeatureService, diffStore, FEATURE_INPUTS, foldEventLog, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
-import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { committedTotal, createKafka, createProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
 import { runFeaturesRebuild, runFeaturesVerify } from '@creditstream/cli';
-import { committedTotal, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { readTopic, simulateInto, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
 

@@ -68,15 +68,3 @@ export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: stri
   return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-/** Sum of the committed offsets of `groupId` on `topics` (0 for partitions without a commit). */
-export async function committedTotal(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    let total = 0;
-    for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] })) for (const p of t.partitions) total += Math.max(0, Number(p.offset));
-    return total;
-  } finally {
-    await admin.disconnect();
-  }
-}

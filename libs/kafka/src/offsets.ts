@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 
-/** Sum of the end offsets of every partition of `topics`. */
+/** Sum of the end offsets (high watermarks) of every partition of `topics`: how many messages they hold. */
 export async function endOffsetsTotal(kafka: Kafka, topics: readonly string[]): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
@@ -13,7 +13,7 @@ export async function endOffsetsTotal(kafka: Kafka, topics: readonly string[]): 
   }
 }
 
-/** Sum of the committed offsets of `groupId` on `topics` (0 for partitions without a commit). */
+/** Sum of the offsets `groupId` committed on `topics` (0 for partitions without a commit): how far it got. */
 export async function committedTotal(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
