@@ -7,3 +7,4 @@ export { groundTruth, readGroundTruth } from './truth/read-truth';
 export { ndjsonLine, parseNdjsonLine, type NdjsonEntry } from './output/ndjson';
 export * from './errors';
 export { runFeaturesRebuild, runFeaturesVerify } from './commands/features';
+export { describeModel, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type ModelTrainCommandOptions, type ModelTrainSummary, type TrainingSourceOption } from './commands/model';

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerFeatures } from './commands/features';
 import { registerImport } from './commands/import';
+import { registerModel } from './commands/model';
 import { registerSimulate } from './commands/simulate';
 import { type Io, processIo } from './io';
 
@@ -13,5 +14,6 @@ export function createProgram(io: Io = processIo): Command {
   registerSimulate(program, io);
   registerImport(program, io);
   registerFeatures(program, io);
+  registerModel(program, io);
   return program;
 }

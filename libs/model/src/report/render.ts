@@ -1,0 +1,145 @@
+import { CLASSES } from '../labels';
+import type { EvaluationMetrics } from '../metrics/evaluate';
+import type { ModelVersion } from '../model';
+import { barChartSvg, confusionMatrixSvg, curveSvg, MIN_BIN_ROWS, reliabilitySvg, shapSummarySvg } from './charts';
+import { count, escapeHtml, fmt } from './svg';
+
+/** Features shown in the importance charts. */
+const TOP_FEATURES = 20;
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111;background:#f8fafc}
+main{max-width:1100px;margin:0 auto;padding:24px 32px 48px;background:#fff}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+p.sub{color:#555;margin:0 0 16px}table{border-collapse:collapse;margin:8px 0;font-size:13px}
+th,td{border:1px solid #e5e7eb;padding:4px 10px;text-align:right}th{background:#f1f5f9}td.l,th.l{text-align:left}
+.grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.note{color:#555;font-size:13px;max-width:900px}
+.kpi{display:inline-block;border:1px solid #e5e7eb;border-radius:6px;padding:8px 14px;margin:4px 8px 4px 0}
+.kpi b{display:block;font-size:20px}.kpi span{color:#555;font-size:12px}.warn{background:#fef3c7;border:1px solid #f59e0b;padding:8px 12px;border-radius:6px}
+code{background:#f1f5f9;padding:0 3px;border-radius:3px}`;
+
+function metricRow(name: string, m: EvaluationMetrics | null): string {
+  if (m === null) return `<tr><td class="l">${escapeHtml(name)}</td><td colspan="5">–</td></tr>`;
+  return `<tr><td class="l">${escapeHtml(name)}</td><td>${fmt(m.accuracy)}</td><td>${fmt(m.macroF1)}</td><td>${fmt(m.logLoss, 4)}</td><td>${fmt(m.brier, 4)}</td><td>${fmt(m.calibrationError, 4)}</td></tr>`;
+}
+
+function kpi(label: string, value: string): string {
+  return `<div class="kpi"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
+}
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
+  const cls = (i: number) => (i < leftColumns ? ' class="l"' : '');
+  return `<table><thead><tr>${headers.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/**
+ * Renders a model version as one self-contained HTML page (inline CSS and SVG, no scripts, no external resources):
+ * the holdout metrics against the baselines, the confusion matrix with per-class precision and recall, the
+ * reliability diagram, feature importance (mean |SHAP| and gain), the SHAP summary, the early-stopping curve, and
+ * the data and parameters it was trained with. Pure: the same version gives the same bytes.
+ */
+export function renderReport(model: ModelVersion): string {
+  const m = model.metrics;
+  const d = model.data;
+  const classNames = CLASSES.map((c) => c.replace('_', ' ').toLowerCase());
+  const sections: string[] = [];
+  const lightgbm = model.algorithm === 'lightgbm-multiclass';
+
+  sections.push(`<h1>Payment-bucket model ${escapeHtml(model.version)}</h1>`);
+  sections.push(
+    `<p class="sub">${escapeHtml(model.algorithm)} · ${escapeHtml(model.featureSetVersion)} · ${model.features.length} features · buckets: on time ≤ ${model.buckets.graceDays} day(s) after due, late ≤ ${model.buckets.veryLateDays}, very late beyond · trained from the ${escapeHtml(d.source)} up to ${escapeHtml(d.dataEnd || '–')} · registered ${escapeHtml(model.createdAt)}</p>`,
+  );
+  if (!lightgbm) {
+    sections.push(
+      `<p class="warn">Cold-start model (Dirichlet prior over the buckets, updated by each customer's own settled invoices): trained below the minimum history${model.metrics ? `; its metrics are on the ${count(model.metrics.rows)} invoices it was fitted on, not on a holdout` : ''}. Prior ${model.coldStart.prior.map((p) => p.toFixed(3)).join(' / ')}, strength ${model.coldStart.strength} invoices.</p>`,
+    );
+  }
+  if (m !== null) {
+    sections.push(
+      `<div>${kpi(`${model.metricsOn} log-loss`, fmt(m.logLoss, 4))}${kpi('accuracy', fmt(m.accuracy))}${model.baselines ? kpi('majority-class accuracy', fmt(model.baselines.majority.accuracy)) : ''}${kpi('macro-F1', fmt(m.macroF1))}${kpi('Brier score', fmt(m.brier, 4))}${kpi('calibration error (ECE)', fmt(m.calibrationError, 4))}${kpi(`${model.metricsOn} invoices`, count(m.rows))}</div>`,
+    );
+  }
+
+  sections.push('<h2>Metrics</h2>');
+  const baseRows = [metricRow(lightgbm ? 'this model (LightGBM)' : 'this model (cold start)', m)];
+  if (model.baselines) {
+    baseRows.push(metricRow('cold-start model (same training rows)', model.baselines.coldStart));
+    baseRows.push(`<tr><td class="l">naive: always ${escapeHtml(model.baselines.majority.bucket)} (class shares as probabilities)</td><td>${fmt(model.baselines.majority.accuracy)}</td><td>–</td><td>${fmt(model.baselines.majority.logLoss, 4)}</td><td>–</td><td>–</td></tr>`);
+  }
+  sections.push(`<table><thead><tr><th class="l">model</th><th>accuracy</th><th>macro-F1</th><th>log-loss</th><th>Brier</th><th>ECE</th></tr></thead><tbody>${baseRows.join('')}</tbody></table>`);
+  sections.push(
+    `<p class="note">Evaluated on the ${model.metricsOn === 'holdout' ? `time-based holdout: the latest ${count(d.rows.holdout)} invoices (issued ${escapeHtml(d.ranges.holdout?.from ?? '–')} to ${escapeHtml(d.ranges.holdout?.to ?? '–')}), never seen in training or early stopping` : 'rows it was fitted on'}. Log-loss is the mean negative log-probability of the actual bucket (natural log); Brier is Σ over buckets of (p − outcome)², from 0 to 2; ECE is the top-label expected calibration error over 10 equal-width bins.</p>`,
+  );
+
+  if (m !== null) {
+    sections.push('<h2>Confusion matrix and per-bucket scores</h2>');
+    sections.push(
+      `<div class="grid"><div>${confusionMatrixSvg(m.confusion, classNames)}</div><div>${table(
+        ['bucket', 'precision', 'recall', 'F1', 'invoices', 'predicted'],
+        m.perClass.map((c, k) => [classNames[k] as string, fmt(c.precision), fmt(c.recall), fmt(c.f1), count(c.support), count(c.predicted)]),
+      )}<p class="note">Rows: actual bucket; columns: the most probable bucket. Percentages are shares of the actual bucket (recall on the diagonal).</p></div></div>`,
+    );
+  }
+
+  if (model.reliability !== null) {
+    sections.push('<h2>Reliability</h2>');
+    sections.push(`<div class="grid"><div>${reliabilitySvg(model.reliability.perClass, model.reliability.confidence, classNames)}</div><p class="note">Each point is a bin of invoices by predicted probability (10 bins, size = invoices in the bin; bins of fewer than ${MIN_BIN_ROWS} invoices are not drawn): on the dashed diagonal the predicted probability is what happened. Points below it are over-confident, above it under-confident.</p></div>`);
+  }
+
+  if (model.importance.length > 0) {
+    const top = model.importance.slice(0, TOP_FEATURES);
+    const byGain = [...model.importance].sort((a, b) => b.gain - a.gain).slice(0, TOP_FEATURES);
+    sections.push('<h2>Feature importance</h2>');
+    sections.push(
+      `<div class="grid"><div>${barChartSvg(top.map((i) => ({ label: i.feature, value: i.meanAbsShap })), 'mean |SHAP| (all buckets, raw score)', '#7c3aed')}</div><div>${barChartSvg(byGain.map((i) => ({ label: i.feature, value: i.gain })), 'total split gain', '#2563eb')}</div></div>`,
+    );
+    sections.push('<p class="note">Mean |SHAP|: the average size of each feature\'s exact TreeSHAP contribution over explained holdout invoices, summed over the three buckets\' raw scores. Gain: LightGBM\'s total loss reduction of the splits on the feature.</p>');
+  }
+  if (model.shapSummary.length > 0) {
+    sections.push('<h2>SHAP summary</h2>');
+    sections.push(`${shapSummarySvg(model.shapSummary)}<p class="note">Each dot is one holdout invoice: how much the feature moved its late-side score (minus the centred on-time logit; the factor contributions predictions carry). Colour is the feature's value among the sampled invoices.</p>`);
+  }
+
+  const curveMetric = Object.keys(model.evalHistory)[0];
+  const curve = curveMetric === undefined ? undefined : model.evalHistory[curveMetric];
+  if (curveMetric !== undefined && curve !== undefined && curve.length > 0) {
+    sections.push('<h2>Early stopping</h2>');
+    sections.push(`${curveSvg(curve, model.training.bestIteration, curveMetric)}<p class="note">Validation ${escapeHtml(curveMetric)} per boosting round on the ${count(d.rows.validation)} invoices before the holdout. The final model was refitted on training + validation with the kept number of rounds.</p>`);
+  }
+
+  sections.push('<h2>Data</h2>');
+  const range = (r: { from: string; to: string } | null) => (r === null ? '–' : `${r.from} … ${r.to}`);
+  sections.push(
+    table(
+      ['part', 'invoices', 'issued', ...classNames],
+      [
+        ['training', count(d.rows.train), range(d.ranges.train), ...d.classCounts.train.map(count)],
+        ['validation (early stopping)', count(d.rows.validation), range(d.ranges.validation), ...d.classCounts.validation.map(count)],
+        ['holdout (evaluation)', count(d.rows.holdout), range(d.ranges.holdout), ...d.classCounts.holdout.map(count)],
+      ],
+      3,
+    ),
+  );
+  const x = d.excluded;
+  sections.push(
+    `<p class="note">Source: ${escapeHtml(d.source)}; data end ${escapeHtml(d.dataEnd || '–')}. Left out: ${count(x.notMatured)} not matured (due ${model.buckets.veryLateDays} days or less before the data end, bucket not decided), ${count(x.notPointInTime)} not point-in-time (vector computed after the invoice date), ${count(x.filtered)} filtered, ${count(x.noOutcome)} without an invoice state.</p>`,
+  );
+
+  sections.push('<h2>Settings</h2>');
+  const t = model.training;
+  const settings: [string, string][] = [
+    ['seed', String(t.seed)],
+    ['boosting rounds kept / maximum', `${t.bestIteration} / ${t.numBoostRound} (early stopping after ${t.earlyStoppingRounds})`],
+    ['holdout / validation share', `${t.holdoutShare} / ${t.validationShare}`],
+    ['minimum history', `${t.minRows} invoices, ${t.minPerBucket} per bucket`],
+    ['filters', `segment ${t.filters.segment ?? 'any'}, minimum amount ${t.filters.minAmount ?? 'none'}, issued ${t.filters.from ?? '…'} to ${t.filters.to ?? '…'}`],
+    ['thresholds', `at risk when P(on time) < ${model.thresholds.atRisk}; high late balance above ${model.thresholds.highLateBalance}`],
+    ['cold-start fallback', `prior ${model.coldStart.prior.map((p) => p.toFixed(3)).join(' / ')}, strength ${model.coldStart.strength}, fitted on ${count(model.coldStart.fittedOn)} invoices`],
+    ['model size', model.modelText === null ? '–' : `${count(model.modelBytes)} bytes, sha256 ${model.modelSha256 ?? ''}`],
+    ...Object.entries(model.params).map(([k, v]): [string, string] => [`lightgbm ${k}`, String(v)]),
+  ];
+  sections.push(table(['setting', 'value'], settings, 2));
+  sections.push(`<p class="note">Features (${model.features.length}): ${model.features.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ')}</p>`);
+
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>creditstream model ${escapeHtml(model.version)}</title><style>${STYLE}</style></head><body><main>${sections.join('\n')}</main></body></html>\n`;
+}
