@@ -1,10 +1,11 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
 import { features } from './benchmarks/features';
+import { model } from './benchmarks/model';
 import { passthrough } from './benchmarks/passthrough';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

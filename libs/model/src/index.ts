@@ -6,7 +6,7 @@
 export * from './errors';
 export { CLASSES, NUM_CLASSES, labelOf, type ClassIndex, type InvoiceOutcome } from './labels';
 export { compareExamples, type TrainingData, type TrainingExample, type TrainingSource } from './dataset/examples';
-export { eventBusinessDay, trainingDataFromEventLog } from './dataset/from-event-log';
+export { createPointInTimeBuilder, eventBusinessDay, trainingDataFromEventLog, type PointInTimeBuilder } from './dataset/from-event-log';
 export { trainingDataFromFeatureLog, type FeatureLogInput, type LoggedVector, type StoredInvoice } from './dataset/from-feature-log';
 export { accuracy, argmaxRows, classScores, confusionMatrix, macroF1, type ClassScores } from './metrics/classification';
 export { brierScore, classReliability, confidenceReliability, expectedCalibrationError, logLoss, LOG_LOSS_EPSILON, type ReliabilityBin } from './metrics/probabilistic';

@@ -1,4 +1,4 @@
-import { businessDateOfTimestamp, createFolder, dayNumber, FEATURE_SET_VERSION, findInvoice, invoiceFeatures, isDate, type InputEvent, type SourcedEvent } from '@creditstream/features';
+import { businessDateOfTimestamp, createFolder, dayNumber, FEATURE_SET_VERSION, findInvoice, invoiceFeatures, isDate, type EventSource, type InputEvent, type SourcedEvent } from '@creditstream/features';
 import { TOPIC } from '@creditstream/schemas';
 import { compareExamples, type TrainingData, type TrainingExample } from './examples';
 
@@ -51,18 +51,80 @@ interface Stream {
   next: number;
 }
 
+/** Folds input events one by one and takes each invoice's vector at the moment it is issued. */
+export interface PointInTimeBuilder {
+  /** Folds one event (events must come in business-time order; see trainingDataFromEventLog). */
+  apply(event: InputEvent, source: EventSource): void;
+  /** The training data: every vector taken, labelled with its invoice's state after all events applied. */
+  finish(): TrainingData;
+}
+
+/**
+ * Creates a {@link PointInTimeBuilder}: the same pure fold and the same `invoiceFeatures` as the feature service.
+ * When an invoice is issued its vector is taken as of the customer's business date; if that date is already past
+ * the invoice date (an event earlier in business time came later in the stream), the vector is not point-in-time:
+ * it is counted in `notPointInTime` and left out.
+ */
+export function createPointInTimeBuilder(): PointInTimeBuilder {
+  const folder = createFolder();
+  const issued: { customerId: string; invoiceId: string; asOf: string; values: Float64Array }[] = [];
+  let notPointInTime = 0;
+  return {
+    apply(event, source) {
+      const result = folder.apply(event, source);
+      if (event.type !== 'InvoiceIssued' || result.rejection !== undefined || result.state === null) return;
+      const invoiceId = event.payload.invoiceId;
+      // An identical re-issue or a redelivery changes nothing: the vector was taken at the first issue.
+      if (!result.changedInvoiceIds.includes(invoiceId)) return;
+      const state = result.state;
+      const invoice = findInvoice(state, invoiceId);
+      if (invoice === undefined) return;
+      if (state.asOf > invoice.invoiceDate) {
+        notPointInTime++;
+        return;
+      }
+      issued.push({ customerId: state.customerId, invoiceId, asOf: state.asOf, values: invoiceFeatures(state, invoice, state.asOf) });
+    },
+    finish() {
+      let dataEnd = '';
+      for (const state of folder.customers.values()) if (state.asOf > dataEnd) dataEnd = state.asOf;
+      const examples: TrainingExample[] = [];
+      for (const v of issued) {
+        const state = folder.customers.get(v.customerId);
+        const invoice = state === undefined ? undefined : findInvoice(state, v.invoiceId);
+        if (state === undefined || invoice === undefined) continue;
+        examples.push({
+          customerId: v.customerId,
+          invoiceId: v.invoiceId,
+          invoiceDate: invoice.invoiceDate,
+          dueDate: invoice.dueDate,
+          asOf: v.asOf,
+          amountMinor: invoice.amountMinor,
+          currency: invoice.currency,
+          segment: state.registration?.segment ?? null,
+          values: v.values,
+          outcome: { status: invoice.status, dueDate: invoice.dueDate, daysLate: invoice.daysLate },
+        });
+      }
+      examples.sort(compareExamples);
+      return { source: 'event-log', featureSetVersion: FEATURE_SET_VERSION, dataEnd, examples, notPointInTime };
+    },
+  };
+}
+
 /**
  * Builds the training data by folding the input event log **in business-time order** with the same pure fold and
  * the same `invoiceFeatures` as the feature service, taking each invoice's vector at the moment it is issued.
  *
  * Each topic-partition keeps its offset order (the fold's contract); the partitions are merged by business date, so
  * when each partition is in date order (as the simulator, the importer and live producers write them) every vector
- * contains exactly the facts dated on or before its invoice date. An invoice whose customer is already past its
- * invoice date when it is folded (a back-dated event in a partition) is not point-in-time: it is counted in
- * `notPointInTime` and left out. Labels come from each invoice's state after the whole log.
+ * contains exactly the facts dated on or before its invoice date — and all of them, whatever the topics' lag was
+ * when the feature service folded them. A back-dated event in a partition can still put a customer past an invoice
+ * date before that invoice is folded: such vectors are counted in `notPointInTime` and left out. Labels come from
+ * each invoice's state after the whole log.
  *
  * This is the exact path for a history replayed fast (an import, a simulation), whose feature log interleaved the
- * topics arbitrarily; for live operation the feature log itself is point-in-time (see `trainingDataFromFeatureLog`).
+ * topics arbitrarily; see `trainingDataFromFeatureLog` for training from what serving logged.
  */
 export function trainingDataFromEventLog(events: readonly SourcedEvent[]): TrainingData {
   const byPartition = new Map<string, SourcedEvent[]>();
@@ -76,10 +138,7 @@ export function trainingDataFromEventLog(events: readonly SourcedEvent[]): Train
     const list = (byPartition.get(key) as SourcedEvent[]).sort((a, b) => a.source.offset - b.source.offset);
     return { events: list, rank: topicRank((list[0] as SourcedEvent).source.topic), days: Float64Array.from(list, (e) => eventBusinessDay(e.event)), next: 0 };
   });
-
-  const folder = createFolder();
-  const issued: { customerId: string; invoiceId: string; asOf: string; values: Float64Array }[] = [];
-  let notPointInTime = 0;
+  const builder = createPointInTimeBuilder();
   for (;;) {
     // The stream whose next event is earliest in business time; ties by topic rank (streams are few: a linear scan).
     let best: Stream | null = null;
@@ -93,41 +152,7 @@ export function trainingDataFromEventLog(events: readonly SourcedEvent[]): Train
     }
     if (best === null) break;
     const { event, source } = best.events[best.next++] as SourcedEvent;
-    const result = folder.apply(event, source);
-    if (event.type !== 'InvoiceIssued' || result.rejection !== undefined || result.state === null) continue;
-    const invoiceId = event.payload.invoiceId;
-    // An identical re-issue or a redelivery changes nothing: the vector was taken at the first issue.
-    if (!result.changedInvoiceIds.includes(invoiceId)) continue;
-    const state = result.state;
-    const invoice = findInvoice(state, invoiceId);
-    if (invoice === undefined) continue;
-    if (state.asOf > invoice.invoiceDate) {
-      notPointInTime++;
-      continue;
-    }
-    issued.push({ customerId: state.customerId, invoiceId, asOf: state.asOf, values: invoiceFeatures(state, invoice, state.asOf) });
+    builder.apply(event, source);
   }
-
-  let dataEnd = '';
-  for (const state of folder.customers.values()) if (state.asOf > dataEnd) dataEnd = state.asOf;
-  const examples: TrainingExample[] = [];
-  for (const v of issued) {
-    const state = folder.customers.get(v.customerId);
-    const invoice = state === undefined ? undefined : findInvoice(state, v.invoiceId);
-    if (state === undefined || invoice === undefined) continue;
-    examples.push({
-      customerId: v.customerId,
-      invoiceId: v.invoiceId,
-      invoiceDate: invoice.invoiceDate,
-      dueDate: invoice.dueDate,
-      asOf: v.asOf,
-      amountMinor: invoice.amountMinor,
-      currency: invoice.currency,
-      segment: state.registration?.segment ?? null,
-      values: v.values,
-      outcome: { status: invoice.status, dueDate: invoice.dueDate, daysLate: invoice.daysLate },
-    });
-  }
-  examples.sort(compareExamples);
-  return { source: 'event-log', featureSetVersion: FEATURE_SET_VERSION, dataEnd, examples, notPointInTime };
+  return builder.finish();
 }
