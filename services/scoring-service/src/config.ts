@@ -1,0 +1,23 @@
+import { connectionSpec, env, loadConfig, type ConfigOf } from '@creditstream/config';
+
+/** Environment variables of the scoring service. */
+export const scoringServiceSpec = {
+  ...connectionSpec,
+  HTTP_PORT: env.int('Port of /metrics, /livez and /readyz (0: any free port).', { default: 0, min: 0, max: 65535 }),
+  SCORING_SERVICE_GROUP_ID: env.string('Kafka consumer group of the features-changed and clock topics.', { default: 'scoring-service' }),
+  SCORING_SERVICE_MAX_BATCH: env.int('Largest number of messages scored and written as one batch.', { default: 1000, min: 1 }),
+  SCORING_SERVICE_CONCURRENCY: env.int('Partitions processed at the same time.', { default: 2, min: 1 }),
+  SCORING_SERVICE_SESSION_TIMEOUT_MS: env.int('How long the group waits for a silent instance before moving its partitions.', { default: 30_000, min: 6_000 }),
+  SCORING_CUSTOMERS_PER_CHUNK: env.int('Customers loaded and scored at once when a clock tick or a new model re-scores a whole partition.', { default: 200, min: 1 }),
+  SCORING_MIN_PROBABILITY_CHANGE: env.number('A new prediction is emitted when a probability moved by at least this much (or the bucket, the at-risk flag or the model changed).', { default: 0.005, min: 0, max: 1 }),
+  SCORING_AT_RISK_THRESHOLD: env.number('An invoice is at risk when P(on time) is below this (unset: the active model\'s threshold, 0.5 by default).', { optional: true, min: 0, max: 1 }),
+  SCORING_HIGH_LATE_BALANCE_SHARE: env.number('A customer has a high late balance when expected late + very late exceeds this share of its open balance (unset: the active model\'s, 0.5 by default).', { optional: true, min: 0, max: 1 }),
+  SHUTDOWN_GRACE_MS: env.int('Time allowed to drain on SIGTERM before the stop is forced.', { default: 10_000, min: 0 }),
+};
+
+export type ScoringServiceConfig = ConfigOf<typeof scoringServiceSpec>;
+
+/** Reads and validates the scoring service configuration from the environment. */
+export function loadScoringServiceConfig(source: Record<string, string | undefined> = process.env): ScoringServiceConfig {
+  return loadConfig(scoringServiceSpec, source);
+}
