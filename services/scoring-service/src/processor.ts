@@ -82,7 +82,7 @@ export class ScoringProcessor {
     for (const partition of [...this.assigned].sort((a, b) => a - b)) {
       await this.locks.run(partition, async () => {
         try {
-          await this.prepare(partition);
+          await this.prepare(partition, undefined, true);
         } catch (err) {
           this.flushed.delete(partition);
           throw err;
@@ -91,26 +91,31 @@ export class ScoringProcessor {
     }
   }
 
-  /** First thing for a partition after a (re)assignment or a failure: outbox again, then customers of an older model. */
-  private async prepare(partition: number, context?: BatchContext): Promise<void> {
+  /**
+   * First thing for a partition after a (re)assignment or a failure: produce its outbox again and re-score the
+   * customers an older model scored (a reload may have happened while another instance owned the partition).
+   */
+  private async prepare(partition: number, context?: BatchContext, modelChanged = false): Promise<void> {
     const { featureStore, predictions, models } = this.options;
     if (!this.clocksLoaded) {
       for (const [p, clock] of await featureStore.loadClocks()) this.updateClock(p, clock);
       this.clocksLoaded = true;
     }
+    let checkModel = modelChanged;
     if (!this.flushed.has(partition)) {
       const outbox = await predictions.outboxOf(partition);
       await this.produce(outbox.predictions, outbox.outlooks);
       if (outbox.predictions.length + outbox.outlooks.length > 0) this.options.logger.info({ partition, predictions: outbox.predictions.length, outlooks: outbox.outlooks.length }, 'outbox produced again after (re)assignment');
       this.flushed.add(partition);
+      checkModel = true;
     }
+    if (!checkModel) return;
     const active = models.active;
     const stale = await predictions.staleCustomers(partition, active.scorer.modelVersion);
-    if (stale.length > 0) {
-      const trigger: Trigger = { eventId: active.publication?.eventId ?? null, eventTime: active.publication?.businessTime ?? this.clockTime(partition) };
-      this.options.logger.info({ partition, customers: stale.length, modelVersion: active.scorer.modelVersion }, 're-scoring with the serving model');
-      await this.score(new Map(stale.map((id) => [id, { trigger, minVersion: 0 }])), context);
-    }
+    if (stale.length === 0) return;
+    const trigger: Trigger = { eventId: active.publication?.eventId ?? null, eventTime: active.publication?.businessTime ?? this.clockTime(partition) };
+    this.options.logger.info({ partition, customers: stale.length, modelVersion: active.scorer.modelVersion }, 're-scoring with the serving model');
+    await this.score(new Map(stale.map((id) => [id, { trigger, minVersion: 0 }])), context);
   }
 
   private async handleChanges(messages: InboundMessage<CustomerFeaturesChangedEvent>[], context?: BatchContext): Promise<BatchOutcome<ScoringInput>> {

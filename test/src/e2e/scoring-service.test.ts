@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { runModelPublish, runModelTrain } from '@creditstream/cli';
+import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, type LoadedCustomer, type StateStore } from '@creditstream/feature-service';
+import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type InvoiceState } from '@creditstream/features';
+import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { builtInColdStart, createScorer, ModelRegistry, type Scorer } from '@creditstream/model';
+import { SchemaCodec } from '@creditstream/schema';
+import { createScoringService, loadScoringServiceConfig, scoredVectorId, shouldEmit, type CustomerPredictionsDocument, type ScoringService } from '@creditstream/scoring-service';
+import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerPaymentOutlookEvent, type InvoicePaymentPredictedEvent } from '@creditstream/schemas';
+import { openStore } from '@creditstream/store';
+import { stack, uniqueName, waitFor } from '@creditstream/testing';
+import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+
+function isolation(name: string) {
+  const prefix = `${uniqueName(name)}.`;
+  return {
+    prefix,
+    database: uniqueName('sc').replace(/[-.]/g, '_'),
+    featureGroup: uniqueName('feature-service'),
+    scoringGroup: uniqueName('scoring-service'),
+    topic: (t: string) => `${prefix}${t}`,
+  };
+}
+
+const invoiceKey = (customerId: string, invoiceId: string) => `${customerId.length}:${customerId}:${invoiceId}`;
+
+/** The final states, brought to their partition's latest tick the way the scoring service does it. */
+async function finalStates(store: StateStore, clockTopic: string): Promise<LoadedCustomer[]> {
+  const ids = (await store.customers.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
+  const clocks = await store.loadClocks();
+  const states = [...(await store.load(ids, { repair: false })).values()];
+  for (const c of states) {
+    const clock = clocks.get(c.partition);
+    if (!clock) continue;
+    const source = { topic: clockTopic, partition: clock._id, offset: clock.offset };
+    if (appliedOffset(c.state, sourceKey(source)) < clock.offset) applyTick(c.state, clock.tick as BusinessDayTickEvent, source);
+  }
+  return states;
+}
+
+/** The last event per invoice, in topic order (one customer's events are on one partition, in order). */
+function lastPerInvoice(events: { event: InvoicePaymentPredictedEvent }[]): Map<string, InvoicePaymentPredictedEvent> {
+  const last = new Map<string, InvoicePaymentPredictedEvent>();
+  for (const { event } of events) last.set(invoiceKey(event.customerId, event.payload.invoiceId), event);
+  return last;
+}
+
+const asVector = (values: readonly (number | null)[]) => Float64Array.from(values, (x) => (x === null ? NaN : x));
+
+describe('scoring service on the real stack', function () {
+  let kafka: Kafka;
+  let codec: SchemaCodec;
+
+  before(() => {
+    const s = stack();
+    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
+    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
+  });
+
+  it('simulator → feature service → scoring service: every open invoice ends with the scoring of its logged vector; a payment re-scores the other open invoices; a published model takes over', async function () {
+    this.timeout(300_000);
+    const iso = isolation('sc');
+    await simulateInto(iso.prefix, { seed: 17, customers: 30, days: 120 });
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, HTTP_PORT: '0', CREDITSTREAM_TOPIC_PREFIX: iso.prefix };
+    const features = createFeatureService({ config: loadFeatureServiceConfig({ ...env, FEATURE_SERVICE_GROUP_ID: iso.featureGroup }), topicPrefix: iso.prefix });
+    const scoring: ScoringService = createScoringService({ config: loadScoringServiceConfig({ ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup }), topicPrefix: iso.prefix });
+    await features.start();
+    await scoring.start();
+    const scoringInputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
+    const clockTopic = iso.topic(TOPIC.clock);
+    try {
+      await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 120_000);
+      await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 120_000);
+      const store = features.stateStore();
+      const predictionDocs = async () => new Map((await scoring.predictionStore().predictions.find({}).toArray()).map((d) => [d._id, d]));
+
+      /**
+       * Every open invoice of the final state has a current prediction: the last event for it equals a direct
+       * scoring of the vector it names, the final state's vector was logged and scored, and the current prediction
+       * is within the emission threshold of it. The stored predictions hold exactly the open invoices.
+       */
+      const checkCurrent = async (scorer: Scorer): Promise<{ states: LoadedCustomer[]; docs: Map<string, CustomerPredictionsDocument> }> => {
+        const predicted = await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions));
+        const ids = predicted.map((p) => p.event.eventId);
+        assert.equal(new Set(ids).size, ids.length, 'no prediction is emitted twice');
+        const last = lastPerInvoice(predicted);
+        const log = new Map((await store.readFeatureLog({ writer: 'scoring-service' })).map((e) => [e.id, e]));
+        const states = await finalStates(store, clockTopic);
+        const docs = await predictionDocs();
+        let open = 0;
+        for (const { state, version } of states) {
+          const openInvoices = state.invoices.filter((i: InvoiceState) => i.status === 'OPEN');
+          const doc = docs.get(state.customerId);
+          assert.deepEqual(doc?.predictions.map((p) => p.invoiceId) ?? [], openInvoices.map((i) => i.invoiceId), `${state.customerId}: stored predictions are the open invoices`);
+          const customerVector = customerFeatureVector(state, state.asOf);
+          for (const invoice of openInvoices) {
+            open++;
+            const what = `${state.customerId}/${invoice.invoiceId}`;
+            const event = last.get(invoiceKey(state.customerId, invoice.invoiceId));
+            assert.ok(event, `${what}: a prediction`);
+            assert.equal(event.payload.modelVersion, scorer.modelVersion, `${what}: scored by ${scorer.modelVersion}`);
+            const entry = log.get(event.payload.featureVectorId);
+            assert.ok(entry, `${what}: logged vector ${event.payload.featureVectorId}`);
+            const direct = scorer.score(asVector(entry.values), { factors: 5 });
+            assert.deepEqual(
+              [event.payload.pOnTime, event.payload.pLate, event.payload.pVeryLate, event.payload.predictedBucket, event.payload.atRisk, event.payload.topFactors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }))],
+              [direct.pOnTime, direct.pLate, direct.pVeryLate, direct.predictedBucket, direct.pOnTime < 0.5, direct.factors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }))],
+              `${what}: the event is the direct scoring of its logged vector`,
+            );
+            const current = doc?.predictions.find((p) => p.invoiceId === invoice.invoiceId);
+            assert.equal(current?.eventId, event.eventId, `${what}: the stored current prediction is the last event`);
+            // The final state was scored: its vector is logged exactly as the features library computes it, and
+            // the current prediction is within the emission threshold of scoring it.
+            const finalEntry = log.get(scoredVectorId(state.customerId, invoice.invoiceId, state.asOf, version));
+            assert.ok(finalEntry, `${what}: the final state (v${version}, ${state.asOf}) was scored`);
+            assert.deepEqual(asVector(finalEntry.values), invoiceFeatures(state, invoice, state.asOf, customerVector), `${what}: logged vector = invoiceFeatures`);
+            const now = scorer.score(asVector(finalEntry.values), { factors: 0 });
+            assert.equal(shouldEmit(event.payload, { ...now, atRisk: now.pOnTime < 0.5, modelVersion: scorer.modelVersion }, 0.005), false, `${what}: the current prediction is up to date`);
+          }
+        }
+        assert.ok(open >= 10, `${open} open invoices checked`);
+        return { states, docs };
+      };
+
+      // 1. Before any model is published, the built-in cold-start model scores.
+      const coldStart = createScorer(builtInColdStart());
+      const { states, docs } = await checkCurrent(coldStart);
+
+      // 2. A payment on one invoice re-scores that customer's other open invoices.
+      const sameCurrency = (i: InvoiceState) => i.status === 'OPEN' && !i.currencyMismatch;
+      const target = states.filter((c) => c.state.invoices.filter(sameCurrency).length >= 2).sort((a, b) => (a.state.customerId < b.state.customerId ? -1 : 1))[0];
+      assert.ok(target, 'a customer with two open invoices');
+      const customerId = target.state.customerId;
+      const [paid, ...others] = target.state.invoices.filter(sameCurrency) as [InvoiceState, ...InvoiceState[]];
+      const before = docs.get(customerId) as CustomerPredictionsDocument;
+      const producer = createProducer({ kafka, codec });
+      await producer.connect();
+      await codec.register(iso.topic(TOPIC.payments), loadSchema(TOPIC.payments));
+      const asOf = target.state.asOf;
+      await producer.send(iso.topic(TOPIC.payments), [{
+        key: customerId,
+        event: { eventId: 'e2e-payment-1', eventTime: `${asOf}T12:00:00.000Z`, customerId, causationId: null, type: 'PaymentReceived', payload: { paymentId: 'E2E-PAY-1', amountMinor: paid.openMinor, currency: paid.currency, method: 'BANK_TRANSFER', receivedOn: asOf, applications: [{ invoiceId: paid.invoiceId, amountMinor: paid.openMinor }], unappliedMinor: 0 } },
+      }]);
+      await producer.disconnect();
+      const after = await waitFor('the payment re-scored', async () => {
+        const doc = (await predictionDocs()).get(customerId);
+        return doc !== undefined && doc.scored.customerVersion > before.scored.customerVersion && !doc.predictions.some((p) => p.invoiceId === paid.invoiceId) ? doc : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 60_000);
+      await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 60_000);
+      const version = after.scored.customerVersion;
+      const log = new Map((await store.readFeatureLog({ customerId, writer: 'scoring-service' })).map((e) => [e.id, e]));
+      const predicted = (await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions))).filter((p) => p.event.customerId === customerId);
+      for (const invoice of others) {
+        const entry = log.get(scoredVectorId(customerId, invoice.invoiceId, after.scored.asOf, version));
+        assert.ok(entry, `${invoice.invoiceId} re-scored at v${version}`);
+        const rescored = coldStart.score(asVector(entry.values), { factors: 0 });
+        const previous = before.predictions.find((p) => p.invoiceId === invoice.invoiceId);
+        const emitted = predicted.find((p) => p.event.payload.featureVectorId === entry.id);
+        // Emitted exactly when the rule says so.
+        assert.equal(emitted !== undefined, shouldEmit(previous, { ...rescored, atRisk: rescored.pOnTime < 0.5, modelVersion: coldStart.modelVersion }, 0.005), `${invoice.invoiceId}: emitted per the rule`);
+        if (emitted) assert.equal(emitted.event.causationId, `${customerId}:features:${version}`);
+      }
+      const outlooks = (await readTopic<CustomerPaymentOutlookEvent>(kafka, codec, iso.topic(TOPIC.customerOutlook))).filter((o) => o.event.customerId === customerId);
+      const outlook = outlooks[outlooks.length - 1]?.event;
+      assert.equal(outlook?.payload.openBalanceMinor, (before.outlook?.openBalanceMinor ?? 0) - paid.openMinor, 'the paid invoice left the outlook at once');
+      assert.equal(outlook?.payload.openInvoiceCount, (before.outlook?.openInvoiceCount ?? 0) - 1);
+      assert.deepEqual({ ...outlook?.payload }, after.outlook, 'the stored outlook is the last emitted one');
+
+      // 3. Hot reload: a published model re-scores every open invoice, nothing is lost or emitted twice.
+      const trained = await runModelTrain({ source: 'event-log', seed: 1, minRows: 50, minPerBucket: 3 }, quietIo, env);
+      assert.equal(trained.outcome, 'trained', 'a LightGBM model (its factors come from TreeSHAP)');
+      const version1 = trained.model.version;
+      await runModelPublish(version1, { by: 'e2e' }, quietIo, env);
+      const registryStore = await openStore({ uri: stack().mongodbUri, database: iso.database });
+      let published: Scorer;
+      try {
+        published = createScorer(await new ModelRegistry(registryStore).get(version1));
+      } finally {
+        await registryStore.close();
+      }
+      await waitFor('the model reloaded', () => scoring.models.scorer.modelVersion === version1, { timeoutMs: 30_000 });
+      await waitFor(`every customer re-scored by ${version1}`, async () => {
+        const all = [...(await predictionDocs()).values()];
+        return all.length > 0 && all.every((d) => d.scored.modelVersion === version1);
+      }, { timeoutMs: 60_000, intervalMs: 250 });
+      await checkCurrent(published);
+    } finally {
+      await scoring.stop();
+      await features.stop();
+    }
+  });
+});
