@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { runModelPublish, runModelTrain } from '@creditstream/cli';
-import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, type LoadedCustomer, type StateStore } from '@creditstream/feature-service';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, StateStore, type LoadedCustomer } from '@creditstream/feature-service';
 import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type InvoiceState } from '@creditstream/features';
-import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { committedTotal, createKafka, createProducer, endOffsetsTotal, type Kafka } from '@creditstream/kafka';
 import { builtInColdStart, createScorer, ModelRegistry, type Scorer } from '@creditstream/model';
 import { SchemaCodec } from '@creditstream/schema';
-import { createScoringService, loadScoringServiceConfig, scoredVectorId, shouldEmit, type CustomerPredictionsDocument, type ScoringService } from '@creditstream/scoring-service';
+import { createScoringService, loadScoringServiceConfig, PREDICTION_COLLECTION, scoredVectorId, shouldEmit, type CustomerPredictionsDocument, type ScoringService } from '@creditstream/scoring-service';
 import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerPaymentOutlookEvent, type InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
-import { stack, uniqueName, waitFor } from '@creditstream/testing';
+import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
 import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+
+const SCORING_MAIN = join(REPO_ROOT, 'services', 'scoring-service', 'dist', 'src', 'main.js');
 
 function isolation(name: string) {
   const prefix = `${uniqueName(name)}.`;
@@ -47,6 +51,74 @@ function lastPerInvoice(events: { event: InvoicePaymentPredictedEvent }[]): Map<
 
 const asVector = (values: readonly (number | null)[]) => Float64Array.from(values, (x) => (x === null ? NaN : x));
 
+/** What the checks read: the topics of a test, the feature store, and the scoring service's predictions. */
+interface Pipeline {
+  kafka: Kafka;
+  codec: SchemaCodec;
+  iso: ReturnType<typeof isolation>;
+  store: StateStore;
+  predictionDocs: () => Promise<Map<string, CustomerPredictionsDocument>>;
+}
+
+/**
+ * Every open invoice of the final state has a current prediction: the last event for it equals a direct scoring of
+ * the vector it names, the final state's vector was logged (exactly as the features library computes it) and
+ * scored, and the current prediction is within the emission threshold of it. The stored predictions hold exactly
+ * the open invoices. `duplicates`: 'none' in a run without crashes; 'identical' after crashes (an outbox produced
+ * again repeats an event with its id and content).
+ */
+async function checkCurrentPredictions(p: Pipeline, scorer: Scorer, duplicates: 'none' | 'identical'): Promise<{ states: LoadedCustomer[]; docs: Map<string, CustomerPredictionsDocument> }> {
+  const { kafka, codec, iso, store } = p;
+  const predicted = await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions));
+  const byId = new Map<string, string>();
+  for (const { event } of predicted) {
+    const content = JSON.stringify(event);
+    const seen = byId.get(event.eventId);
+    if (seen !== undefined) {
+      assert.equal(duplicates, 'identical', `${event.eventId} emitted twice`);
+      assert.equal(content, seen, `${event.eventId}: a repeated event is identical`);
+    }
+    byId.set(event.eventId, content);
+  }
+  const last = lastPerInvoice(predicted);
+  const log = new Map((await store.readFeatureLog({ writer: 'scoring-service' })).map((e) => [e.id, e]));
+  const states = await finalStates(store, iso.topic(TOPIC.clock));
+  const docs = await p.predictionDocs();
+  let open = 0;
+  for (const { state, version } of states) {
+    const openInvoices = state.invoices.filter((i: InvoiceState) => i.status === 'OPEN');
+    const doc = docs.get(state.customerId);
+    assert.deepEqual(doc?.predictions.map((x) => x.invoiceId) ?? [], openInvoices.map((i) => i.invoiceId), `${state.customerId}: stored predictions are the open invoices`);
+    const customerVector = customerFeatureVector(state, state.asOf);
+    for (const invoice of openInvoices) {
+      open++;
+      const what = `${state.customerId}/${invoice.invoiceId}`;
+      const event = last.get(invoiceKey(state.customerId, invoice.invoiceId));
+      assert.ok(event, `${what}: a prediction`);
+      assert.equal(event.payload.modelVersion, scorer.modelVersion, `${what}: scored by ${scorer.modelVersion}`);
+      const entry = log.get(event.payload.featureVectorId);
+      assert.ok(entry, `${what}: logged vector ${event.payload.featureVectorId}`);
+      const direct = scorer.score(asVector(entry.values), { factors: 5 });
+      assert.deepEqual(
+        [event.payload.pOnTime, event.payload.pLate, event.payload.pVeryLate, event.payload.predictedBucket, event.payload.atRisk, event.payload.topFactors.map(plainFactor)],
+        [direct.pOnTime, direct.pLate, direct.pVeryLate, direct.predictedBucket, direct.pOnTime < 0.5, direct.factors.map(plainFactor)],
+        `${what}: the event is the direct scoring of its logged vector`,
+      );
+      const current = doc?.predictions.find((x) => x.invoiceId === invoice.invoiceId);
+      assert.equal(current?.eventId, event.eventId, `${what}: the stored current prediction is the last event`);
+      const finalEntry = log.get(scoredVectorId(state.customerId, invoice.invoiceId, state.asOf, version));
+      assert.ok(finalEntry, `${what}: the final state (v${version}, ${state.asOf}) was scored`);
+      assert.deepEqual(asVector(finalEntry.values), invoiceFeatures(state, invoice, state.asOf, customerVector), `${what}: logged vector = invoiceFeatures`);
+      const now = scorer.score(asVector(finalEntry.values), { factors: 0 });
+      assert.equal(shouldEmit(event.payload, { ...now, atRisk: now.pOnTime < 0.5, modelVersion: scorer.modelVersion }, 0.005), false, `${what}: the current prediction is up to date`);
+    }
+  }
+  assert.ok(open >= 10, `${open} open invoices checked`);
+  return { states, docs };
+}
+
+const plainFactor = (f: { feature: string; value: number | null; contribution: number }) => ({ feature: f.feature, value: f.value, contribution: f.contribution });
+
 describe('scoring service on the real stack', function () {
   let kafka: Kafka;
   let codec: SchemaCodec;
@@ -67,60 +139,14 @@ describe('scoring service on the real stack', function () {
     await features.start();
     await scoring.start();
     const scoringInputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
-    const clockTopic = iso.topic(TOPIC.clock);
     try {
       await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 120_000);
       await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 120_000);
       const store = features.stateStore();
       const predictionDocs = async () => new Map((await scoring.predictionStore().predictions.find({}).toArray()).map((d) => [d._id, d]));
 
-      /**
-       * Every open invoice of the final state has a current prediction: the last event for it equals a direct
-       * scoring of the vector it names, the final state's vector was logged and scored, and the current prediction
-       * is within the emission threshold of it. The stored predictions hold exactly the open invoices.
-       */
-      const checkCurrent = async (scorer: Scorer): Promise<{ states: LoadedCustomer[]; docs: Map<string, CustomerPredictionsDocument> }> => {
-        const predicted = await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions));
-        const ids = predicted.map((p) => p.event.eventId);
-        assert.equal(new Set(ids).size, ids.length, 'no prediction is emitted twice');
-        const last = lastPerInvoice(predicted);
-        const log = new Map((await store.readFeatureLog({ writer: 'scoring-service' })).map((e) => [e.id, e]));
-        const states = await finalStates(store, clockTopic);
-        const docs = await predictionDocs();
-        let open = 0;
-        for (const { state, version } of states) {
-          const openInvoices = state.invoices.filter((i: InvoiceState) => i.status === 'OPEN');
-          const doc = docs.get(state.customerId);
-          assert.deepEqual(doc?.predictions.map((p) => p.invoiceId) ?? [], openInvoices.map((i) => i.invoiceId), `${state.customerId}: stored predictions are the open invoices`);
-          const customerVector = customerFeatureVector(state, state.asOf);
-          for (const invoice of openInvoices) {
-            open++;
-            const what = `${state.customerId}/${invoice.invoiceId}`;
-            const event = last.get(invoiceKey(state.customerId, invoice.invoiceId));
-            assert.ok(event, `${what}: a prediction`);
-            assert.equal(event.payload.modelVersion, scorer.modelVersion, `${what}: scored by ${scorer.modelVersion}`);
-            const entry = log.get(event.payload.featureVectorId);
-            assert.ok(entry, `${what}: logged vector ${event.payload.featureVectorId}`);
-            const direct = scorer.score(asVector(entry.values), { factors: 5 });
-            assert.deepEqual(
-              [event.payload.pOnTime, event.payload.pLate, event.payload.pVeryLate, event.payload.predictedBucket, event.payload.atRisk, event.payload.topFactors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }))],
-              [direct.pOnTime, direct.pLate, direct.pVeryLate, direct.predictedBucket, direct.pOnTime < 0.5, direct.factors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }))],
-              `${what}: the event is the direct scoring of its logged vector`,
-            );
-            const current = doc?.predictions.find((p) => p.invoiceId === invoice.invoiceId);
-            assert.equal(current?.eventId, event.eventId, `${what}: the stored current prediction is the last event`);
-            // The final state was scored: its vector is logged exactly as the features library computes it, and
-            // the current prediction is within the emission threshold of scoring it.
-            const finalEntry = log.get(scoredVectorId(state.customerId, invoice.invoiceId, state.asOf, version));
-            assert.ok(finalEntry, `${what}: the final state (v${version}, ${state.asOf}) was scored`);
-            assert.deepEqual(asVector(finalEntry.values), invoiceFeatures(state, invoice, state.asOf, customerVector), `${what}: logged vector = invoiceFeatures`);
-            const now = scorer.score(asVector(finalEntry.values), { factors: 0 });
-            assert.equal(shouldEmit(event.payload, { ...now, atRisk: now.pOnTime < 0.5, modelVersion: scorer.modelVersion }, 0.005), false, `${what}: the current prediction is up to date`);
-          }
-        }
-        assert.ok(open >= 10, `${open} open invoices checked`);
-        return { states, docs };
-      };
+      const pipeline: Pipeline = { kafka, codec, iso, store, predictionDocs };
+      const checkCurrent = (scorer: Scorer) => checkCurrentPredictions(pipeline, scorer, 'none');
 
       // 1. Before any model is published, the built-in cold-start model scores.
       const coldStart = createScorer(builtInColdStart());
@@ -188,6 +214,60 @@ describe('scoring service on the real stack', function () {
     } finally {
       await scoring.stop();
       await features.stop();
+    }
+  });
+
+  it('SIGKILLed at random moments while scoring a replayed history: no prediction is lost, a repeated one is identical', async function () {
+    this.timeout(600_000);
+    const iso = isolation('sccrash');
+    await simulateInto(iso.prefix, { seed: 29, customers: 150, days: 300 });
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, HTTP_PORT: '0', CREDITSTREAM_TOPIC_PREFIX: iso.prefix, LOG_LEVEL: 'warn' };
+    const features = createFeatureService({ config: loadFeatureServiceConfig({ ...env, FEATURE_SERVICE_GROUP_ID: iso.featureGroup }), topicPrefix: iso.prefix });
+    await features.start();
+    try {
+      await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 300_000);
+    } finally {
+      await features.stop();
+    }
+    // Small batches and chunks: many writes and commits, so the kills land between them.
+    const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '20', SCORING_CUSTOMERS_PER_CHUNK: '5' };
+    const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } => {
+      const child = spawn(process.execPath, [SCORING_MAIN], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+      return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code))) };
+    };
+    // After each start, wait until it has committed progress, then a seeded random 0.1 to 1.5 s more, then SIGKILL.
+    let seed = 424242;
+    const nextDelay = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 100 + (seed % 1400);
+    };
+    const inputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
+    const ends = await endOffsetsTotal(kafka, inputs);
+    let kills = 0;
+    for (; kills < 5; kills++) {
+      const before = await committedTotal(kafka, iso.scoringGroup, inputs);
+      if (before >= ends) break;
+      const run = start();
+      await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.scoringGroup, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
+      await new Promise((r) => setTimeout(r, nextDelay()));
+      run.child.kill('SIGKILL');
+      assert.equal(await run.exited, 'SIGKILL');
+    }
+    assert.ok(kills >= 3, `killed ${kills} times before the end of the input`);
+    const final = start();
+    try {
+      await waitCaughtUp(kafka, iso.scoringGroup, inputs, 300_000);
+    } finally {
+      final.child.kill('SIGTERM');
+      assert.equal(await final.exited, 0);
+    }
+    const mongo = await openStore({ uri: stack().mongodbUri, database: iso.database });
+    try {
+      const predictions = mongo.collection<CustomerPredictionsDocument>(PREDICTION_COLLECTION);
+      const pipeline: Pipeline = { kafka, codec, iso, store: new StateStore(mongo), predictionDocs: async () => new Map((await predictions.find({}).toArray()).map((d) => [d._id, d])) };
+      await checkCurrentPredictions(pipeline, createScorer(builtInColdStart()), 'identical');
+    } finally {
+      await mongo.close();
     }
   });
 });
