@@ -48,8 +48,22 @@ describe('ModelRegistry on MongoDB', function () {
     const registry = new ModelRegistry(store);
     const huge = (trained.modelText as string).padEnd(17 * 1024 * 1024, ' ');
     const v = await registry.register({ ...trained, modelText: huge });
-    assert.equal(await store.collection(REGISTRY_COLLECTIONS.texts).countDocuments({ version: v.version }), 5);
+    const doc = await store.collection(REGISTRY_COLLECTIONS.versions).findOne({ _id: v.version as never });
+    assert.equal(await store.collection(REGISTRY_COLLECTIONS.texts).countDocuments({ textId: doc?.textId }), 5);
     assert.equal((await registry.get(v.version)).modelText, huge);
+  });
+
+  it('gives registrations racing for the same number distinct versions, each with its own text', async () => {
+    const fresh = await openStore({ uri: stack().mongodbUri, database: uniqueName('modelrace').replace(/[-.]/g, '_'), indexes: REGISTRY_INDEXES });
+    try {
+      const texts = ['a', 'b', 'c', 'd'].map((suffix) => `${trained.modelText as string}\n${suffix}`);
+      const registered = await Promise.all(texts.map((modelText) => new ModelRegistry(fresh).register({ ...trained, modelText })));
+      assert.deepEqual(registered.map((v) => v.version).sort(), ['v1', 'v2', 'v3', 'v4']);
+      for (const v of registered) assert.equal((await new ModelRegistry(fresh).get(v.version)).modelText, v.modelText);
+    } finally {
+      await fresh.db.dropDatabase();
+      await fresh.close();
+    }
   });
 
   it('publishes: the latest publication is the active model, with a deterministic event id and monotonic business time', async () => {

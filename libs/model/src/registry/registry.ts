@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ModelPublishedEvent } from '@creditstream/schemas';
 import { isDuplicateKey, type IndexDefinition, type Store } from '@creditstream/store';
 import { CorruptModelError, UnknownModelVersionError } from '../errors';
@@ -16,7 +17,7 @@ export const REGISTRY_COLLECTIONS = {
 /** Indexes the registry needs (pass to openStore). */
 export const REGISTRY_INDEXES: readonly IndexDefinition[] = [
   { collection: REGISTRY_COLLECTIONS.versions, keys: { sequence: 1 }, options: { unique: true } },
-  { collection: REGISTRY_COLLECTIONS.texts, keys: { version: 1, index: 1 }, options: { unique: true } },
+  { collection: REGISTRY_COLLECTIONS.texts, keys: { textId: 1, index: 1 }, options: { unique: true } },
 ];
 
 /** Characters of model text per chunk document: far below the 16 MiB limit whatever the encoding. */
@@ -42,8 +43,9 @@ export interface Publication {
 /** A version without its heavy parts, for listings. */
 export type ModelVersionSummary = Omit<ModelVersion, 'modelText' | 'shapSummary' | 'reliability' | 'evalHistory' | 'importance'>;
 
-type VersionDocument = Omit<ModelVersion, 'modelText'> & { _id: string; textChunks: number };
-type TextDocument = { _id: string; version: string; index: number; text: string };
+/** `textId` names the version's text chunks: unique per registration attempt, so racing trainers never share chunks. */
+type VersionDocument = Omit<ModelVersion, 'modelText'> & { _id: string; textId: string | null; textChunks: number };
+type TextDocument = { _id: string; textId: string; index: number; text: string };
 type PublicationDocument = Omit<Publication, 'sequence'> & { _id: number };
 
 /**
@@ -67,37 +69,38 @@ export class ModelRegistry {
 
   /**
    * Registers a trained model as the next version (`v1`, `v2`, …). The model text is written before the version
-   * document, so a listed version always has its whole text.
+   * document, so a listed version always has its whole text; a crash in between leaves only unreferenced chunks.
    */
   async register(model: TrainedModel, createdAt: Date = new Date()): Promise<ModelVersion> {
+    const { modelText, ...rest } = model;
+    const textId = modelText === null ? null : randomUUID();
+    const chunks: TextDocument[] = [];
+    if (modelText !== null && textId !== null) {
+      for (let i = 0; i * TEXT_CHUNK < modelText.length; i++) chunks.push({ _id: `${textId}:${i}`, textId, index: i, text: modelText.slice(i * TEXT_CHUNK, (i + 1) * TEXT_CHUNK) });
+    }
+    if (chunks.length > 0) await this.texts.insertMany(chunks);
     for (let attempt = 0; attempt < SEQUENCE_ATTEMPTS; attempt++) {
       const last = await this.versions.find({}, { projection: { sequence: 1 } }).sort({ sequence: -1 }).limit(1).toArray();
       const sequence = (last[0]?.sequence ?? 0) + 1;
       const version = `v${sequence}`;
-      const { modelText, ...rest } = model;
-      const chunks: TextDocument[] = [];
-      if (modelText !== null) {
-        for (let i = 0; i * TEXT_CHUNK < modelText.length; i++) chunks.push({ _id: `${version}:${i}`, version, index: i, text: modelText.slice(i * TEXT_CHUNK, (i + 1) * TEXT_CHUNK) });
-      }
-      // Chunks of an attempt that lost the race (or crashed) are replaced: their version document never existed.
-      await this.texts.deleteMany({ version });
-      if (chunks.length > 0) await this.texts.insertMany(chunks);
-      const doc: VersionDocument = { ...rest, _id: version, version, sequence, createdAt: createdAt.toISOString(), textChunks: chunks.length };
+      const doc: VersionDocument = { ...rest, _id: version, version, sequence, createdAt: createdAt.toISOString(), textId, textChunks: chunks.length };
       try {
         await this.versions.insertOne(doc);
       } catch (err) {
+        // Another trainer took this number first: take the next one (the text chunks stay ours).
         if (isDuplicateKey(err)) continue;
         throw err;
       }
       return { ...rest, version, sequence, createdAt: doc.createdAt, modelText };
     }
+    if (textId !== null) await this.texts.deleteMany({ textId });
     throw new Error(`could not take a version number after ${SEQUENCE_ATTEMPTS} attempts: other trainers keep registering at the same time`);
   }
 
   /** Every version, oldest first, without model text, importance, SHAP sample and curves. */
   async list(): Promise<ModelVersionSummary[]> {
     const docs = await this.versions.find({}, { projection: { shapSummary: 0, reliability: 0, evalHistory: 0, importance: 0 } }).sort({ sequence: 1 }).toArray();
-    return docs.map(({ _id, textChunks: _chunks, ...rest }) => rest as ModelVersionSummary);
+    return docs.map(({ _id, textId: _textId, textChunks: _chunks, ...rest }) => rest as ModelVersionSummary);
   }
 
   /**
@@ -107,10 +110,10 @@ export class ModelRegistry {
   async get(version: string): Promise<ModelVersion> {
     const doc = await this.versions.findOne({ _id: version });
     if (doc === null) throw new UnknownModelVersionError(version, (await this.list()).map((v) => v.version));
-    const { _id, textChunks, ...rest } = doc;
+    const { _id, textId, textChunks, ...rest } = doc;
     let modelText: string | null = null;
     if (textChunks > 0) {
-      const chunks = await this.texts.find({ version }).sort({ index: 1 }).toArray();
+      const chunks = await this.texts.find({ textId: textId ?? '' }).sort({ index: 1 }).toArray();
       if (chunks.length !== textChunks || chunks.some((c, i) => c.index !== i)) throw new CorruptModelError(version, `expected ${textChunks} model text chunks, found ${chunks.length}`);
       modelText = chunks.map((c) => c.text).join('');
     }
