@@ -167,24 +167,36 @@ export class ServiceRuntime {
 
 /**
  * Runs a service as the process: starts it, stops it on SIGTERM/SIGINT within its grace budget, exits non-zero on
- * a failed start or a forced stop. `main.ts` of every service is one call to this.
+ * a failed start or a forced stop. `main.ts` of every service is one call to this. The signal handlers are installed
+ * before start-up, so a SIGTERM that arrives while the service is still starting stops it cleanly right after its
+ * components have started, instead of killing it half-way (regression: an orchestrator stopping a slow starter).
  */
 export async function runMain(create: () => Promise<ServiceRuntime>): Promise<void> {
-  let runtime: ServiceRuntime;
+  let runtime: ServiceRuntime | null = null;
+  let started = false;
+  let signalled: NodeJS.Signals | null = null;
+  const stopAndExit = (rt: ServiceRuntime, signal: NodeJS.Signals) => {
+    rt.logger.info({ signal }, 'signal received');
+    rt.stop(signal).then(
+      () => process.exit(rt.state === 'failed' ? 1 : 0),
+      () => process.exit(1),
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    if (runtime && started) stopAndExit(runtime, signal);
+    else if (!runtime) process.exit(0);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     runtime = await create();
     await runtime.start();
+    started = true;
   } catch (err) {
     console.error(err);
     process.exit(1);
   }
-  const onSignal = (signal: NodeJS.Signals) => {
-    runtime.logger.info({ signal }, 'signal received');
-    runtime.stop(signal).then(
-      () => process.exit(runtime.state === 'failed' ? 1 : 0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  if (signalled) stopAndExit(runtime, signalled);
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createKafka, createProducer, ensureTopics, type Kafka } from '@creditstream/kafka';
@@ -95,5 +97,16 @@ describe('effectively once on the real stack (child processes killed and restart
     const stats = await db.collection<{ skipped: number }>('stats').findOne({});
     assert.equal(stats?.skipped, 0, 'a drained stop causes no redelivery');
     assert.equal(await appliedCount(), CUSTOMERS * PER_CUSTOMER);
+  });
+
+  it('a SIGTERM that arrives while the service is still starting stops it cleanly (regression: it used to kill it)', async function () {
+    this.timeout(120_000);
+    const { env } = await setup('earlyterm');
+    const targets = mkdtempSync(join(tmpdir(), 'targets-'));
+    const run = startFixture({ ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: targets });
+    // The runtime announces itself when its HTTP server listens, before its components (Kafka, MongoDB) start.
+    await waitFor('the service to be starting', () => readdirSync(targets).length > 0, { timeoutMs: 60_000, intervalMs: 5 });
+    run.child.kill('SIGTERM');
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
   });
 });
