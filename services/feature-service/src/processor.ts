@@ -19,7 +19,7 @@ import type { Logger } from '@creditstream/logging';
 import { type BusinessDayTickEvent, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { childId, versionOf, type FeatureLogEntry, type PartitionClockDocument, type PendingChildren } from './documents';
 import { Lru } from './lru';
-import { PartitionLocks } from './partition-lock';
+import { PartitionLocks } from '@creditstream/kafka';
 import type { BatchWrite, LoadedCustomer, StateStore } from './state-store';
 import type { FeatureMetrics } from './metrics';
 

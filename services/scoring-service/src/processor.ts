@@ -5,7 +5,7 @@ import type { Logger } from '@creditstream/logging';
 import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { ScoringMetrics } from './metrics';
 import type { ModelHolder } from './model-holder';
-import { PartitionLocks } from './partition-lock';
+import { PartitionLocks } from '@creditstream/kafka';
 import type { PredictionStore, ScoringWrite } from './prediction-store';
 import { scoreCustomer, type ScoringPolicy, type Trigger } from './scoring/score-customer';
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createFeatureService, diffStore, FEATURE_INPUTS, foldEventLog, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
 import { committedTotal, createKafka, createProducer, type Kafka } from '@creditstream/kafka';
@@ -8,7 +7,7 @@ import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstr
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
 import { runFeaturesRebuild, runFeaturesVerify } from '@creditstream/cli';
-import { readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { readTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
 
@@ -107,10 +106,7 @@ describe('feature service on the real stack', function () {
     const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 900, days: 365 });
     assert.ok(events >= 200_000, `simulated ${events} events`);
     const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
-    const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } => {
-      const child = spawn(process.execPath, [SERVICE_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code))) };
-    };
+    const start = () => spawnService(SERVICE_MAIN, env);
     // Kill at random moments while it is folding: after each start, wait until it has committed progress, then a
     // seeded random 0.2 to 3 s more (replayable), then SIGKILL.
     let seed = 20240101;
@@ -132,6 +128,7 @@ describe('feature service on the real stack', function () {
     try {
       await waitCaughtUp(kafka, iso.groupId, FEATURE_INPUTS.map(iso.topic), 600_000);
     } finally {
+      await final.announced;
       final.child.kill('SIGTERM');
       assert.equal(await final.exited, 0);
     }

@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { runSimulate } from '@creditstream/cli';
 import { SchemaCodec } from '@creditstream/schema';
@@ -68,3 +72,16 @@ export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: stri
   return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
+
+/**
+ * Starts a service's compiled `main.js` as a child process. `announced` resolves once its runtime is up far enough
+ * to have announced itself to Prometheus (HTTP listening, signal handlers installed): a SIGTERM after that is a
+ * clean, drained stop; one before it can only kill a process that is still loading its modules.
+ */
+export function spawnService(main: string, env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; announced: Promise<void> } {
+  const targets = mkdtempSync(join(tmpdir(), 'targets-'));
+  const child = spawn(process.execPath, [main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: targets }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const announced = waitFor(`${main} to announce itself`, () => readdirSync(targets).length > 0, { timeoutMs: 120_000, intervalMs: 20 }).then(() => undefined);
+  return { child, exited, announced };
+}

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { runModelPublish, runModelTrain } from '@creditstream/cli';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, StateStore, type LoadedCustomer } from '@creditstream/feature-service';
 import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type InvoiceState } from '@creditstream/features';
@@ -11,7 +10,7 @@ import { createScoringService, loadScoringServiceConfig, PREDICTION_COLLECTION, 
 import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerPaymentOutlookEvent, type InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
-import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { quietIo, readTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
 
 const SCORING_MAIN = join(REPO_ROOT, 'services', 'scoring-service', 'dist', 'src', 'main.js');
 
@@ -231,10 +230,7 @@ describe('scoring service on the real stack', function () {
     }
     // Small batches and chunks: many writes and commits, so the kills land between them.
     const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '20', SCORING_CUSTOMERS_PER_CHUNK: '5' };
-    const start = (): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } => {
-      const child = spawn(process.execPath, [SCORING_MAIN], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
-      return { child, exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code))) };
-    };
+    const start = () => spawnService(SCORING_MAIN, childEnv);
     // After each start, wait until it has committed progress, then a seeded random 0.1 to 1.5 s more, then SIGKILL.
     let seed = 424242;
     const nextDelay = () => {
@@ -258,6 +254,7 @@ describe('scoring service on the real stack', function () {
     try {
       await waitCaughtUp(kafka, iso.scoringGroup, inputs, 300_000);
     } finally {
+      await final.announced;
       final.child.kill('SIGTERM');
       assert.equal(await final.exited, 0);
     }

@@ -1,12 +1,13 @@
 /**
- * Serialises work per partition number. The features-changed and clock topics have the same partition count as the
- * inputs and are keyed alike, so partition p of both holds the same customers: a tick and a features-changed batch
- * of partition p, or a model reload's re-scoring of it, must not score the same customer at the same time.
- * (The feature service has the same lock; it belongs in a shared library once a third service needs it.)
+ * Serialises work per partition number. creditstream's customer-keyed topics all have the same partition count and
+ * the same key, so partition p of every topic holds the same customers: batches of different topics' partition p
+ * (e.g. `invoices/p` and `payments/p`, or a clock tick and a features-changed batch) must not work on the same
+ * customer at the same time, while different partitions run in parallel.
  */
 export class PartitionLocks {
   private readonly tails = new Map<number, Promise<void>>();
 
+  /** Runs `work` after every earlier work of `partition` has finished. */
   async run<T>(partition: number, work: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(partition) ?? Promise.resolve();
     let release: () => void = () => undefined;
