@@ -25,7 +25,10 @@ export const features: Benchmark = {
     const inputs = FEATURE_INPUTS.map((t) => `${prefix}${t}`);
     const total = await endOffsetsTotal(kafka, inputs);
     const groupId = `${ctx.runId}-feature-service`;
-    const config = loadFeatureServiceConfig({ ...env, MONGODB_DATABASE: ctx.runId.replace(/[^A-Za-z0-9_]/g, '_'), FEATURE_SERVICE_GROUP_ID: groupId, HTTP_PORT: '0', LOG_LEVEL: 'warn' });
+    // The state cache must hold the working set (every customer of the partitions this instance owns); below that,
+    // each batch reloads whole customer histories. --cache overrides; the default covers the simulated company.
+    const cache = ctx.argInt('cache', customers + 100);
+    const config = loadFeatureServiceConfig({ ...env, MONGODB_DATABASE: ctx.runId.replace(/[^A-Za-z0-9_]/g, '_'), FEATURE_SERVICE_GROUP_ID: groupId, FEATURE_SERVICE_CACHE_CUSTOMERS: String(cache), HTTP_PORT: '0', LOG_LEVEL: 'warn' });
     const service = createFeatureService({ config, topicPrefix: prefix });
     await service.start();
     // The window starts at the first commit, so group join and start-up are not counted as processing time.
@@ -61,6 +64,7 @@ export const features: Benchmark = {
         `${total.toLocaleString('en-US')} simulated events (${customers} customers, one year, seed 1) in 5 input topics × 6 partitions, folded by one feature-service instance (in the benchmark process) into MongoDB (SecantusDB) on the same 2-core machine as Kafka, the registry and the database.`,
         'Throughput is measured from the first committed offset to the last, from committed offsets polled every 500 ms; the ceiling is a raw kafkajs consumer forwarding the same number of 200-byte messages to another topic.',
         `MongoDB round trips: ${roundTrips.toLocaleString('en-US')} (finds and bulk writes) for ${total.toLocaleString('en-US')} events.`,
+        `State cache: ${cache.toLocaleString('en-US')} customers (FEATURE_SERVICE_CACHE_CUSTOMERS; the working set is ${customers.toLocaleString('en-US')}); rss_mb_max is the benchmark process, which hosts the service.`,
       ],
     };
   },
