@@ -36,3 +36,15 @@ export interface Counted {
 export function counted(customerId: string, n: number): Counted {
   return { eventId: `${customerId}-${n}`, eventTime: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString(), customerId, causationId: null, type: 'Counted', payload: { n, day: '2024-01-01' } };
 }
+
+/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). Tests must not depend on Math.random. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,17 +1,9 @@
 import { addDays, FEATURE_NAMES, FEATURE_SET_VERSION } from '@creditstream/features';
 import { compareExamples, type TrainingData, type TrainingExample } from '../../src';
 
-/** A small seeded PRNG (mulberry32): tests must not depend on Math.random. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '@creditstream/testing';
+
+export { prng };
 
 const ix = (name: string) => FEATURE_NAMES.indexOf(name as (typeof FEATURE_NAMES)[number]);
 
