@@ -19,7 +19,7 @@ function partitionOf(key: string): number {
  * Simulates a company in process and builds its point-in-time training data by folding the events as they come
  * (the simulator writes them in business-time order), with the ground truth of every invoice.
  */
-function simulatedTrainingData(seed: number, customers: number): { data: TrainingData; truth: Map<string, [number, number, number]>; events: number } {
+export function simulatedTrainingData(seed: number, customers: number): { data: TrainingData; truth: Map<string, [number, number, number]>; events: number } {
   const builder = createPointInTimeBuilder();
   const truth = new Map<string, [number, number, number]>();
   const offsets = new Map<string, number>();
