@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The creditstream services the demo runs, in start order. A service not built yet is skipped with a note. */
-export const DEMO_SERVICES = [
-  { name: 'feature-service', port: 9461 },
-  { name: 'scoring-service', port: 9462 },
-  { name: 'credit-service', port: 9463 },
-  { name: 'fraud-service', port: 9464 },
-  { name: 'collections-service', port: 9465 },
-  { name: 'insights-api', port: 9466 },
-] as const;
+/**
+ * The creditstream services the demo runs, in start order; the k-th listens on DEMO_PORT_BASE + k (9461, 9462, …).
+ * A service not built yet is skipped with a note.
+ */
+export const DEMO_SERVICES = ['feature-service', 'scoring-service', 'credit-service', 'fraud-service', 'collections-service', 'insights-api'] as const;
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
@@ -19,6 +15,7 @@ export function serviceMain(name: string): string | null {
   return existsSync(main) ? main : null;
 }
 
+/** The compiled `creditstream` command. */
 export function cliMain(): string {
   return join(REPO_ROOT, 'services', 'cli', 'dist', 'src', 'main.js');
 }

@@ -1,0 +1,179 @@
+import type { UpResult } from '@creditstream/local-stack';
+import { createKafka } from '@creditstream/kafka';
+import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
+import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
+import { DemoError } from './errors';
+import { replayHistory } from './history';
+import { publishModel, trainModel, writeReport, type CliContext } from './model-steps';
+import type { DemoOptions } from './options';
+import { ProgressBar } from './progress';
+import type { ChildHandle, ProcessGroup } from './processes';
+import { ReadModels, type ShownPrediction } from './read-models';
+import { DEMO_SERVICES, serviceMain } from './services';
+import { modelLines, predictionLines, timingLines, whereToLookLines } from './summary';
+import { waitUntil } from './waiting';
+
+export interface DemoContext {
+  readonly options: DemoOptions;
+  readonly processes: ProcessGroup;
+  /** Aborted when the demo shuts down. */
+  readonly signal: AbortSignal;
+  readonly say: (line: string) => void;
+  /** Wall time of each step so far, in seconds. */
+  readonly timings: [string, number][];
+}
+
+interface RunningService {
+  readonly name: string;
+  readonly url: string;
+  readonly handle: ChildHandle;
+}
+
+const grouped = (n: number) => n.toLocaleString('en-US');
+
+/** How many predictions the demo shows at the end. */
+const SHOWN_PREDICTIONS = 4;
+
+/**
+ * The demo after the stack is up: services, history replay, catching up, training, publishing, re-scoring with the
+ * new model, and the summary. Returns once the demo is live; the processes keep running until shutdown.
+ */
+export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<void> {
+  const { options: o, say, signal } = ctx;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: endpoints.kafkaBrokers,
+    SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
+    MONGODB_URI: endpoints.mongodbUri,
+    MONGODB_DATABASE: o.database,
+    CREDITSTREAM_TOPIC_PREFIX: o.topicPrefix,
+    FEATURE_SERVICE_GROUP_ID: o.featureGroup,
+    SCORING_SERVICE_GROUP_ID: o.scoringGroup,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // kafkajs warns at every producer start that its default partitioner changed in v2; the services use the
+    // default on purpose, and the warning would bury the demo's output.
+    KAFKAJS_NO_PARTITIONER_WARNING: process.env.KAFKAJS_NO_PARTITIONER_WARNING ?? '1',
+  };
+  const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };
+  const topic = (name: string) => `${o.topicPrefix}${name}`;
+
+  // Services.
+  let t0 = Date.now();
+  const services: RunningService[] = [];
+  for (const [k, name] of DEMO_SERVICES.entries()) {
+    const main = serviceMain(name);
+    if (!main) {
+      say(`${name}: not in this version yet, skipped`);
+      continue;
+    }
+    const url = `http://127.0.0.1:${o.portBase + k}`;
+    const handle = ctx.processes.start(name, main, [], { env: { ...env, HTTP_PORT: String(o.portBase + k) } });
+    await waitUntil(
+      `${name} ready at ${url}/readyz`,
+      async () => {
+        if (!handle.running()) throw new DemoError('DEMO_PROCESS_FAILED', `${name} exited during start-up (exit ${await handle.exited}); see its lines above`);
+        return (await fetch(`${url}/readyz`)).ok ? true : undefined;
+      },
+      { ...waitOptions, intervalMs: 250 },
+    );
+    services.push({ name, url, handle });
+    void handle.exited.then((code) => {
+      if (!signal.aborted) say(`${name} (pid ${handle.pid}) exited unexpectedly (exit ${code})`);
+    });
+    say(`${name}: ready at ${url} (pid ${handle.pid}; /metrics, /livez, /readyz)`);
+  }
+  ctx.timings.push(['services', (Date.now() - t0) / 1000]);
+  const servicesAlive = () => {
+    for (const s of services) if (!s.handle.running()) throw new DemoError('DEMO_PROCESS_FAILED', `${s.name} (pid ${s.handle.pid}) exited; see its lines above`);
+  };
+
+  const kafka = createKafka({ brokers: endpoints.kafkaBrokers.split(','), clientId: 'creditstream-demo' });
+  const admin = kafka.admin();
+  await admin.connect();
+  const readModels = await ReadModels.open(endpoints.mongodbUri, o.database);
+  try {
+    const inputs = INPUT_TOPICS.map(topic);
+    const scoringInputs = [topic(TOPIC.featuresChanged), topic(TOPIC.clock)];
+    const featureFrom = await committedOffsets(admin, o.featureGroup, inputs);
+    const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
+
+    // History, then live.
+    say(`replaying ${o.historyDays} days of history from ${o.start} for ${o.customers} simulated customers (seed ${o.seed}) as fast as possible, then streaming live at ${o.liveRate} events/s`);
+    const history = await replayHistory(ctx.processes, env, o, signal, say);
+    ctx.timings.push(['history', history.seconds]);
+    const historyEnd = await endOffsets(admin, inputs);
+
+    // Catching up: lag 0 against the history's end offsets, first the feature service on the input topics, then
+    // the scoring service on what the feature service produced.
+    const catchUpStep = async (label: string, group: string, topics: string[], from: Offsets, to: Offsets) => {
+      const bar = new ProgressBar(label);
+      let last = { done: 0, total: 0 };
+      try {
+        await waitUntil(
+          `${group} catching up on ${topics.join(', ')}`,
+          async () => {
+            servicesAlive();
+            last = catchUp(await committedOffsets(admin, group, topics), from, to);
+            bar.update(last.total === 0 ? 1 : last.done / last.total, `${grouped(last.done)} of ${grouped(last.total)} messages folded (group ${group})`);
+            return last.done >= last.total ? last : undefined;
+          },
+          waitOptions,
+          () => `${last.done} of ${last.total} messages`,
+        );
+      } catch (err) {
+        bar.abandon();
+        throw err;
+      }
+      return bar.done(`${grouped(last.total)} messages, lag 0 at the end of the history (group ${group})`);
+    };
+    say('the live stream has started; the services catch up with the history first');
+    ctx.timings.push(['features catch-up', await catchUpStep('features', o.featureGroup, inputs, featureFrom, historyEnd)]);
+    ctx.timings.push(['scoring catch-up', await catchUpStep('scoring', o.scoringGroup, scoringInputs, scoringFrom, await endOffsets(admin, scoringInputs))]);
+
+    // Training while the live stream goes on: until the new model is published, the cold-start model scores.
+    say('training a model on the replayed history (from the event log: a fast replay leaves the feature log not point-in-time); meanwhile the live stream goes on, scored by the cold-start model');
+    const cli: CliContext = { processes: ctx.processes, env, signal };
+    const trained = await trainModel(cli, o.seed);
+    ctx.timings.push(['training', trained.seconds]);
+
+    t0 = Date.now();
+    say(await publishModel(cli, trained.version));
+    const bar = new ProgressBar('re-scoring');
+    let state = { done: 0, total: 0 };
+    let shown: ShownPrediction[];
+    try {
+      shown = await waitUntil(
+        `the scoring service re-scoring every customer with ${trained.version}`,
+        async () => {
+          servicesAlive();
+          state = await readModels.rescoring(trained.version);
+          bar.update(state.total === 0 ? 0 : state.done / state.total, `${grouped(state.done)} of ${grouped(state.total)} customers scored by ${trained.version}`);
+          if (state.total === 0 || state.done < state.total) return undefined;
+          const recent = await readModels.recentPredictions(trained.version, SHOWN_PREDICTIONS);
+          return recent.length > 0 ? recent : undefined;
+        },
+        waitOptions,
+        () => `${state.done} of ${state.total} customers`,
+      );
+    } catch (err) {
+      bar.abandon();
+      throw err;
+    }
+    bar.done(`every customer's open invoices predicted by ${trained.version}`);
+    ctx.timings.push(['publish + re-scoring', (Date.now() - t0) / 1000]);
+
+    t0 = Date.now();
+    const report = await writeReport(cli, trained.version, o.reportDir);
+    const model = await readModels.model(trained.version);
+    ctx.timings.push(['report', (Date.now() - t0) / 1000]);
+
+    for (const line of modelLines(model, report)) say(line);
+    for (const line of whereToLookLines(endpoints, services, topic(TOPIC.invoicePredictions), o.database)) say(line);
+    for (const line of predictionLines(shown, o.database)) say(line);
+    for (const line of timingLines(ctx.timings)) say(line);
+    say(`live: predictions from model ${trained.version}; the simulated company streams on at ${o.liveRate} events/s. Press Ctrl-C to stop everything.`);
+  } finally {
+    await admin.disconnect();
+    await readModels.close();
+  }
+}

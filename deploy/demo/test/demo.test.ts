@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createKafka } from '@creditstream/kafka';
+import { openStore } from '@creditstream/store';
+import { stack, uniqueName, waitFor } from '@creditstream/testing';
+import { DEMO_SERVICES } from '../src/services';
+
+/** True when nothing listens on 127.0.0.1:port. */
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose next `count` ports are all free (the demo's services listen on base + k). */
+async function freePortBase(count: number): Promise<number> {
+  for (let base = 20_000 + (process.pid % 500) * 40; base < 60_000; base += 97) {
+    let free = true;
+    for (let k = 0; k < count && free; k++) free = await portFree(base + k);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports between 20000 and 60000`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run demo, end to end on the real stack', function () {
+  this.timeout(240_000);
+  const endpoints = stack();
+  const prefix = `${uniqueName('demo')}.`;
+  const database = uniqueName('demo').replace(/-/g, '_');
+  const reportDir = mkdtempSync(join(tmpdir(), 'creditstream-demo-'));
+  let demo: ChildProcess | null = null;
+  let exited: Promise<number | string> = Promise.resolve(0);
+
+  after(async function () {
+    this.timeout(90_000);
+    // A failed test must not leave the demo (and the services it started) running.
+    if (demo?.exitCode === null && demo.signalCode === null) {
+      demo.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 60_000))]);
+    }
+    rmSync(reportDir, { recursive: true, force: true });
+    const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'demo-test-cleanup' });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    } finally {
+      await admin.disconnect();
+    }
+    const store = await openStore({ uri: endpoints.mongodbUri, database });
+    await store.db.dropDatabase();
+    await store.close();
+  });
+
+  it('replays a history, trains and publishes a model, goes live with its predictions and top factors, and stops everything it started on SIGINT', async () => {
+    const portBase = await freePortBase(DEMO_SERVICES.length);
+    const lines: string[] = [];
+    demo = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+      env: {
+        ...process.env,
+        CREDITSTREAM_TOPIC_PREFIX: prefix,
+        MONGODB_DATABASE: database,
+        DEMO_SEED: '11',
+        DEMO_CUSTOMERS: '30',
+        DEMO_HISTORY_DAYS: '180',
+        DEMO_LIVE_RATE: '20',
+        DEMO_PORT_BASE: String(portBase),
+        DEMO_REPORT_DIR: reportDir,
+        DEMO_STEP_TIMEOUT_S: '150',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const child = demo;
+    exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
+    const output = () => lines.join('\n');
+
+    const liveLine = await Promise.race([
+      waitFor('the demo to say it is live', () => lines.find((l) => /live: predictions from model v\d+/.test(l)), { timeoutMs: 170_000, intervalMs: 200 }),
+      exited.then((code) => {
+        throw new Error(`the demo exited (${code}) before it was live:\n${output()}`);
+      }),
+    ]).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- demo output ---\n${output()}`);
+    });
+    const version = /live: predictions from model (v\d+)/.exec(liveLine)?.[1] ?? '';
+
+    // A trained LightGBM model, not the cold-start one, with its holdout metrics and report.
+    assert.ok(lines.some((l) => l.includes(`model ${version} (lightgbm-multiclass)`)), `no trained-model line for ${version}:\n${output()}`);
+    assert.ok(lines.some((l) => /holdout \([\d,]+ latest invoices\): accuracy 0\.\d+ vs 0\.\d+ for the naive "always \w+"; log-loss \d\.\d+ vs/.test(l)), `no holdout metrics:\n${output()}`);
+    const report = /report: (\S+\.html)/.exec(output())?.[1];
+    assert.ok(report !== undefined && existsSync(report) && readFileSync(report, 'utf8').includes('<svg'), `no report file: ${report}`);
+
+    // Predictions of that version, each followed by its top factors (feature = value, contribution).
+    const predictionAt = lines.map((l, i) => (l.includes(`[model ${version}]`) ? i : -1)).filter((i) => i >= 0);
+    assert.ok(predictionAt.length > 0, `no prediction of ${version}:\n${output()}`);
+    for (const i of predictionAt) assert.match(lines[i + 1] ?? '', /^\[demo\] {7}\w+ +=\s+(-?[\d.]+|missing) +[+-]\d\.\d{3}$/, `prediction without a top factor:\n${lines.slice(i, i + 3).join('\n')}`);
+    assert.ok(lines.some((l) => l.includes(`/graph?g0.expr=`)), 'no Prometheus URL');
+
+    // The services it started, by pid and port.
+    const pids = [...output().matchAll(/ready at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
+    assert.deepEqual(pids.map((p) => p.port), [portBase, portBase + 1]);
+    for (const { port, pid } of pids) {
+      assert.ok(alive(pid), `pid ${pid} is not running while live`);
+      assert.ok((await fetch(`http://127.0.0.1:${port}/metrics`)).ok);
+    }
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, `the demo did not exit 0 after SIGINT:\n${output()}`);
+    assert.ok(lines.some((l) => l.includes('[demo] stopped cleanly')), output());
+    for (const { port, pid } of pids) {
+      assert.ok(!alive(pid), `pid ${pid} still runs after the demo stopped`);
+      assert.ok(await portFree(port), `port ${port} still in use after the demo stopped`);
+    }
+
+    // The stack was given by the environment: the demo must have left it running.
+    const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'demo-test' }).admin();
+    await admin.connect();
+    assert.ok((await admin.listTopics()).includes(`${prefix}creditstream.predictions.invoice.v1`));
+    await admin.disconnect();
+    const store = await openStore({ uri: endpoints.mongodbUri, database });
+    await store.ping();
+    await store.close();
+  });
+});
