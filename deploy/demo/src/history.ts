@@ -15,6 +15,20 @@ export interface SimulatorSettings {
 /** The live stream lasts this long in business time after the history (the demo runs until Ctrl-C anyway). */
 const LIVE_DAYS = 3650;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Business days (Monday to Friday, the simulator's calendar) among the `calendarDays` days from `start`.
+ * `creditstream simulate --history-days N` counts the business days it writes, while its `--days` counts calendar
+ * days: the demo's history is given in calendar days and converted here.
+ */
+export function businessDaysIn(start: string, calendarDays: number): number {
+  const first = Date.parse(`${start}T00:00:00Z`) / DAY_MS;
+  let n = 0;
+  for (let day = first; day < first + calendarDays; day++) if (new Date(day * DAY_MS).getUTCDay() % 6 !== 0) n++;
+  return n;
+}
+
 /**
  * Starts `creditstream simulate` with `--history-days`: the first days as fast as possible (the history replay,
  * with a progress bar from the business dates it reports), then paced at the live rate. Resolves once the
@@ -27,14 +41,14 @@ export async function replayHistory(processes: ProcessGroup, env: NodeJS.Process
   let resolveLive: (events: string) => void = () => undefined;
   const wentLive = new Promise<string>((resolve) => (resolveLive = resolve));
   let live = false;
-  const args = ['simulate', '--seed', String(s.seed), '--customers', String(s.customers), '--days', String(s.historyDays + LIVE_DAYS), '--start', s.start, '--rate', String(s.liveRate), '--history-days', String(s.historyDays)];
+  const args = ['simulate', '--seed', String(s.seed), '--customers', String(s.customers), '--days', String(s.historyDays + LIVE_DAYS), '--start', s.start, '--rate', String(s.liveRate), '--history-days', String(businessDaysIn(s.start, s.historyDays))];
   const simulator = processes.start('simulate', cliMain(), args, {
     env,
     onStderr: (line) => {
       const m = /simulated up to (\d{4}-\d{2}-\d{2}): ([\d,]+) events/.exec(line);
       if (!m) return bar.note(`[simulate] ${line}`);
       if (live) return;
-      const day = (Date.parse(`${m[1]}T00:00:00Z`) - startMs) / 86_400_000;
+      const day = (Date.parse(`${m[1]}T00:00:00Z`) - startMs) / DAY_MS;
       if (day >= s.historyDays) {
         live = true;
         resolveLive(m[2] ?? '?');

@@ -13,7 +13,7 @@ const count = (s: string | undefined) => Number((s ?? '0').replace(/,/g, ''));
 const TRAINING_PHASES: readonly { pattern: RegExp; at: (m: RegExpExecArray) => number; detail: (m: RegExpExecArray) => string }[] = [
   { pattern: /^read ([\d,]+) of ([\d,]+) events/, at: (m) => (0.35 * count(m[1])) / Math.max(1, count(m[2])), detail: (m) => `reading the event log: ${m[1]} of ${m[2]} events` },
   { pattern: /^read ([\d,]+) events; folding/, at: () => 0.35, detail: (m) => `folding ${m[1]} events in business-time order (point-in-time vectors)` },
-  { pattern: /^event-log: ([\d,]+) point-in-time vectors, data end (\S+)/, at: () => 0.45, detail: (m) => `labelling ${m[1]} invoices (data end ${m[2]})` },
+  { pattern: /^event-log: ([\d,]+) point-in-time vectors, data end ([\d-]+)/, at: () => 0.45, detail: (m) => `labelling ${m[1]} invoices (data end ${m[2]})` },
   { pattern: /^training on ([\d,]+) invoices/, at: () => 0.5, detail: (m) => `LightGBM on ${m[1]} invoices, early stopping on the next 15%` },
   { pattern: /^early stopping kept (\d+) rounds; refitting on ([\d,]+)/, at: () => 0.75, detail: (m) => `refitting ${m[1]} rounds on ${m[2]} invoices` },
   { pattern: /^explaining ([\d,]+) holdout/, at: () => 0.9, detail: (m) => `holdout metrics; TreeSHAP on ${m[1]} invoices` },

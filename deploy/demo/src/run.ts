@@ -97,6 +97,11 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     const featureFrom = await committedOffsets(admin, o.featureGroup, inputs);
     const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
 
+    const earlier = [...(await endOffsets(admin, inputs)).values()].reduce((a, b) => a + b, 0);
+    if (earlier > 0) {
+      say(`the input topics already hold ${grouped(earlier)} events of an earlier run on this stack: replayed events they already hold are duplicates (same event ids) and change nothing, and the state goes on from the earlier run's. For a fresh start set CREDITSTREAM_TOPIC_PREFIX and MONGODB_DATABASE to new names.`);
+    }
+
     // History, then live.
     say(`replaying ${o.historyDays} days of history from ${o.start} for ${o.customers} simulated customers (seed ${o.seed}) as fast as possible, then streaming live at ${o.liveRate} events/s`);
     const history = await replayHistory(ctx.processes, env, o, signal, say);

@@ -80,7 +80,8 @@ describe('npm run demo, end to end on the real stack', function () {
         DEMO_SEED: '11',
         DEMO_CUSTOMERS: '30',
         DEMO_HISTORY_DAYS: '180',
-        DEMO_LIVE_RATE: '20',
+        // Slow enough that the live stream adds only days, not months, of business time before the training reads.
+        DEMO_LIVE_RATE: '5',
         DEMO_PORT_BASE: String(portBase),
         DEMO_REPORT_DIR: reportDir,
         DEMO_STEP_TIMEOUT_S: '150',
@@ -103,7 +104,13 @@ describe('npm run demo, end to end on the real stack', function () {
     const version = /live: predictions from model (v\d+)/.exec(liveLine)?.[1] ?? '';
 
     // A trained LightGBM model, not the cold-start one, with its holdout metrics and report.
-    assert.ok(lines.some((l) => l.includes(`model ${version} (lightgbm-multiclass)`)), `no trained-model line for ${version}:\n${output()}`);
+    const dataEnd = new RegExp(`model ${version} \\(lightgbm-multiclass\\): [\\d,]+ matured invoices from the event-log up to (\\d{4}-\\d{2}-\\d{2})`).exec(output())?.[1];
+    assert.ok(dataEnd !== undefined, `no trained-model line for ${version}:\n${output()}`);
+    // Regression: the simulator's --history-days counts business days; passed the calendar days unconverted, the
+    // history ran about 70 days past its end at full speed, and "caught up" was measured against a moving end.
+    const historyEnd = '2024-06-28'; // the last of DEMO_HISTORY_DAYS=180 days from 2024-01-01
+    const daysPast = (Date.parse(dataEnd) - Date.parse(historyEnd)) / 86_400_000;
+    assert.ok(daysPast >= 0 && daysPast < 45, `the training data ends ${dataEnd}, ${daysPast} days after the history's end ${historyEnd}`);
     assert.ok(lines.some((l) => /holdout \([\d,]+ latest invoices\): accuracy 0\.\d+ vs 0\.\d+ for the naive "always \w+"; log-loss \d\.\d+ vs/.test(l)), `no holdout metrics:\n${output()}`);
     const report = /report: (\S+\.html)/.exec(output())?.[1];
     assert.ok(report !== undefined && existsSync(report) && readFileSync(report, 'utf8').includes('<svg'), `no report file: ${report}`);
