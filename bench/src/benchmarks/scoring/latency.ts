@@ -12,6 +12,8 @@ interface SentInput {
   lastOutput: number;
   /** The customer version of the output that answered it. */
   answeredAt: number;
+  /** When the features-changed event that folded it was received; NaN for ticks. */
+  folded: number;
 }
 
 /** The p-th percentile (0..100) of sorted values, nearest rank. */
@@ -44,7 +46,7 @@ export class LatencyTracker {
   /** An input event handed to the producer at `sent` (performance.now()). */
   input(event: { eventId: string; customerId: string; type: string }, topic: string, sent: number): void {
     const key = `${event.customerId}|${topic}`;
-    const entry = { id: event.eventId, customerId: event.customerId, type: event.type, sent, version: 0, firstOutput: NaN, lastOutput: NaN, answeredAt: NaN, key };
+    const entry = { id: event.eventId, customerId: event.customerId, type: event.type, sent, version: 0, firstOutput: NaN, lastOutput: NaN, answeredAt: NaN, folded: NaN, key };
     this.inputs.set(event.eventId, entry);
     if (event.type === 'BusinessDayTick') return;
     let list = this.pending.get(key);
@@ -55,7 +57,7 @@ export class LatencyTracker {
     list.push(entry);
   }
 
-  featuresChanged(event: CustomerFeaturesChangedEvent): void {
+  featuresChanged(event: CustomerFeaturesChangedEvent, received: number): void {
     const cause = event.causationId === null ? undefined : this.inputs.get(event.causationId);
     if (cause === undefined) return;
     const list = this.pending.get(cause.key) ?? [];
@@ -68,6 +70,7 @@ export class LatencyTracker {
     }
     for (const e of folded) {
       e.version = event.payload.version;
+      e.folded = received;
       waiting.push(e);
     }
     // Topics are read concurrently: an output may have been read before the features-changed event it answers.
@@ -114,15 +117,17 @@ export class LatencyTracker {
    * inputs answered by an output of exactly their version (or their tick): an input that moved no probability is
    * otherwise answered by its customer's next output, which a later input may have caused.
    */
-  summary(): { inputs: number; samples: number; p50: number; p99: number; byType: string; exact: { samples: number; p50: number; p99: number } } {
+  summary(): { inputs: number; samples: number; p50: number; p99: number; byType: string; exact: { samples: number; p50: number; p99: number }; featureStage: { p50: number; p99: number } } {
     const all: number[] = [];
     const exact: number[] = [];
+    const featureStage: number[] = [];
     const byType = new Map<string, { inputs: number; latencies: number[] }>();
     for (const e of this.inputs.values()) {
       const t = byType.get(e.type) ?? { inputs: 0, latencies: [] };
       byType.set(e.type, t);
       t.inputs++;
       if (Number.isNaN(e.firstOutput)) continue;
+      if (!Number.isNaN(e.folded)) featureStage.push(e.folded - e.sent);
       const ms = e.firstOutput - e.sent;
       all.push(ms);
       if (e.type === 'BusinessDayTick' || e.answeredAt === e.version) exact.push(ms);
@@ -130,6 +135,7 @@ export class LatencyTracker {
     }
     all.sort((a, b) => a - b);
     exact.sort((a, b) => a - b);
+    featureStage.sort((a, b) => a - b);
     const breakdown = [...byType]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([type, t]) => {
@@ -144,6 +150,7 @@ export class LatencyTracker {
       p99: percentile(all, 99),
       byType: breakdown,
       exact: { samples: exact.length, p50: percentile(exact, 50), p99: percentile(exact, 99) },
+      featureStage: { p50: percentile(featureStage, 50), p99: percentile(featureStage, 99) },
     };
   }
 }
