@@ -46,6 +46,11 @@ export class ReadModels {
     return shown;
   }
 
+  /** The version the latest publication made active, or null when nothing was published (the cold-start model). */
+  async activeVersion(): Promise<string | null> {
+    return (await new ModelRegistry(this.store).latestPublication())?.version ?? null;
+  }
+
   /** A registered model version (metrics, data summary). */
   async model(version: string): Promise<ModelVersion> {
     return new ModelRegistry(this.store).get(version);

@@ -135,8 +135,9 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     ctx.timings.push(['features catch-up', await catchUpStep('features', o.featureGroup, inputs, featureFrom, historyEnd)]);
     ctx.timings.push(['scoring catch-up', await catchUpStep('scoring', o.scoringGroup, scoringInputs, scoringFrom, await endOffsets(admin, scoringInputs))]);
 
-    // Training while the live stream goes on: until the new model is published, the cold-start model scores.
-    say('training a model on the replayed history (from the event log: a fast replay leaves the feature log not point-in-time); meanwhile the live stream goes on, scored by the cold-start model');
+    // Training while the live stream goes on: until the new model is published, the active one scores.
+    const active = await readModels.activeVersion();
+    say(`training a model on the replayed history (from the event log: a fast replay leaves the feature log not point-in-time); meanwhile the live stream goes on, scored by ${active === null ? 'the built-in cold-start model (nothing published yet)' : `model ${active}, published earlier`}`);
     const cli: CliContext = { processes: ctx.processes, env, signal };
     const trained = await trainModel(cli, o.seed);
     ctx.timings.push(['training', trained.seconds]);

@@ -103,6 +103,10 @@ describe('npm run demo, end to end on the real stack', function () {
     });
     const version = /live: predictions from model (v\d+)/.exec(liveLine)?.[1] ?? '';
 
+    // A fresh database: the cold-start model scored until the demo published the first version it trained.
+    assert.ok(lines.some((l) => l.includes('scored by the built-in cold-start model (nothing published yet)')), output());
+    assert.equal(version, 'v1');
+
     // A trained LightGBM model, not the cold-start one, with its holdout metrics and report.
     const dataEnd = new RegExp(`model ${version} \\(lightgbm-multiclass\\): [\\d,]+ matured invoices from the event-log up to (\\d{4}-\\d{2}-\\d{2})`).exec(output())?.[1];
     assert.ok(dataEnd !== undefined, `no trained-model line for ${version}:\n${output()}`);
