@@ -11,5 +11,7 @@ export { train } from './native/train';
 export type { LabelledData, TrainOptions, TrainResult } from './native/train-options';
 export { Predictor, type Explanation } from './predictor/predictor';
 export type { OutputTransform } from './predictor/model-text';
+export { DEFAULT_SHAP_MEMO_BYTES, type PredictorOptions } from './predictor/predictor-options';
+export type { ShapMemoStats } from './predictor/shap-memo';
 export { topFactors, type Factor, type TopFactorsOptions } from './predictor/top-factors';
 export { K_ZERO_THRESHOLD } from './predictor/decision';

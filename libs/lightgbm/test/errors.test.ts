@@ -119,5 +119,15 @@ describe('LightGBM errors', function () {
       await rejectsAt({ ...valid, categoricalFeatures: ['zzz'] }, 'categoricalFeatures[0]');
       await rejectsAt({ ...valid, features: Float64Array.of(1, 2, 3, 4) }, 'features');
     });
+
+    it('predictor options name the offending option and value', async () => {
+      const { modelText } = await train(valid);
+      for (const bad of [-1, 1.5, Number.NaN, 2 ** 40]) {
+        assert.throws(
+          () => Predictor.fromModelText(modelText, { shapMemoBytes: bad }),
+          (err: unknown) => err instanceof LightGbmOptionsError && err.path === 'shapMemoBytes' && err.message.includes(String(bad)),
+        );
+      }
+    });
   });
 });

@@ -136,6 +136,7 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
       let native: NativeBooster | undefined;
       let predictor: Predictor;
       let rows: number[][] = [];
+      let warmUp: number[][] = [];
 
       before(async () => {
         const seed = 1000 + caseIndex;
@@ -159,6 +160,7 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         predictor = Predictor.fromModelText(modelText);
         const heldOut = synthetic({ ...c.data, seed: seed + 500, rows: 300 }).features;
         rows = [...heldOut, ...edgeRows(numerical, categorical, seed + 900, 60)];
+        warmUp = [...synthetic({ ...c.data, seed: seed + 700, rows: 200 }).features, ...edgeRows(numerical, categorical, seed + 950, 30)];
       });
 
       after(() => native?.free());
@@ -182,6 +184,43 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         const row = rows[Math.floor(index / predictor.contributionsPerRow)];
         assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
       });
+
+      // The memo replays leaf terms stored for (leaf, hot/cold bits of its ancestors); warmed on other rows, it must
+      // give the direct recursion's doubles exactly, including after it filled up and was emptied (the small budget).
+      for (const memoBytes of [4 << 20, 16 << 10]) {
+        it(`contributions through the TreeSHAP memo (${memoBytes} bytes, warmed) equal the direct path exactly and native within ${TOLERANCE}`, () => {
+          const memo = Predictor.fromModelText(modelText, { shapMemoBytes: memoBytes });
+          const direct = Predictor.fromModelText(modelText, { shapMemoBytes: 0 });
+          assert.equal(direct.shapMemoStats(), null);
+          memo.contributions(warmUp);
+          const warmed = memo.shapMemoStats();
+          assert.ok(warmed !== null && warmed.misses > 0 && warmed.bytes <= memoBytes, JSON.stringify(warmed));
+          const expected = (native as NativeBooster).contributions(rows);
+          const viaMemo = new Float64Array(rows.length * memo.contributionsPerRow);
+          const probabilities = new Float64Array(memo.numClass);
+          const contribs = new Float64Array(memo.contributionsPerRow);
+          const directContribs = new Float64Array(memo.contributionsPerRow);
+          const directProbabilities = new Float64Array(memo.numClass);
+          // Twice over the rows: the second pass is answered from the memo (or, with the small budget, partly refilled).
+          for (let pass = 0; pass < 2; pass++) {
+            rows.forEach((row, r) => {
+              memo.predictWithContributionsRow(row, probabilities, contribs);
+              direct.contributionsRow(row, directContribs);
+              direct.predictRow(row, directProbabilities);
+              for (let i = 0; i < contribs.length; i++) assert.equal(contribs[i], directContribs[i], `pass ${pass} row ${r} contribution ${i}`);
+              for (let i = 0; i < probabilities.length; i++) assert.equal(probabilities[i], directProbabilities[i], `pass ${pass} row ${r} probability ${i}`);
+              viaMemo.set(contribs, r * memo.contributionsPerRow);
+            });
+          }
+          const stats = memo.shapMemoStats();
+          assert.ok(stats !== null, 'no memo');
+          // The large memo answers lookups; the small one cannot even hold one row's patterns, and so is refilled.
+          if (memoBytes >= 1 << 20) assert.ok(stats.hits > 0, `the memo answered nothing: ${JSON.stringify(stats)}`);
+          else assert.ok(stats.clears > 0, `the small memo never filled: ${JSON.stringify(stats)}`);
+          const { diff, index } = maxAbsDiff(viaMemo, expected);
+          assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index}`);
+        });
+      }
 
       it('contributions of each class add up to its raw score', () => {
         const nativeRaw = (native as NativeBooster).predictRaw(rows);

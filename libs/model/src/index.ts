@@ -19,7 +19,7 @@ export { timeSplit, type TimeSplit } from './training/split';
 export { historyShortfall, trainPaymentModel, type TrainingLog, type TrainingOutcome } from './training/train-model';
 export * from './model';
 export { lateSideContributions } from './scoring/late-side';
-export { builtInColdStart, createScorer, type Prediction, type PredictionFactor, type ScoreOptions, type Scorer, type ScorerModel } from './scoring/scorer';
+export { builtInColdStart, createScorer, type Prediction, type PredictionFactor, type ScoreOptions, type Scorer, type ScorerModel, type ScorerOptions } from './scoring/scorer';
 export { metricsRecord, modelPublishedEvent, ModelRegistry, REGISTRY_COLLECTIONS, REGISTRY_INDEXES, type ModelVersionSummary, type Publication } from './registry/registry';
 export { loadActiveModel, loadModelVersion, type ActiveModel } from './scoring/load';
 export { renderReport } from './report/render';

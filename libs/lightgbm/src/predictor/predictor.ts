@@ -4,6 +4,8 @@ import { toRowMajor } from '../matrix';
 import { compileModel, type CompiledModel } from './compiled-model';
 import { predictRawInto, transformInPlace } from './evaluate';
 import { parseModelText, type OutputTransform } from './model-text';
+import { compilePredictorOptions, type PredictorOptions } from './predictor-options';
+import { MemoTreeShap, minimumMemoBytes, type ShapMemoStats } from './shap-memo';
 import { topFactors, type Factor } from './top-factors';
 import { TreeShap } from './tree-shap';
 
@@ -37,10 +39,13 @@ export class Predictor {
 
   private readonly model: CompiledModel;
   private readonly shap: TreeShap;
+  /** null when the memo is disabled (shapMemoBytes 0 or too small for this model). */
+  private readonly memo: MemoTreeShap | null;
 
-  private constructor(model: CompiledModel) {
+  private constructor(model: CompiledModel, memoBytes: number) {
     this.model = model;
     this.shap = new TreeShap(model);
+    this.memo = memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
     this.numFeatures = model.numFeatures;
     this.numClass = model.numClass;
     this.numTreePerIteration = model.numTreePerIteration;
@@ -54,9 +59,11 @@ export class Predictor {
    * Parses and compiles a LightGBM text model.
    * @throws ModelParseError when the text is not a LightGBM model
    * @throws UnsupportedModelError for linear trees, multiclassova, average_output and unsupported objectives
+   * @throws LightGbmOptionsError when an option is invalid
    */
-  static fromModelText(modelText: string): Predictor {
-    return new Predictor(compileModel(parseModelText(modelText)));
+  static fromModelText(modelText: string, options: PredictorOptions = {}): Predictor {
+    const compiled = compilePredictorOptions(options);
+    return new Predictor(compileModel(parseModelText(modelText)), compiled.shapMemoBytes);
   }
 
   /** Raw scores (before sigmoid/softmax) of one row. */
@@ -77,8 +84,28 @@ export class Predictor {
   /** SHAP contributions of one row, laid out like LightGBM's predict_contrib (see {@link contributionsPerRow}). */
   contributionsRow(row: ArrayLike<number>, out: Float64Array = new Float64Array(this.contributionsPerRow)): Float64Array {
     this.checkRow(row);
-    this.shap.contributionsInto(row, out);
+    this.contributionsInto(row, out, null);
     return out;
+  }
+
+  /**
+   * Probabilities (as {@link predictRow}) and SHAP contributions (as {@link contributionsRow}) of one row in one
+   * walk of the trees, into the given buffers; the same values as the two calls, bit for bit.
+   */
+  predictWithContributionsRow(row: ArrayLike<number>, probabilities: Float64Array, contributions: Float64Array): void {
+    this.checkRow(row);
+    if (this.memo === null) {
+      predictRawInto(this.model, row, probabilities);
+      this.shap.contributionsInto(row, contributions);
+    } else {
+      this.memo.contributionsInto(row, contributions, probabilities);
+    }
+    transformInPlace(this.model, probabilities);
+  }
+
+  /** Counters of the TreeSHAP memo, or null when it is disabled. */
+  shapMemoStats(): ShapMemoStats | null {
+    return this.memo === null ? null : this.memo.stats();
   }
 
   /** Probabilities for many rows: `nrow · numClass` values, row-major. */
@@ -99,7 +126,7 @@ export class Predictor {
     const out = new Float64Array(nrow * per);
     for (let r = 0; r < nrow; r++) {
       const row = data.subarray(r * this.numFeatures, (r + 1) * this.numFeatures);
-      this.shap.contributionsInto(row, out.subarray(r * per, (r + 1) * per));
+      this.contributionsInto(row, out.subarray(r * per, (r + 1) * per), null);
     }
     return out;
   }
@@ -111,11 +138,17 @@ export class Predictor {
 
   /** Probabilities plus the top `k` factors of every class for one row. */
   explainRow(row: ArrayLike<number>, k: number): Explanation {
-    const probabilities = this.predictRow(row);
-    const contribs = this.contributionsRow(row);
+    const probabilities = new Float64Array(this.numClass);
+    const contribs = new Float64Array(this.contributionsPerRow);
+    this.predictWithContributionsRow(row, probabilities, contribs);
     const factors: Factor[][] = [];
     for (let c = 0; c < this.numTreePerIteration; c++) factors.push(this.topFactors(contribs, k, c));
     return { probabilities, factors };
+  }
+
+  private contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
+    if (this.memo === null) this.shap.contributionsInto(row, out);
+    else this.memo.contributionsInto(row, out, raw);
   }
 
   private checkRow(row: ArrayLike<number>): void {

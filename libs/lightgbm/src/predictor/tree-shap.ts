@@ -1,5 +1,6 @@
 import type { CompiledModel } from './compiled-model';
 import { decide } from './decision';
+import { createShapPath, extendPath, leafTerms, unwindPath } from './shap-path';
 
 /**
  * Exact TreeSHAP (Lundberg et al., arXiv:1706.06060), a line-by-line port of LightGBM's Tree::TreeSHAP,
@@ -15,16 +16,23 @@ export class TreeShap {
   private readonly zero: Float64Array;
   private readonly one: Float64Array;
   private readonly weight: Float64Array;
-  private row: ArrayLike<number> = [];
+  /** A leaf's terms and the scratch of {@link leafTerms}; a path has at most maxDepth + 1 elements. */
+  private readonly terms: Float64Array;
+  private readonly scratch: Float64Array;
+  private row: ArrayLike<number> = new Float64Array(0);
   private phi: Float64Array = new Float64Array(0);
   private phiBase = 0;
 
   constructor(private readonly model: CompiledModel) {
-    const capacity = model.shapPathCapacity;
-    this.feature = new Int32Array(capacity);
-    this.zero = new Float64Array(capacity);
-    this.one = new Float64Array(capacity);
-    this.weight = new Float64Array(capacity);
+    const path = createShapPath(model.shapPathCapacity);
+    this.feature = path.feature;
+    this.zero = path.zero;
+    this.one = path.one;
+    this.weight = path.weight;
+    let deepest = 0;
+    for (let t = 0; t < model.numTrees; t++) deepest = Math.max(deepest, model.treeMaxDepth[t] as number);
+    this.terms = new Float64Array(deepest + 1);
+    this.scratch = new Float64Array(2 * (deepest + 1));
   }
 
   /**
@@ -34,18 +42,22 @@ export class TreeShap {
    */
   contributionsInto(row: ArrayLike<number>, out: Float64Array): void {
     const model = this.model;
+    out.fill(0, 0, model.numTreePerIteration * (model.numFeatures + 1));
+    for (let t = 0; t < model.numTrees; t++) this.treeInto(t, row, out);
+  }
+
+  /** Adds tree `t`'s expected value and contributions for `row` to `out` (Tree::PredictContrib). */
+  treeInto(t: number, row: ArrayLike<number>, out: Float64Array): void {
+    const model = this.model;
     const stride = model.numFeatures + 1;
-    out.fill(0, 0, model.numTreePerIteration * stride);
+    this.phiBase = (model.treeClass[t] as number) * stride;
+    const bias = this.phiBase + model.numFeatures;
+    out[bias] = (out[bias] as number) + (model.treeExpectedValue[t] as number);
+    const root = model.treeRoot[t] as number;
+    if (root < 0) return;
     this.row = row;
     this.phi = out;
-    for (let t = 0; t < model.numTrees; t++) {
-      this.phiBase = (model.treeClass[t] as number) * stride;
-      const bias = this.phiBase + model.numFeatures;
-      out[bias] = (out[bias] as number) + (model.treeExpectedValue[t] as number);
-      const root = model.treeRoot[t] as number;
-      if (root >= 0) this.recurse(root, 0, 0, 1, 1, -1);
-    }
-    this.row = [];
+    this.recurse(root, 0, 0, 1, 1, -1);
   }
 
   private recurse(
@@ -56,7 +68,11 @@ export class TreeShap {
     parentOneFraction: number,
     parentFeatureIndex: number,
   ): void {
-    const { feature, zero, one, weight, model } = this;
+    const feature = this.feature;
+    const zero = this.zero;
+    const one = this.one;
+    const weight = this.weight;
+    const model = this.model;
     let uniqueDepth = uniqueDepthIn;
     // extend the unique path
     const path = parentOffset + uniqueDepth;
@@ -67,15 +83,16 @@ export class TreeShap {
       one[path + i] = one[parentOffset + i] as number;
       weight[path + i] = weight[parentOffset + i] as number;
     }
-    this.extendPath(path, uniqueDepth, parentZeroFraction, parentOneFraction, parentFeatureIndex);
+    extendPath(feature, zero, one, weight, path, uniqueDepth, parentZeroFraction, parentOneFraction, parentFeatureIndex);
 
     if (node < 0) {
-      const leafValue = model.leafValue[~node] as number;
+      const terms = this.terms;
+      leafTerms(zero, one, weight, path, uniqueDepth, model.leafValue[~node] as number, terms, 0, this.scratch);
+      const phi = this.phi;
+      const phiBase = this.phiBase;
       for (let i = 1; i <= uniqueDepth; i++) {
-        const w = this.unwoundPathSum(path, uniqueDepth, i);
-        const el = path + i;
-        const slot = this.phiBase + (feature[el] as number);
-        this.phi[slot] = (this.phi[slot] as number) + w * ((one[el] as number) - (zero[el] as number)) * leafValue;
+        const slot = phiBase + (feature[path + i] as number);
+        phi[slot] = (phi[slot] as number) + (terms[i - 1] as number);
       }
       return;
     }
@@ -84,8 +101,8 @@ export class TreeShap {
     const left = model.nodeLeft[node] as number;
     const cold = hot === left ? (model.nodeRight[node] as number) : left;
     const w = model.nodeCount[node] as number;
-    const hotZeroFraction = this.dataCount(hot) / w;
-    const coldZeroFraction = this.dataCount(cold) / w;
+    const hotZeroFraction = (hot >= 0 ? (model.nodeCount[hot] as number) : (model.leafCount[~hot] as number)) / w;
+    const coldZeroFraction = (cold >= 0 ? (model.nodeCount[cold] as number) : (model.leafCount[~cold] as number)) / w;
     let incomingZeroFraction = 1;
     let incomingOneFraction = 1;
 
@@ -98,66 +115,11 @@ export class TreeShap {
     if (pathIndex !== uniqueDepth + 1) {
       incomingZeroFraction = zero[path + pathIndex] as number;
       incomingOneFraction = one[path + pathIndex] as number;
-      this.unwindPath(path, uniqueDepth, pathIndex);
+      unwindPath(feature, zero, one, weight, path, uniqueDepth, pathIndex);
       uniqueDepth -= 1;
     }
 
     this.recurse(hot, uniqueDepth + 1, path, hotZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature);
     this.recurse(cold, uniqueDepth + 1, path, coldZeroFraction * incomingZeroFraction, 0, splitFeature);
-  }
-
-  private dataCount(ref: number): number {
-    return ref >= 0 ? (this.model.nodeCount[ref] as number) : (this.model.leafCount[~ref] as number);
-  }
-
-  private extendPath(path: number, uniqueDepth: number, zeroFraction: number, oneFraction: number, featureIndex: number): void {
-    const { feature, zero, one, weight } = this;
-    feature[path + uniqueDepth] = featureIndex;
-    zero[path + uniqueDepth] = zeroFraction;
-    one[path + uniqueDepth] = oneFraction;
-    weight[path + uniqueDepth] = uniqueDepth === 0 ? 1 : 0;
-    for (let i = uniqueDepth - 1; i >= 0; i--) {
-      weight[path + i + 1] = (weight[path + i + 1] as number) + (oneFraction * (weight[path + i] as number) * (i + 1)) / (uniqueDepth + 1);
-      weight[path + i] = (zeroFraction * (weight[path + i] as number) * (uniqueDepth - i)) / (uniqueDepth + 1);
-    }
-  }
-
-  private unwindPath(path: number, uniqueDepth: number, pathIndex: number): void {
-    const { feature, zero, one, weight } = this;
-    const oneFraction = one[path + pathIndex] as number;
-    const zeroFraction = zero[path + pathIndex] as number;
-    let nextOnePortion = weight[path + uniqueDepth] as number;
-    for (let i = uniqueDepth - 1; i >= 0; i--) {
-      if (oneFraction !== 0) {
-        const tmp = weight[path + i] as number;
-        weight[path + i] = (nextOnePortion * (uniqueDepth + 1)) / ((i + 1) * oneFraction);
-        nextOnePortion = tmp - ((weight[path + i] as number) * zeroFraction * (uniqueDepth - i)) / (uniqueDepth + 1);
-      } else {
-        weight[path + i] = ((weight[path + i] as number) * (uniqueDepth + 1)) / (zeroFraction * (uniqueDepth - i));
-      }
-    }
-    for (let i = pathIndex; i < uniqueDepth; i++) {
-      feature[path + i] = feature[path + i + 1] as number;
-      zero[path + i] = zero[path + i + 1] as number;
-      one[path + i] = one[path + i + 1] as number;
-    }
-  }
-
-  private unwoundPathSum(path: number, uniqueDepth: number, pathIndex: number): number {
-    const { zero, one, weight } = this;
-    const oneFraction = one[path + pathIndex] as number;
-    const zeroFraction = zero[path + pathIndex] as number;
-    let nextOnePortion = weight[path + uniqueDepth] as number;
-    let total = 0;
-    for (let i = uniqueDepth - 1; i >= 0; i--) {
-      if (oneFraction !== 0) {
-        const tmp = (nextOnePortion * (uniqueDepth + 1)) / ((i + 1) * oneFraction);
-        total += tmp;
-        nextOnePortion = (weight[path + i] as number) - tmp * zeroFraction * ((uniqueDepth - i) / (uniqueDepth + 1));
-      } else {
-        total += (weight[path + i] as number) / zeroFraction / ((uniqueDepth - i) / (uniqueDepth + 1));
-      }
-    }
-    return total;
   }
 }

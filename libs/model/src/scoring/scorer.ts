@@ -1,5 +1,5 @@
 import { FEATURE_NAMES, FEATURE_SET_VERSION, type PaymentBucket } from '@creditstream/features';
-import { Predictor } from '@creditstream/lightgbm';
+import { Predictor, type ShapMemoStats } from '@creditstream/lightgbm';
 import { COLD_START_FEATURES, coldStartContributions, coldStartProbabilities, DEFAULT_COLD_START, type ColdStartParams } from '../cold-start/cold-start';
 import { FeatureVectorError, IncompatibleModelError } from '../errors';
 import { CLASSES, NUM_CLASSES } from '../labels';
@@ -38,6 +38,15 @@ export interface ScoreOptions {
   readonly factors?: number;
 }
 
+/** Options of {@link createScorer}. */
+export interface ScorerOptions {
+  /**
+   * Byte budget of the LightGBM predictor's exact TreeSHAP memo (PredictorOptions.shapMemoBytes; 0 = off), for
+   * scorers that explain many invoices with recurring decision patterns. @default 0
+   */
+  readonly shapMemoBytes?: number;
+}
+
 /** Scores feature vectors with one model version. */
 export interface Scorer {
   readonly modelId: string;
@@ -51,6 +60,8 @@ export interface Scorer {
    * @throws FeatureVectorError when the vector does not have one value per feature
    */
   score(vector: ArrayLike<number>, options?: ScoreOptions): Prediction;
+  /** Counters of the LightGBM predictor's TreeSHAP memo; null when it is off or the model is cold-start. */
+  explanationMemoStats(): ShapMemoStats | null;
 }
 
 const DAYS_PAST_DUE = FEATURE_NAMES.indexOf('invoice_days_past_due');
@@ -116,7 +127,7 @@ function topK(contributions: ArrayLike<number>, names: readonly string[], values
  * the factors), cold-start models through their closed form (exact Shapley values for the factors).
  * @throws IncompatibleModelError when the model was trained on another feature set or names unknown features
  */
-export function createScorer(model: ScorerModel): Scorer {
+export function createScorer(model: ScorerModel, options: ScorerOptions = {}): Scorer {
   if (model.featureSetVersion !== FEATURE_SET_VERSION) {
     throw new IncompatibleModelError(model.version, `it was trained on feature set ${model.featureSetVersion}, this build computes ${FEATURE_SET_VERSION}`);
   }
@@ -149,38 +160,45 @@ export function createScorer(model: ScorerModel): Scorer {
     const params = model.coldStart;
     const names = [...COLD_START_FEATURES];
     const positions = names.map((n) => FEATURE_NAMES.indexOf(n));
+    const probabilities = new Float64Array(NUM_CLASSES);
     return {
       ...base,
       score(vector, options = {}) {
         check(vector);
-        const p = coldStartProbabilities(params, vector, new Float64Array(NUM_CLASSES));
+        const p = coldStartProbabilities(params, vector, probabilities);
         const k = options.factors ?? 5;
         const factors = k > 0 ? topK(coldStartContributions(params, vector), names, (f) => vector[positions[f] as number] as number, k) : [];
         return finish(p, vector, factors);
       },
+      explanationMemoStats: () => null,
     };
   }
 
-  const predictor = Predictor.fromModelText(model.modelText);
+  const predictor = Predictor.fromModelText(model.modelText, { shapMemoBytes: options.shapMemoBytes ?? 0 });
   if (predictor.numClass !== NUM_CLASSES || predictor.numFeatures !== indices.length) {
     throw new IncompatibleModelError(model.version, `its LightGBM text has ${predictor.numClass} classes and ${predictor.numFeatures} features, the registry lists ${indices.length} features`);
   }
   const row = new Float64Array(indices.length);
   const contributions = new Float64Array(predictor.contributionsPerRow);
   const lateSide = new Float64Array(indices.length + 1);
+  // Reused on every call: finish() copies the probabilities into the Prediction before the next call.
+  const p = new Float64Array(NUM_CLASSES);
+  const rowValue = (f: number): number => row[f] as number;
   return {
     ...base,
     score(vector, options = {}) {
       check(vector);
       for (let f = 0; f < indices.length; f++) row[f] = vector[indices[f] as number] as number;
-      const p = predictor.predictRow(row, new Float64Array(NUM_CLASSES));
       const k = options.factors ?? 5;
       let factors: PredictionFactor[] = [];
       if (k > 0) {
-        predictor.contributionsRow(row, contributions);
-        factors = topK(lateSideContributions(contributions, indices.length, lateSide), model.features, (f) => row[f] as number, k);
+        predictor.predictWithContributionsRow(row, p, contributions);
+        factors = topK(lateSideContributions(contributions, indices.length, lateSide), model.features, rowValue, k);
+      } else {
+        predictor.predictRow(row, p);
       }
       return finish(p, vector, factors);
     },
+    explanationMemoStats: () => predictor.shapMemoStats(),
   };
 }
