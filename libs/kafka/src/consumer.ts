@@ -5,6 +5,7 @@ import type { StandardMetrics } from '@creditstream/metrics';
 import type { SchemaCodec } from '@creditstream/schema';
 import type { EventProducer } from './producer';
 import { buildDeadLetter, type DeadLetterItem } from './dead-letter';
+import { GroupRebalancingError } from './errors';
 
 /** A consumed message with its decoded event. */
 export interface InboundMessage<E = unknown> {
@@ -185,7 +186,19 @@ export function createConsumerRunner<E>(options: ConsumerRunnerOptions<E>): Cons
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const { topic, partition } = batch;
-    const ctx: BatchContext = { topic, partition, heartbeat };
+    // kafkajs reports a rebalance through heartbeat() as a non-retriable protocol error; inside a handler it would
+    // look like a poison message and send good messages to the dead-letter topic.
+    const ctx: BatchContext = {
+      topic,
+      partition,
+      heartbeat: async () => {
+        try {
+          await heartbeat();
+        } catch (err) {
+          throw new GroupRebalancingError(topic, partition, err);
+        }
+      },
+    };
     const started = process.hrtime.bigint();
     for (let i = 0; i < batch.messages.length; i += maxBatchSize) {
       if (!isRunning() || isStale() || stopping) break;

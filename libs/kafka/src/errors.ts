@@ -24,3 +24,14 @@ export class BrokerUnavailableError extends CreditstreamError {
     super('BROKER_UNAVAILABLE', message, { retriable: true, cause });
   }
 }
+
+/**
+ * A heartbeat from inside a batch handler failed: the consumer group is rebalancing, or this member was removed from
+ * it. Nothing is wrong with the messages, so this is retriable (the runner gives the batch up if the partition moved,
+ * and retries it otherwise); it must never send a good message to the dead-letter topic.
+ */
+export class GroupRebalancingError extends CreditstreamError {
+  constructor(topic: string, partition: number, cause: unknown) {
+    super('GROUP_REBALANCING', `heartbeat failed while handling ${topic}[${partition}] (the consumer group is rebalancing or this member left it): ${cause instanceof Error ? cause.message : String(cause)}`, { retriable: true, cause });
+  }
+}

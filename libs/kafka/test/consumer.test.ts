@@ -137,4 +137,59 @@ describe('kafka producer and consumer runner on the real broker', function () {
       await producer.disconnect();
     }
   });
+
+  // Regression: kafkajs reports a rebalance through heartbeat() as a non-retriable protocol error
+  // (REBALANCE_IN_PROGRESS); a handler that heartbeats (the scoring service does, between chunks) had its batch
+  // "isolated" as poison, and good messages could reach the dead-letter topic.
+  it('treats a rebalance seen through a handler heartbeat as retriable: no dead letters, every message processed', async function () {
+    this.timeout(120_000);
+    const topic = uniqueName('test.rebalance');
+    const service = uniqueName('svc');
+    const dlq = `creditstream.${service}.dlq.v1`;
+    await ensureTopics(kafka, [{ name: topic, partitions: 2 }, { name: dlq, partitions: 1 }]);
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, COUNTER_SCHEMA);
+    await codec.register(dlq, DEAD_LETTER_SCHEMA);
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    await producer.send(topic, ['A', 'B', 'C', 'D'].flatMap((c) => Array.from({ length: 20 }, (_, i) => ({ key: c, event: counted(c, i) }))));
+
+    const processed = new Set<string>();
+    let second: ReturnType<typeof createConsumerRunner> | null = null;
+    let heartbeatFailed = false;
+    const handler = async (messages: InboundMessage<Counted>[], ctx: { heartbeat(): Promise<void> }) => {
+      if (second === null) {
+        // The first batch: a second member joins, and this one heartbeats until the broker says the group rebalances.
+        second = createConsumerRunner<Counted>({ kafka, codec, producer, service, topics: [topic], handler, sessionTimeoutMs: 10_000 });
+        void second.start();
+        await waitFor('the broker to report the rebalance through a heartbeat', async () => {
+          try {
+            await ctx.heartbeat();
+            return false;
+          } catch {
+            heartbeatFailed = true;
+            return true;
+          }
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+      }
+      for (const m of messages) processed.add(`${m.event.customerId}:${m.event.payload.n}`);
+      // Like the scoring service: a heartbeat between chunks of work.
+      await ctx.heartbeat();
+    };
+    const first = createConsumerRunner<Counted>({ kafka, codec, producer, service, topics: [topic], handler, sessionTimeoutMs: 10_000 });
+    await first.start();
+    try {
+      await waitFor('all 80 events processed', () => processed.size === 80, { timeoutMs: 90_000 });
+      assert.ok(heartbeatFailed, 'the rebalance was seen through a heartbeat');
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(dlq);
+      await admin.disconnect();
+      assert.deepEqual(offsets.map((o) => o.high), ['0'], 'nothing was dead-lettered');
+    } finally {
+      await first.stop();
+      await (second as ReturnType<typeof createConsumerRunner> | null)?.stop();
+      await producer.disconnect();
+    }
+  });
 });
