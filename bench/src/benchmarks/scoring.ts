@@ -95,7 +95,7 @@ export const scoring: Benchmark = {
 
     // The company: one year of history replayed as fast as possible, then a live stream at a steady rate.
     const liveEvents = rate * liveSeconds;
-    const days = historyDays + Math.ceil((liveEvents / customers) * 2.5) + 30;
+    const days = historyDays + Math.ceil((liveEvents / customers) * 4) + 30;
     ctx.log(`simulating ${customers} customers for ${days} days (seed ${SEED})`);
     const sim = splitSimulation(customers, days, historyDays);
     const historyEvents = sim.history.reduce((n, d) => n + d.length, 0);

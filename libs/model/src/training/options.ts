@@ -49,9 +49,13 @@ export const DEFAULT_LIGHTGBM_PARAMS: Readonly<Record<string, ParamValue>> = Obj
   objective: 'multiclass',
   num_class: 3,
   metric: 'multi_logloss',
-  learning_rate: 0.05,
-  num_leaves: 31,
-  min_data_in_leaf: 40,
+  // Trees of depth 4: as good as 31-leaf trees on simulated history (holdout log-loss 1.069 vs 1.068 × Bayes over three
+  // seeds at 100k rows; 1.0488 vs 1.0477 at 1M), and exact TreeSHAP costs trees × leaves × depth², so explaining a
+  // prediction is ~20× cheaper (see README, Training).
+  learning_rate: 0.1,
+  num_leaves: 16,
+  max_depth: 4,
+  min_data_in_leaf: 400,
   lambda_l2: 1,
   feature_fraction: 0.8,
   bagging_fraction: 0.8,
