@@ -16,6 +16,7 @@ import { measureRescore } from './scoring/rescore';
 import { LatencyTracker } from './scoring/latency';
 import { startServiceProcess, type ServiceProcess } from './scoring/processes';
 import { simulatedTrainingData } from './model';
+import { waitUntil } from './scoring/wait';
 
 const PARTITIONS = 6;
 const SEED = 1;
@@ -33,14 +34,6 @@ function splitSimulation(customers: number, days: number, historyDays: number): 
     else live.push(...events);
   }
   return { history, live };
-}
-
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Whether both services have committed everything there is on their inputs. */

@@ -6,6 +6,7 @@ import { TOPIC, type InvoiceIssuedEvent, type PaymentReceivedEvent } from '@cred
 import { PredictionStore, scoreCustomer } from '@creditstream/scoring-service';
 import { openStore } from '@creditstream/store';
 import type { LatencyTracker } from './latency';
+import { waitUntil } from './wait';
 
 const OPEN = 1000;
 const REPEATS = 21;
@@ -21,14 +22,6 @@ export interface RescoreOptions {
   mongodbUri: string;
   database: string;
   log: (m: string) => void;
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 300_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function median(values: number[]): number {
@@ -70,7 +63,7 @@ export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: 
       invoices.push({ kind: 'event', record: { topic: TOPIC.invoices, key: customerId, event } });
     }
     await o.sink.write(invoices);
-    await until('the 1,000 invoices to be scored', async () => {
+    await waitUntil('the 1,000 invoices to be scored', 300_000, async () => {
       if (!(await o.caughtUp())) return false;
       const p = (await predictions.load([customerId])).get(customerId);
       return p !== undefined && p.predictions.filter((x) => x.invoiceId.startsWith('BENCH-')).length === OPEN;
@@ -109,8 +102,8 @@ export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: 
     // End to end: the same payment through Kafka and both services.
     o.tracker.input(payment, TOPIC.payments, performance.now());
     await o.sink.write([{ kind: 'event', record: { topic: TOPIC.payments, key: customerId, event: payment } }]);
-    await until('the payment to be scored', async () => (await o.caughtUp()) && !Number.isNaN(o.tracker.traced(payment.eventId)?.lastOutput ?? NaN));
-    await until('the output consumer to read every output', o.outputsDrained);
+    await waitUntil('the payment to be scored', 300_000, async () => (await o.caughtUp()) && !Number.isNaN(o.tracker.traced(payment.eventId)?.lastOutput ?? NaN));
+    await waitUntil('the output consumer to read every output', 300_000, o.outputsDrained);
     const traced = o.tracker.traced(payment.eventId);
     if (!traced) throw new Error('the payment was not traced');
     const after = (await predictions.load([customerId])).get(customerId);
