@@ -140,9 +140,14 @@ describe('model on the real stack', function () {
     try {
       const active = await loadActiveModel(servingStore);
       assert.equal(active.scorer.modelVersion, 'v1');
-      const vector = Float64Array.from((await new StateStore(servingStore).readFeatureLog({}))[0]!.values);
+      // A vector computed at its invoice date: one computed later can be past due, and the past-due rule then
+      // overrides the model's probabilities (unit-tested in libs/model).
+      const entry = (await new StateStore(servingStore).readFeatureLog({})).find((e) => e.asOf <= e.invoiceDate);
+      assert.ok(entry, 'a point-in-time vector in the feature log');
+      const vector = Float64Array.from(entry.values);
       const prediction = active.scorer.score(vector);
       const expected = Predictor.fromModelText(model.modelText!).predictRow(vector);
+      assert.equal(prediction.pastDueAdjusted, false);
       assert.deepEqual([prediction.pOnTime, prediction.pLate, prediction.pVeryLate], [...expected]);
       assert.ok(prediction.factors.length > 0 && prediction.factors.length <= 5);
     } finally {

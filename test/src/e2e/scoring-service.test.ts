@@ -231,14 +231,15 @@ describe('scoring service on the real stack', function () {
     // Small batches and chunks: many writes and commits, so the kills land between them.
     const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '20', SCORING_CUSTOMERS_PER_CHUNK: '5' };
     const start = () => spawnService(SCORING_MAIN, childEnv);
-    // After each start, wait until it has committed progress, then a seeded random 0.1 to 1.5 s more, then SIGKILL.
+    // After each start, wait until it has committed progress, then a seeded random 0.05 to 0.5 s more, then SIGKILL.
     let seed = 424242;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return 100 + (seed % 1400);
+      return 50 + (seed % 450);
     };
     const inputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
     const ends = await endOffsetsTotal(kafka, inputs);
+    const killedAt: number[] = [];
     let kills = 0;
     for (; kills < 5; kills++) {
       const before = await committedTotal(kafka, iso.scoringGroup, inputs);
@@ -248,7 +249,9 @@ describe('scoring service on the real stack', function () {
       await new Promise((r) => setTimeout(r, nextDelay()));
       run.child.kill('SIGKILL');
       assert.equal(await run.exited, 'SIGKILL');
+      killedAt.push(await committedTotal(kafka, iso.scoringGroup, inputs));
     }
+    console.log(`      [SIGKILL] ${kills} times, with ${killedAt.map((c) => `${Math.round((100 * c) / ends)}%`).join(', ')} of ${ends} input messages committed`);
     assert.ok(kills >= 3, `killed ${kills} times before the end of the input`);
     const final = start();
     try {
