@@ -4,10 +4,12 @@ import { PoisonMessageError, type BatchContext, type BatchOutcome, type EventPro
 import type { Logger } from '@creditstream/logging';
 import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { ScoringMetrics } from './metrics';
+import type { Scorer } from '@creditstream/model';
 import type { ModelHolder } from './model-holder';
 import { PartitionLocks } from '@creditstream/kafka';
 import type { PredictionStore, ScoringWrite } from './prediction-store';
 import { scoreCustomer, type ScoringPolicy, type Trigger } from './scoring/score-customer';
+import { Sweeps } from './sweeps';
 
 /** The scoring service's inputs on its main consumer. */
 export type ScoringInput = CustomerFeaturesChangedEvent | BusinessDayTickEvent;
@@ -33,12 +35,13 @@ interface Target {
 }
 
 /**
- * The scoring service's batch logic. A `customer features changed` batch re-scores its customers; a clock tick
- * re-scores every customer of the partition that has open invoices as of the new business date (ages and days to
- * due change daily); a new model re-scores every customer of the assigned partitions. Per chunk of customers: load
- * their states (read-only) and current predictions, score, write the feature log and the predictions with their
- * outbox, then produce the events. A customer already scored at the same state version, business date and model
- * is skipped, which makes redelivery and repeated triggers free.
+ * The scoring service's batch logic. A `customer features changed` batch re-scores its customers at once. A clock
+ * tick, a new model and a (re)assignment ask for a sweep of the partition instead, which runs in the background
+ * (see Sweeps): every customer of the partition with open invoices (ages and days to due change daily) or scored by
+ * another model. Per chunk of customers: load their states (read-only) and current predictions, score, write the
+ * feature log and the predictions with their outbox, then produce the events. A customer already scored at the same
+ * state version, business date and model is skipped, which makes redelivery, repeated triggers and a sweep that
+ * starts again free.
  */
 export class ScoringProcessor {
   private readonly locks = new PartitionLocks();
@@ -46,15 +49,27 @@ export class ScoringProcessor {
   private clocksLoaded = false;
   private readonly flushed = new Set<number>();
   private assigned = new Set<number>();
+  private readonly sweeps: Sweeps;
 
-  constructor(private readonly options: ScoringProcessorOptions) {}
+  constructor(private readonly options: ScoringProcessorOptions) {
+    this.sweeps = new Sweeps({
+      sweep: (partition, trigger, cancelled) => this.sweep(partition, trigger, cancelled),
+      logger: options.logger,
+      onPending: (n) => options.metrics.sweepsPending.set(n),
+    });
+  }
 
-  /** After a (re)assignment: outboxes are produced again, clocks re-read, and the assigned partitions remembered. */
+  /**
+   * After a (re)assignment: outboxes are produced again, clocks re-read, and every assigned partition swept (a tick
+   * or a model whose sweep a crash or a rebalance interrupted is finished; otherwise the sweep skips everyone).
+   */
   reset(assignment: Record<string, number[]>): void {
     const { topics } = this.options;
     this.flushed.clear();
     this.clocksLoaded = false;
     this.assigned = new Set([...(assignment[topics.featuresChanged] ?? []), ...(assignment[topics.clock] ?? [])]);
+    this.sweeps.retain(this.assigned);
+    for (const partition of this.assigned) this.sweeps.request(partition, null);
   }
 
   /** Handles one batch of one topic-partition. */
@@ -63,8 +78,8 @@ export class ScoringProcessor {
     if (!first) return {};
     return this.locks.run(first.partition, async () => {
       try {
-        await this.prepare(first.partition, context);
-        if (first.topic === this.options.topics.clock) return await this.handleTicks(messages as InboundMessage<BusinessDayTickEvent>[], context);
+        await this.prepare(first.partition);
+        if (first.topic === this.options.topics.clock) return this.handleTicks(messages as InboundMessage<BusinessDayTickEvent>[]);
         return await this.handleChanges(messages as InboundMessage<CustomerFeaturesChangedEvent>[], context);
       } catch (err) {
         // The outbox of a write whose send failed must go out before anything else of this partition.
@@ -74,48 +89,74 @@ export class ScoringProcessor {
     });
   }
 
+  /** After a hot reload: sweeps every assigned partition, re-scoring the customers another model scored. */
+  rescoreWithServingModel(): void {
+    for (const partition of this.assigned) this.sweeps.request(partition, null);
+  }
+
+  /** Resolves when no partition sweep is waiting or running. */
+  sweepsIdle(): Promise<void> {
+    return this.sweeps.idle();
+  }
+
+  /** Stops the sweeps after their current chunk (the next owner of a partition sweeps it again). */
+  stop(): Promise<void> {
+    return this.sweeps.stop();
+  }
+
+  /** The causation of a sweep not caused by a tick: the serving model's publication, else the partition's latest tick. */
+  private servingTrigger(partition: number): Trigger {
+    const publication = this.options.models.active.publication;
+    if (publication) return { eventId: publication.eventId, eventTime: publication.businessTime };
+    const tick = this.clocks.get(partition)?.tick as BusinessDayTickEvent | undefined;
+    return tick ? { eventId: tick.eventId, eventTime: tick.eventTime } : { eventId: null, eventTime: this.clockTime(partition) };
+  }
+
+  /** First thing for a partition after a (re)assignment or a failure: produce its outbox again. */
+  private async prepare(partition: number): Promise<void> {
+    const { featureStore, predictions } = this.options;
+    if (!this.clocksLoaded) {
+      for (const [p, clock] of await featureStore.loadClocks()) this.updateClock(p, clock);
+      this.clocksLoaded = true;
+    }
+    if (this.flushed.has(partition)) return;
+    const outbox = await predictions.outboxOf(partition);
+    await this.produce(outbox.predictions, outbox.outlooks);
+    if (outbox.predictions.length + outbox.outlooks.length > 0) this.options.logger.info({ partition, predictions: outbox.predictions.length, outlooks: outbox.outlooks.length }, 'outbox produced again after (re)assignment');
+    this.flushed.add(partition);
+  }
+
   /**
-   * Re-scores every customer of the assigned partitions that the serving model has not scored (after a hot reload).
-   * Runs under each partition's lock, between that partition's batches.
+   * One partition's sweep: every customer with open invoices or scored by another model than the serving one, in
+   * chunks, each under the partition's lock. Returns false when cancelled (superseded, revoked or stopping).
    */
-  async rescoreWithServingModel(): Promise<void> {
-    for (const partition of [...this.assigned].sort((a, b) => a - b)) {
-      await this.locks.run(partition, async () => {
+  private async sweep(partition: number, asked: Trigger | null, cancelled: () => boolean): Promise<boolean> {
+    const { predictions, models, customersPerChunk, metrics, logger } = this.options;
+    const started = performance.now();
+    const run = async <T>(work: () => Promise<T>): Promise<T> =>
+      this.locks.run(partition, async () => {
         try {
-          await this.prepare(partition, undefined, true);
+          return await work();
         } catch (err) {
           this.flushed.delete(partition);
           throw err;
         }
       });
+    await run(() => this.prepare(partition));
+    const trigger = asked ?? this.servingTrigger(partition);
+    const scorer = models.scorer;
+    const [open, stale] = await Promise.all([predictions.customersWithOpenInvoices(partition), predictions.staleCustomers(partition, scorer.modelVersion)]);
+    const ids = [...new Set([...open, ...stale])];
+    let scored = 0;
+    for (let i = 0; i < ids.length; i += customersPerChunk) {
+      if (cancelled()) return false;
+      const chunk = new Map(ids.slice(i, i + customersPerChunk).map((id) => [id, { trigger, minVersion: 0 }]));
+      scored += await run(() => this.scoreChunk(chunk, scorer));
     }
-  }
-
-  /**
-   * First thing for a partition after a (re)assignment or a failure: produce its outbox again and re-score the
-   * customers an older model scored (a reload may have happened while another instance owned the partition).
-   */
-  private async prepare(partition: number, context?: BatchContext, modelChanged = false): Promise<void> {
-    const { featureStore, predictions, models } = this.options;
-    if (!this.clocksLoaded) {
-      for (const [p, clock] of await featureStore.loadClocks()) this.updateClock(p, clock);
-      this.clocksLoaded = true;
-    }
-    let checkModel = modelChanged;
-    if (!this.flushed.has(partition)) {
-      const outbox = await predictions.outboxOf(partition);
-      await this.produce(outbox.predictions, outbox.outlooks);
-      if (outbox.predictions.length + outbox.outlooks.length > 0) this.options.logger.info({ partition, predictions: outbox.predictions.length, outlooks: outbox.outlooks.length }, 'outbox produced again after (re)assignment');
-      this.flushed.add(partition);
-      checkModel = true;
-    }
-    if (!checkModel) return;
-    const active = models.active;
-    const stale = await predictions.staleCustomers(partition, active.scorer.modelVersion);
-    if (stale.length === 0) return;
-    const trigger: Trigger = { eventId: active.publication?.eventId ?? null, eventTime: active.publication?.businessTime ?? this.clockTime(partition) };
-    this.options.logger.info({ partition, customers: stale.length, modelVersion: active.scorer.modelVersion }, 're-scoring with the serving model');
-    await this.score(new Map(stale.map((id) => [id, { trigger, minVersion: 0 }])), context);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.sweepSeconds.observe(seconds);
+    if (scored > 0) logger.debug({ partition, customers: ids.length, scored, seconds, modelVersion: scorer.modelVersion }, 'partition swept');
+    return true;
   }
 
   private async handleChanges(messages: InboundMessage<CustomerFeaturesChangedEvent>[], context?: BatchContext): Promise<BatchOutcome<ScoringInput>> {
@@ -129,7 +170,8 @@ export class ScoringProcessor {
     return {};
   }
 
-  private async handleTicks(messages: InboundMessage<BusinessDayTickEvent>[], context?: BatchContext): Promise<BatchOutcome<ScoringInput>> {
+  /** Records the partition's latest tick and asks for a sweep; under a backlog the days in between are superseded. */
+  private handleTicks(messages: InboundMessage<BusinessDayTickEvent>[]): BatchOutcome<ScoringInput> {
     const rejected: NonNullable<BatchOutcome<ScoringInput>['rejected']> = [];
     let latest: InboundMessage<BusinessDayTickEvent> | null = null;
     for (const m of messages) {
@@ -138,12 +180,8 @@ export class ScoringProcessor {
       else latest = m;
     }
     if (latest === null) return { rejected };
-    const partition = latest.partition;
-    this.updateClock(partition, { _id: partition, offset: latest.offset, businessDate: latest.event.payload.businessDate, tick: latest.event });
-    // Only the latest tick of a batch matters: under a backlog the days in between would be superseded at once.
-    const trigger: Trigger = { eventId: latest.event.eventId, eventTime: latest.event.eventTime };
-    const ids = await this.options.predictions.customersWithOpenInvoices(partition);
-    await this.score(new Map(ids.map((id) => [id, { trigger, minVersion: 0 }])), context);
+    this.updateClock(latest.partition, { _id: latest.partition, offset: latest.offset, businessDate: latest.event.payload.businessDate, tick: latest.event });
+    this.sweeps.request(latest.partition, { eventId: latest.event.eventId, eventTime: latest.event.eventTime });
     return { rejected };
   }
 
@@ -170,52 +208,58 @@ export class ScoringProcessor {
 
   /** Scores the targets in chunks; one model for the whole call. */
   private async score(targets: Map<string, Target>, context?: BatchContext): Promise<void> {
-    const { featureStore, predictions, models, metrics, policy, customersPerChunk } = this.options;
-    const scorer = models.scorer;
+    const scorer = this.options.models.scorer;
+    const ids = [...targets.keys()];
+    for (let i = 0; i < ids.length; i += this.options.customersPerChunk) {
+      const chunk = new Map(ids.slice(i, i + this.options.customersPerChunk).map((id) => [id, targets.get(id) as Target]));
+      if ((await this.scoreChunk(chunk, scorer)) > 0) await context?.heartbeat();
+    }
+  }
+
+  /** Scores one chunk of customers with `scorer`, writes and produces; returns how many customers it scored. */
+  private async scoreChunk(targets: Map<string, Target>, scorer: Scorer): Promise<number> {
+    const { featureStore, predictions, metrics, policy } = this.options;
     const scoringPolicy: ScoringPolicy = {
       minChange: policy.minChange,
       atRisk: policy.atRisk ?? scorer.thresholds.atRisk,
       highLateShare: policy.highLateShare ?? scorer.thresholds.highLateBalance,
       factors: policy.factors,
     };
-    const ids = [...targets.keys()];
-    for (let i = 0; i < ids.length; i += customersPerChunk) {
-      const chunk = ids.slice(i, i + customersPerChunk);
-      const previous = await predictions.load(chunk);
-      // Without loading the state: already scored at (at least) this version, at the latest tick, with this model.
-      const need = chunk.filter((id) => {
-        const done = previous.get(id)?.scored;
-        if (done === undefined || done.modelVersion !== scorer.modelVersion) return true;
-        const clock = this.clocks.get(previous.get(id)?.partition ?? -1)?.businessDate ?? '';
-        return done.customerVersion < (targets.get(id) as Target).minVersion || done.asOf < clock;
-      });
-      const states = await featureStore.load(need, { repair: false });
-      const write: ScoringWrite = { log: [], documents: [] };
-      const predicted: InvoicePaymentPredictedEvent[] = [];
-      const outlooks: CustomerPaymentOutlookEvent[] = [];
-      let invoices = 0;
-      for (const id of need) {
-        const customer = states.get(id);
-        if (customer === undefined) continue;
-        this.catchUp(customer);
-        const before = previous.get(id) ?? null;
-        const done = before?.scored;
-        if (done !== undefined && done.modelVersion === scorer.modelVersion && done.customerVersion === customer.version && done.asOf === customer.state.asOf) continue;
-        const result = scoreCustomer({ state: customer.state, version: customer.version, partition: customer.partition, previous: before }, scorer, scoringPolicy, (targets.get(id) as Target).trigger);
-        write.log.push({ customerId: id, version: customer.version, asOf: customer.state.asOf, entries: result.log });
-        write.documents.push(result.document);
-        predicted.push(...result.predictions);
-        if (result.outlook) outlooks.push(result.outlook);
-        invoices += result.log.length;
-      }
-      metrics.customersSkipped.inc(chunk.length - write.documents.length);
-      if (write.documents.length === 0) continue;
-      await predictions.write(write);
-      await this.produce(predicted, outlooks);
-      metrics.customersScored.inc(write.documents.length);
-      metrics.invoicesScored.inc(invoices);
-      await context?.heartbeat();
+    const chunk = [...targets.keys()];
+    const previous = await predictions.load(chunk);
+    // Without loading the state: already scored at (at least) this version, at the latest tick, with this model.
+    const need = chunk.filter((id) => {
+      const done = previous.get(id)?.scored;
+      if (done === undefined || done.modelVersion !== scorer.modelVersion) return true;
+      const clock = this.clocks.get(previous.get(id)?.partition ?? -1)?.businessDate ?? '';
+      return done.customerVersion < (targets.get(id) as Target).minVersion || done.asOf < clock;
+    });
+    const states = await featureStore.load(need, { repair: false });
+    const write: ScoringWrite = { log: [], documents: [] };
+    const predicted: InvoicePaymentPredictedEvent[] = [];
+    const outlooks: CustomerPaymentOutlookEvent[] = [];
+    let invoices = 0;
+    for (const id of need) {
+      const customer = states.get(id);
+      if (customer === undefined) continue;
+      this.catchUp(customer);
+      const before = previous.get(id) ?? null;
+      const done = before?.scored;
+      if (done !== undefined && done.modelVersion === scorer.modelVersion && done.customerVersion === customer.version && done.asOf === customer.state.asOf) continue;
+      const result = scoreCustomer({ state: customer.state, version: customer.version, partition: customer.partition, previous: before }, scorer, scoringPolicy, (targets.get(id) as Target).trigger);
+      write.log.push({ customerId: id, version: customer.version, asOf: customer.state.asOf, entries: result.log });
+      write.documents.push(result.document);
+      predicted.push(...result.predictions);
+      if (result.outlook) outlooks.push(result.outlook);
+      invoices += result.log.length;
     }
+    metrics.customersSkipped.inc(chunk.length - write.documents.length);
+    if (write.documents.length === 0) return 0;
+    await predictions.write(write);
+    await this.produce(predicted, outlooks);
+    metrics.customersScored.inc(write.documents.length);
+    metrics.invoicesScored.inc(invoices);
+    return write.documents.length;
   }
 
   private async produce(predicted: InvoicePaymentPredictedEvent[], outlooks: CustomerPaymentOutlookEvent[]): Promise<void> {

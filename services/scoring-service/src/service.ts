@@ -22,7 +22,7 @@ export interface ScoringServiceOptions {
   topicPrefix?: string;
 }
 
-export type ScoringService = ServiceRuntime & { readonly processor: ScoringProcessor; readonly models: ModelHolder; readonly predictionStore: () => PredictionStore };
+export type ScoringService = ServiceRuntime & { readonly processor: () => ScoringProcessor; readonly models: ModelHolder; readonly predictionStore: () => PredictionStore };
 
 /** The scoring service as a runtime component tree; `main.ts` starts it, tests start it in-process. */
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
@@ -63,6 +63,10 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         metrics,
       });
     },
+    // Stopped after both consumers (reverse order): the running sweep chunk finishes, the rest is the next owner's.
+    stop: async () => {
+      await processor?.stop();
+    },
   });
   const active = () => processor as ScoringProcessor;
   runtime.add(infra.consumer<ScoringInput>({
@@ -86,15 +90,13 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     partitionsConsumedConcurrently: 1,
     handler: async () => {
       await models.reload();
-      // Also after a reload that found nothing new: a re-scoring that failed half-way is finished on the retry.
-      await active().rescoreWithServingModel();
+      // Also after a reload that found nothing new (cheap: the sweep skips whoever the serving model scored).
+      active().rescoreWithServingModel();
       return {};
     },
   }));
   return Object.assign(runtime, {
-    get processor() {
-      return active();
-    },
+    processor: active,
     models,
     predictionStore: () => predictionStore as PredictionStore,
   });

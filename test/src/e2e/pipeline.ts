@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -78,10 +78,19 @@ export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: stri
  * to have announced itself to Prometheus (HTTP listening, signal handlers installed): a SIGTERM after that is a
  * clean, drained stop; one before it can only kill a process that is still loading its modules.
  */
-export function spawnService(main: string, env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; announced: Promise<void> } {
+export function spawnService(main: string, env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; announced: Promise<void>; metric: (name: string) => Promise<number> } {
   const targets = mkdtempSync(join(tmpdir(), 'targets-'));
   const child = spawn(process.execPath, [main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: targets }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   const announced = waitFor(`${main} to announce itself`, () => readdirSync(targets).length > 0, { timeoutMs: 120_000, intervalMs: 20 }).then(() => undefined);
-  return { child, exited, announced };
+  // The value of a metric with one series (the registry's default labels only), at the address it announced.
+  const metric = async (name: string): Promise<number> => {
+    await announced;
+    const [target] = JSON.parse(readFileSync(join(targets, readdirSync(targets)[0] as string), 'utf8')) as { targets: string[] }[];
+    const text = await (await fetch(`http://${target?.targets[0]}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    if (line === undefined) throw new Error(`${main}: no metric ${name} on /metrics`);
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { child, exited, announced, metric };
 }

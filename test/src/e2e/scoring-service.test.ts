@@ -141,6 +141,7 @@ describe('scoring service on the real stack', function () {
     try {
       await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 120_000);
       await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 120_000);
+      await scoring.processor().sweepsIdle();
       const store = features.stateStore();
       const predictionDocs = async () => new Map((await scoring.predictionStore().predictions.find({}).toArray()).map((d) => [d._id, d]));
 
@@ -173,6 +174,7 @@ describe('scoring service on the real stack', function () {
       }, { timeoutMs: 60_000, intervalMs: 200 });
       await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 60_000);
       await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 60_000);
+      await scoring.processor().sweepsIdle();
       const version = after.scored.customerVersion;
       const log = new Map((await store.readFeatureLog({ customerId, writer: 'scoring-service' })).map((e) => [e.id, e]));
       const predicted = (await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions))).filter((p) => p.event.customerId === customerId);
@@ -209,6 +211,7 @@ describe('scoring service on the real stack', function () {
         const all = [...(await predictionDocs()).values()];
         return all.length > 0 && all.every((d) => d.scored.modelVersion === version1);
       }, { timeoutMs: 60_000, intervalMs: 250 });
+      await scoring.processor().sweepsIdle();
       await checkCurrent(published);
     } finally {
       await scoring.stop();
@@ -229,13 +232,13 @@ describe('scoring service on the real stack', function () {
       await features.stop();
     }
     // Small batches and chunks: many writes and commits, so the kills land between them.
-    const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '20', SCORING_CUSTOMERS_PER_CHUNK: '5' };
+    const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '10', SCORING_CUSTOMERS_PER_CHUNK: '5' };
     const start = () => spawnService(SCORING_MAIN, childEnv);
-    // After each start, wait until it has committed progress, then a seeded random 0.05 to 0.5 s more, then SIGKILL.
+    // After each start, wait until it has committed progress, then a seeded random 0.02 to 0.25 s more, then SIGKILL.
     let seed = 424242;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return 50 + (seed % 450);
+      return 20 + (seed % 230);
     };
     const inputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
     const ends = await endOffsetsTotal(kafka, inputs);
@@ -256,6 +259,8 @@ describe('scoring service on the real stack', function () {
     const final = start();
     try {
       await waitCaughtUp(kafka, iso.scoringGroup, inputs, 300_000);
+      // Ticks are swept in the background, after their offsets are committed.
+      await waitFor('the sweeps finished', async () => (await final.metric('creditstream_scoring_sweeps_pending')) === 0, { timeoutMs: 300_000, intervalMs: 200 });
     } finally {
       await final.announced;
       final.child.kill('SIGTERM');

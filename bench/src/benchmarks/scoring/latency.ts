@@ -113,29 +113,47 @@ export class LatencyTracker {
   }
 
   /**
-   * Latency percentiles over the inputs that an output reflects, a breakdown by input type, and the same over the
-   * inputs answered by an output of exactly their version (or their tick): an input that moved no probability is
-   * otherwise answered by its customer's next output, which a later input may have caused.
+   * Latency percentiles over the business events (every input but clock ticks) that an output reflects, the same over
+   * the events answered by an output of exactly their version (an input that moved no probability is otherwise
+   * answered by its customer's next output, which a later input may have caused), the feature service's part, the
+   * clock ticks (first and last output of their sweep) and a breakdown by input type.
    */
-  summary(): { inputs: number; samples: number; p50: number; p99: number; byType: string; exact: { samples: number; p50: number; p99: number }; featureStage: { p50: number; p99: number } } {
-    const all: number[] = [];
+  summary(): {
+    inputs: number;
+    events: { inputs: number; samples: number; p50: number; p99: number };
+    exact: { samples: number; p50: number; p99: number };
+    featureStage: { p50: number; p99: number };
+    ticks: { inputs: number; samples: number; firstP50: number; firstP99: number; lastP50: number; lastP99: number };
+    byType: string;
+  } {
+    const events: number[] = [];
     const exact: number[] = [];
     const featureStage: number[] = [];
+    const tickFirst: number[] = [];
+    const tickLast: number[] = [];
+    let eventInputs = 0;
+    let tickInputs = 0;
     const byType = new Map<string, { inputs: number; latencies: number[] }>();
     for (const e of this.inputs.values()) {
       const t = byType.get(e.type) ?? { inputs: 0, latencies: [] };
       byType.set(e.type, t);
       t.inputs++;
+      const tick = e.type === 'BusinessDayTick';
+      if (tick) tickInputs++;
+      else eventInputs++;
       if (Number.isNaN(e.firstOutput)) continue;
-      if (!Number.isNaN(e.folded)) featureStage.push(e.folded - e.sent);
       const ms = e.firstOutput - e.sent;
-      all.push(ms);
-      if (e.type === 'BusinessDayTick' || e.answeredAt === e.version) exact.push(ms);
       t.latencies.push(ms);
+      if (tick) {
+        tickFirst.push(ms);
+        tickLast.push(e.lastOutput - e.sent);
+        continue;
+      }
+      events.push(ms);
+      if (!Number.isNaN(e.folded)) featureStage.push(e.folded - e.sent);
+      if (e.answeredAt === e.version) exact.push(ms);
     }
-    all.sort((a, b) => a - b);
-    exact.sort((a, b) => a - b);
-    featureStage.sort((a, b) => a - b);
+    for (const list of [events, exact, featureStage, tickFirst, tickLast]) list.sort((a, b) => a - b);
     const breakdown = [...byType]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([type, t]) => {
@@ -145,12 +163,11 @@ export class LatencyTracker {
       .join('; ');
     return {
       inputs: this.inputs.size,
-      samples: all.length,
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
-      byType: breakdown,
+      events: { inputs: eventInputs, samples: events.length, p50: percentile(events, 50), p99: percentile(events, 99) },
       exact: { samples: exact.length, p50: percentile(exact, 50), p99: percentile(exact, 99) },
       featureStage: { p50: percentile(featureStage, 50), p99: percentile(featureStage, 99) },
+      ticks: { inputs: tickInputs, samples: tickFirst.length, firstP50: percentile(tickFirst, 50), firstP99: percentile(tickFirst, 99), lastP50: percentile(tickLast, 50), lastP99: percentile(tickLast, 99) },
+      byType: breakdown,
     };
   }
 }
