@@ -2,7 +2,7 @@ export { createKafka, type KafkaClientOptions } from './client';
 export { ensureTopics, type TopicDefinition } from './topics';
 export { committedTotal, endOffsetsTotal } from './offsets';
 export { PartitionLocks } from './partition-lock';
-export { createProducer, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
+export { createProducer, DEFAULT_MAX_REQUEST_BYTES, splitRequests, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
 export {
   createConsumerRunner,
   deadLetterTopicFor,

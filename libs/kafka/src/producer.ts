@@ -18,6 +18,8 @@ export interface EventProducerOptions {
   codec: SchemaCodec;
   metrics?: StandardMetrics;
   logger?: Logger;
+  /** Largest request (keys and values) sent at once; larger sends are split in order. @default 512 KiB */
+  maxRequestBytes?: number;
 }
 
 /** Publishes Avro-encoded events. Idempotent (no duplicates from client retries), acks from all in-sync replicas. */
@@ -25,7 +27,7 @@ export interface EventProducer {
   connect(): Promise<void>;
   /** Encodes and sends `messages` to `topic`; resolves when the broker has acknowledged them. */
   send<E>(topic: string, messages: readonly OutboundMessage<E>[]): Promise<void>;
-  /** Sends to several topics in one request. */
+  /** Sends to several topics, in as few requests as the size limit allows (see maxRequestBytes). */
   sendBatch(batches: readonly { topic: string; messages: readonly OutboundMessage[] }[]): Promise<void>;
   /** Sends pre-encoded values (e.g. dead letters' original bytes are inside an encoded envelope). */
   sendRaw(topic: string, messages: readonly { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders }[]): Promise<void>;
@@ -38,7 +40,18 @@ export function createProducer(options: EventProducerOptions): EventProducer {
   // Idempotence needs unlimited retries (kafkajs warns otherwise): a send waits out a broker outage instead of failing.
   const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
 
-  async function sendEncoded(topicMessages: { topic: string; messages: { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders }[] }[]): Promise<void> {
+  /**
+   * Sends in requests of at most `maxRequestBytes` of keys and values, one after the other (so in order): the broker
+   * refuses a record batch over its max.message.bytes (1 MiB by default) with MESSAGE_TOO_LARGE, which kafkajs
+   * retries forever. Regression: a scoring chunk of 200 customers emitted a few MB of predictions and its partition
+   * stopped there. A failure part-way leaves the earlier requests sent; the caller's retry repeats them (consumers
+   * drop duplicates by event id).
+   */
+  async function sendEncoded(topicMessages: EncodedBatch[]): Promise<void> {
+    for (const request of splitRequests(topicMessages, options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) await sendRequest(request);
+  }
+
+  async function sendRequest(topicMessages: EncodedBatch[]): Promise<void> {
     const nonEmpty = topicMessages.filter((t) => t.messages.length > 0);
     if (nonEmpty.length === 0) return;
     const started = process.hrtime.bigint();
@@ -74,4 +87,43 @@ export function createProducer(options: EventProducerOptions): EventProducer {
     sendRaw: (topic, messages) => sendEncoded([{ topic, messages: [...messages] }]),
     disconnect: () => producer.disconnect(),
   };
+}
+
+type EncodedMessage = { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders };
+type EncodedBatch = { topic: string; messages: EncodedMessage[] };
+
+/** Bytes per producer request by default: half the broker's default max.message.bytes (1 MiB), leaving room for framing. */
+export const DEFAULT_MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Framing counted per record beside its key and value (record headers, offsets, lengths). */
+const RECORD_OVERHEAD_BYTES = 64;
+
+/**
+ * Splits topic batches into requests of at most `maxBytes` (keys, values and a per-record overhead), keeping the
+ * order of the messages; a message larger than `maxBytes` goes alone in its request.
+ */
+export function splitRequests(batches: readonly EncodedBatch[], maxBytes: number): EncodedBatch[][] {
+  const requests: EncodedBatch[][] = [];
+  let current: EncodedBatch[] = [];
+  let bytes = 0;
+  for (const batch of batches) {
+    let open: EncodedBatch | null = null;
+    for (const m of batch.messages) {
+      const size = m.value.length + (m.key === null ? 0 : Buffer.byteLength(m.key)) + RECORD_OVERHEAD_BYTES;
+      if (bytes > 0 && bytes + size > maxBytes) {
+        requests.push(current);
+        current = [];
+        bytes = 0;
+        open = null;
+      }
+      if (open === null) {
+        open = { topic: batch.topic, messages: [] };
+        current.push(open);
+      }
+      open.messages.push(m);
+      bytes += size;
+    }
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createMetrics } from '@creditstream/metrics';
 import { SchemaCodec } from '@creditstream/schema';
 import { COUNTER_SCHEMA, counted, deadLetterSchema, stack, uniqueName, waitFor, type Counted } from '@creditstream/testing';
-import { BrokerUnavailableError, createConsumerRunner, createKafka, createProducer, ensureTopics, PoisonMessageError, type InboundMessage, type Kafka } from '../src';
+import { BrokerUnavailableError, createConsumerRunner, createKafka, createProducer, DEFAULT_MAX_REQUEST_BYTES, ensureTopics, PoisonMessageError, splitRequests, type InboundMessage, type Kafka } from '../src';
 
 const DEAD_LETTER_SCHEMA = deadLetterSchema();
 
@@ -39,6 +39,49 @@ describe('kafka producer and consumer runner on the real broker', function () {
       await runner.stop();
       await producer.disconnect();
     }
+  });
+
+  it('sends a batch of several MB (over the broker\'s 1 MiB max.message.bytes) in order, split into requests', async function () {
+    this.timeout(120_000);
+    const topic = uniqueName('test.large');
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, COUNTER_SCHEMA);
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    // 1,500 events of ~3 kB to one partition: ~4.5 MB, which one request carries as one record batch.
+    const customer = `C${'x'.repeat(1500)}`;
+    const sent = Array.from({ length: 1500 }, (_, i) => ({ key: customer, event: counted(customer, i) }));
+    const seen: number[] = [];
+    const runner = createConsumerRunner<Counted>({
+      kafka, codec, producer, service: uniqueName('svc'), topics: [topic],
+      handler: async (messages) => {
+        for (const m of messages) seen.push(m.event.payload.n);
+      },
+    });
+    try {
+      await producer.sendBatch([{ topic, messages: sent }]);
+      await runner.start();
+      await waitFor('all 1,500 events consumed', () => seen.length === 1500, { timeoutMs: 60_000 });
+      assert.deepEqual(seen, Array.from({ length: 1500 }, (_, i) => i));
+    } finally {
+      await runner.stop();
+      await producer.disconnect();
+    }
+  });
+
+  it('splits sends into requests under the byte limit, keeping the order and the topics', () => {
+    const m = (topic: string, n: number, bytes: number) => ({ key: 'k', value: Buffer.alloc(bytes, n), topic });
+    const batches = [
+      { topic: 'a', messages: [m('a', 1, 100), m('a', 2, 100), m('a', 3, 100)] },
+      { topic: 'b', messages: [m('b', 4, 100), m('b', 5, 1000)] },
+    ];
+    const requests = splitRequests(batches, 400);
+    const shape = requests.map((r) => r.map((b) => `${b.topic}:${b.messages.map((x) => x.value[0]).join(',')}`));
+    // 100 + 1 + 64 = 165 bytes each: two per request; the 1,065-byte one goes alone.
+    assert.deepEqual(shape, [['a:1,2'], ['a:3', 'b:4'], ['b:5']]);
+    assert.deepEqual(splitRequests([], 400), []);
+    assert.equal(DEFAULT_MAX_REQUEST_BYTES, 512 * 1024);
   });
 
   it('sends poison messages to the dead-letter topic with bytes, headers, offset and reason, and keeps the partition flowing', async () => {

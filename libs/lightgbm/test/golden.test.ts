@@ -185,16 +185,19 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
       });
 
-      // The memo replays leaf terms stored for (leaf, hot/cold bits of its ancestors); warmed on other rows, it must
-      // give the direct recursion's doubles exactly, including after it filled up and was emptied (the small budget).
-      for (const memoBytes of [4 << 20, 16 << 10]) {
-        it(`contributions through the TreeSHAP memo (${memoBytes} bytes, warmed) equal the direct path exactly and native within ${TOLERANCE}`, () => {
-          const memo = Predictor.fromModelText(modelText, { shapMemoBytes: memoBytes });
+      // The leaf memo replays leaf terms stored for (leaf, hot/cold bits of its ancestors), the tree memo a tree's
+      // additions stored for (tree, hot/cold bits of all its nodes); warmed on other rows, each must give the direct
+      // recursion's doubles exactly, including after it filled up and was emptied (the small budget).
+      for (const [option, memoBytes] of [['shapMemoBytes', 4 << 20], ['shapMemoBytes', 16 << 10], ['shapTreeMemoBytes', 4 << 20], ['shapTreeMemoBytes', 16 << 10]] as const) {
+        it(`contributions through the TreeSHAP ${option === 'shapMemoBytes' ? 'leaf' : 'tree'} memo (${memoBytes} bytes, warmed) equal the direct path exactly and native within ${TOLERANCE}`, () => {
+          const memo = Predictor.fromModelText(modelText, { [option]: memoBytes });
           const direct = Predictor.fromModelText(modelText, { shapMemoBytes: 0 });
           assert.equal(direct.shapMemoStats(), null);
+          // The tree memo keys a tree by one bit per internal node, so trees of more than 30 nodes go direct.
+          const memoable = option === 'shapMemoBytes' || parseModelText(modelText).trees.some((t) => t.numLeaves > 1 && t.numLeaves - 1 <= 30);
           memo.contributions(warmUp);
           const warmed = memo.shapMemoStats();
-          assert.ok(warmed !== null && warmed.misses > 0 && warmed.bytes <= memoBytes, JSON.stringify(warmed));
+          assert.ok(warmed !== null && (warmed.misses > 0) === memoable && warmed.bytes <= memoBytes, JSON.stringify(warmed));
           const expected = (native as NativeBooster).contributions(rows);
           const viaMemo = new Float64Array(rows.length * memo.contributionsPerRow);
           const probabilities = new Float64Array(memo.numClass);
@@ -215,7 +218,8 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
           const stats = memo.shapMemoStats();
           assert.ok(stats !== null, 'no memo');
           // The large memo answers lookups; the small one cannot even hold one row's patterns, and so is refilled.
-          if (memoBytes >= 1 << 20) assert.ok(stats.hits > 0, `the memo answered nothing: ${JSON.stringify(stats)}`);
+          if (!memoable) assert.equal(stats.hits + stats.misses, 0, 'every tree computed directly');
+          else if (memoBytes >= 1 << 20) assert.ok(stats.hits > 0, `the memo answered nothing: ${JSON.stringify(stats)}`);
           else assert.ok(stats.clears > 0, `the small memo never filled: ${JSON.stringify(stats)}`);
           const { diff, index } = maxAbsDiff(viaMemo, expected);
           assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index}`);

@@ -1,4 +1,4 @@
-import { loadActiveModel, type ActiveModel, type Scorer } from '@creditstream/model';
+import { loadActiveModel, type ActiveModel, type Scorer, type ScorerOptions } from '@creditstream/model';
 import type { Logger } from '@creditstream/logging';
 import type { Store } from '@creditstream/store';
 import type { ScoringMetrics } from './metrics';
@@ -15,6 +15,7 @@ export class ModelHolder {
     private readonly store: () => Store,
     private readonly logger: Logger,
     private readonly metrics: ScoringMetrics,
+    private readonly scorerOptions: ScorerOptions = {},
   ) {}
 
   /** The serving model with its publication. */
@@ -29,12 +30,12 @@ export class ModelHolder {
 
   /** Loads the active model (the built-in cold-start model when nothing was published). */
   async load(): Promise<void> {
-    this.swap(await loadActiveModel(this.store()));
+    this.swap(await loadActiveModel(this.store(), this.scorerOptions));
   }
 
   /** Loads the active model again; returns true when it is another version than the serving one. */
   async reload(): Promise<boolean> {
-    const next = await loadActiveModel(this.store());
+    const next = await loadActiveModel(this.store(), this.scorerOptions);
     if (this.current !== null && next.scorer.modelVersion === this.current.scorer.modelVersion) return false;
     this.swap(next);
     this.metrics.modelReloads.inc();

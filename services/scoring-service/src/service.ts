@@ -43,7 +43,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     store: { database: config.MONGODB_DATABASE, indexes: PREDICTION_INDEXES },
   }));
   const metrics = createScoringMetrics(runtime.metrics.registry);
-  const models = new ModelHolder(() => infra.store, runtime.logger, metrics);
+  const models = new ModelHolder(() => infra.store, runtime.logger, metrics, { shapTreeMemoBytes: config.SCORING_EXPLANATION_MEMO_MB * 1024 * 1024 });
   let processor: ScoringProcessor | null = null;
   let predictionStore: PredictionStore | null = null;
   runtime.add({

@@ -26,7 +26,9 @@ function vmRssMb(pid: number): number {
 /** Starts a workspace service's `dist/src/main.js` (found through its package) and samples its RSS every 250 ms. */
 export function startServiceProcess(name: string, packageName: string, env: NodeJS.ProcessEnv): ServiceProcess {
   const main = join(dirname(require.resolve(`${packageName}/package.json`)), 'dist', 'src', 'main.js');
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVICE_NODE_ARGS: extra node options for the services only (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile).
+  const nodeArgs = (env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, main], { env, stdio: ['ignore', env.BENCH_SERVICE_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   let max = 0;
   const sampler = setInterval(() => (max = Math.max(max, vmRssMb(child.pid ?? 0))), 250);

@@ -7,6 +7,7 @@ import { parseModelText, type OutputTransform } from './model-text';
 import { compilePredictorOptions, type PredictorOptions } from './predictor-options';
 import { MemoTreeShap, minimumMemoBytes, type ShapMemoStats } from './shap-memo';
 import { topFactors, type Factor } from './top-factors';
+import { TreeMemoShap } from './tree-memo-shap';
 import { TreeShap } from './tree-shap';
 
 /** Probabilities and the top factors of each class for one row. */
@@ -41,11 +42,14 @@ export class Predictor {
   private readonly shap: TreeShap;
   /** null when the memo is disabled (shapMemoBytes 0 or too small for this model). */
   private readonly memo: MemoTreeShap | null;
+  /** The whole-tree memo; null when disabled (shapTreeMemoBytes 0). Takes precedence over `memo`. */
+  private readonly treeMemo: TreeMemoShap | null;
 
-  private constructor(model: CompiledModel, memoBytes: number) {
+  private constructor(model: CompiledModel, memoBytes: number, treeMemoBytes: number) {
     this.model = model;
     this.shap = new TreeShap(model);
-    this.memo = memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
+    this.treeMemo = treeMemoBytes > 0 ? new TreeMemoShap(model, this.shap, treeMemoBytes) : null;
+    this.memo = this.treeMemo === null && memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
     this.numFeatures = model.numFeatures;
     this.numClass = model.numClass;
     this.numTreePerIteration = model.numTreePerIteration;
@@ -63,7 +67,7 @@ export class Predictor {
    */
   static fromModelText(modelText: string, options: PredictorOptions = {}): Predictor {
     const compiled = compilePredictorOptions(options);
-    return new Predictor(compileModel(parseModelText(modelText)), compiled.shapMemoBytes);
+    return new Predictor(compileModel(parseModelText(modelText)), compiled.shapMemoBytes, compiled.shapTreeMemoBytes);
   }
 
   /** Raw scores (before sigmoid/softmax) of one row. */
@@ -96,7 +100,7 @@ export class Predictor {
     this.checkRow(row);
     if (this.memo === null) {
       predictRawInto(this.model, row, probabilities);
-      this.shap.contributionsInto(row, contributions);
+      this.contributionsInto(row, contributions, null);
     } else {
       this.memo.contributionsInto(row, contributions, probabilities);
     }
@@ -105,6 +109,7 @@ export class Predictor {
 
   /** Counters of the TreeSHAP memo, or null when it is disabled. */
   shapMemoStats(): ShapMemoStats | null {
+    if (this.treeMemo !== null) return this.treeMemo.stats();
     return this.memo === null ? null : this.memo.stats();
   }
 
@@ -147,7 +152,8 @@ export class Predictor {
   }
 
   private contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
-    if (this.memo === null) this.shap.contributionsInto(row, out);
+    if (this.treeMemo !== null) this.treeMemo.contributionsInto(row, out);
+    else if (this.memo === null) this.shap.contributionsInto(row, out);
     else this.memo.contributionsInto(row, out, raw);
   }
 

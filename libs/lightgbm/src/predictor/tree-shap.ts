@@ -22,6 +22,9 @@ export class TreeShap {
   private row: ArrayLike<number> = new Float64Array(0);
   private phi: Float64Array = new Float64Array(0);
   private phiBase = 0;
+  /** Set while {@link treeAdditions} records instead of adding; `recording` is its reused log. */
+  private log: AdditionLog | null = null;
+  private recording: AdditionLog | null = null;
 
   constructor(private readonly model: CompiledModel) {
     const path = createShapPath(model.shapPathCapacity);
@@ -60,6 +63,26 @@ export class TreeShap {
     this.recurse(root, 0, 0, 1, 1, -1);
   }
 
+  /**
+   * The additions tree `t`'s recursion makes to the output for `row` (the leaf terms, in order, with their output
+   * slots), without making them; the bias is not among them. The log is reused by the next call.
+   */
+  treeAdditions(t: number, row: ArrayLike<number>): AdditionLog {
+    const log = (this.recording ??= new AdditionLog());
+    log.clear();
+    const root = this.model.treeRoot[t] as number;
+    if (root < 0) return log;
+    this.phiBase = (this.model.treeClass[t] as number) * (this.model.numFeatures + 1);
+    this.row = row;
+    this.log = log;
+    try {
+      this.recurse(root, 0, 0, 1, 1, -1);
+    } finally {
+      this.log = null;
+    }
+    return log;
+  }
+
   private recurse(
     node: number,
     uniqueDepthIn: number,
@@ -88,8 +111,13 @@ export class TreeShap {
     if (node < 0) {
       const terms = this.terms;
       leafTerms(zero, one, weight, path, uniqueDepth, model.leafValue[~node] as number, terms, 0, this.scratch);
-      const phi = this.phi;
       const phiBase = this.phiBase;
+      const log = this.log;
+      if (log !== null) {
+        for (let i = 1; i <= uniqueDepth; i++) log.push(phiBase + (feature[path + i] as number), terms[i - 1] as number);
+        return;
+      }
+      const phi = this.phi;
       for (let i = 1; i <= uniqueDepth; i++) {
         const slot = phiBase + (feature[path + i] as number);
         phi[slot] = (phi[slot] as number) + (terms[i - 1] as number);
@@ -121,5 +149,38 @@ export class TreeShap {
 
     this.recurse(hot, uniqueDepth + 1, path, hotZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature);
     this.recurse(cold, uniqueDepth + 1, path, coldZeroFraction * incomingZeroFraction, 0, splitFeature);
+  }
+}
+
+/** The (output slot, value) additions of one tree's recursion, in order; grows as needed and is reused. */
+export class AdditionLog {
+  private slots = new Int32Array(64);
+  private values = new Float64Array(64);
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  push(slot: number, value: number): void {
+    if (this.length === this.slots.length) {
+      const slots = new Int32Array(2 * this.length);
+      slots.set(this.slots);
+      const values = new Float64Array(2 * this.length);
+      values.set(this.values);
+      this.slots = slots;
+      this.values = values;
+    }
+    this.slots[this.length] = slot;
+    this.values[this.length] = value;
+    this.length++;
+  }
+
+  feature(k: number): number {
+    return this.slots[k] as number;
+  }
+
+  value(k: number): number {
+    return this.values[k] as number;
   }
 }

@@ -1,7 +1,7 @@
 import type { Store } from '@creditstream/store';
 import type { ModelVersion } from '../model';
 import { ModelRegistry, type Publication } from '../registry/registry';
-import { builtInColdStart, createScorer, type Scorer } from './scorer';
+import { builtInColdStart, createScorer, type Scorer, type ScorerOptions } from './scorer';
 
 /** The model that serves: the active (latest published) version, or the built-in cold-start model. */
 export interface ActiveModel {
@@ -17,17 +17,17 @@ export interface ActiveModel {
  * model-published event (hot reload), then swaps scorers between two scoring batches.
  * @throws IncompatibleModelError when the active model was trained on another feature set than this build computes
  */
-export async function loadActiveModel(store: Store): Promise<ActiveModel> {
+export async function loadActiveModel(store: Store, options: ScorerOptions = {}): Promise<ActiveModel> {
   const active = await new ModelRegistry(store).active();
   if (active === null) return { scorer: createScorer(builtInColdStart()), model: null, publication: null };
-  return { scorer: createScorer(active.model), model: active.model, publication: active.publication };
+  return { scorer: createScorer(active.model, options), model: active.model, publication: active.publication };
 }
 
 /**
  * Loads one version (e.g. the one named by a model-published event) and builds its scorer.
  * @throws UnknownModelVersionError, IncompatibleModelError
  */
-export async function loadModelVersion(store: Store, version: string): Promise<{ scorer: Scorer; model: ModelVersion }> {
+export async function loadModelVersion(store: Store, version: string, options: ScorerOptions = {}): Promise<{ scorer: Scorer; model: ModelVersion }> {
   const model = await new ModelRegistry(store).get(version);
-  return { scorer: createScorer(model), model };
+  return { scorer: createScorer(model, options), model };
 }
