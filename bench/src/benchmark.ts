@@ -7,6 +7,8 @@ export interface BenchContext {
   runId: string;
   /** `--NAME=VALUE` arguments, for scaling a benchmark down while developing it. */
   argInt(name: string, fallback: number): number;
+  /** A yes/no option: `--name`, `--name=1|true|yes` or `--name=0|false|no`; the fallback when absent. */
+  argFlag(option: string, fallback: boolean): boolean;
   log(message: string): void;
 }
 

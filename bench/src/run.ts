@@ -32,6 +32,13 @@ async function main(): Promise<void> {
       if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`--${option}=${raw} is invalid: expected a positive integer`);
       return v;
     },
+    argFlag(option, fallback) {
+      if (!args.has(option)) return fallback;
+      const raw = (args.get(option) ?? '1').toLowerCase();
+      if (['1', 'true', 'yes'].includes(raw)) return true;
+      if (['0', 'false', 'no'].includes(raw)) return false;
+      throw new Error(`--${option}=${raw} is invalid: expected 1 or 0 (true/false, yes/no)`);
+    },
     log: (m) => console.error(`[${bench.name}] ${m}`),
   };
   ctx.log(`running on ${endpoints.kafkaBrokers}`);

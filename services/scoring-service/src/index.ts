@@ -1,5 +1,5 @@
 export { createScoringService, SCORING_INPUTS, SERVICE_NAME, type ScoringService, type ScoringServiceOptions } from './service';
-export { loadScoringServiceConfig, scoringServiceSpec, type ScoringServiceConfig } from './config';
+export { DEFAULT_EXPLANATION_MEMO_MB, loadScoringServiceConfig, scoringServiceSpec, type ScoringServiceConfig } from './config';
 export { ScoringProcessor, type ScoringInput } from './processor';
 export { ModelHolder } from './model-holder';
 export { PredictionStore, PREDICTION_INDEXES, type ScoringWrite } from './prediction-store';

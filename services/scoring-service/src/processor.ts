@@ -23,6 +23,11 @@ export interface ScoringProcessorOptions {
   /** Emission threshold; at-risk and high-late-balance thresholds override the model's when set. */
   policy: { minChange: number; atRisk: number | undefined; highLateShare: number | undefined; factors: number };
   customersPerChunk: number;
+  /**
+   * Largest share of the time a sweep may take (0..1]: after each chunk it pauses for chunk time × (1 − share) / share,
+   * leaving the store and the CPU to the events between its chunks.
+   */
+  sweepShare: number;
   logger: Logger;
   metrics: ScoringMetrics;
 }
@@ -131,7 +136,7 @@ export class ScoringProcessor {
    * chunks, each under the partition's lock. Returns false when cancelled (superseded, revoked or stopping).
    */
   private async sweep(partition: number, asked: Trigger | null, cancelled: () => boolean): Promise<boolean> {
-    const { predictions, models, customersPerChunk, metrics, logger } = this.options;
+    const { predictions, models, customersPerChunk, sweepShare, metrics, logger } = this.options;
     const started = performance.now();
     const run = async <T>(work: () => Promise<T>): Promise<T> =>
       this.locks.run(partition, async () => {
@@ -151,7 +156,10 @@ export class ScoringProcessor {
     for (let i = 0; i < ids.length; i += customersPerChunk) {
       if (cancelled()) return false;
       const chunk = new Map(ids.slice(i, i + customersPerChunk).map((id) => [id, { trigger, minVersion: 0 }]));
+      const chunkStarted = performance.now();
       scored += await run(() => this.scoreChunk(chunk, scorer));
+      const pause = ((performance.now() - chunkStarted) * (1 - sweepShare)) / sweepShare;
+      if (pause >= 1 && i + customersPerChunk < ids.length) await new Promise((r) => setTimeout(r, pause));
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.sweepSeconds.observe(seconds);

@@ -59,6 +59,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
         topics: { featuresChanged: name(TOPIC.featuresChanged), clock: name(TOPIC.clock), predictions: name(TOPIC.invoicePredictions), outlooks: name(TOPIC.customerOutlook) },
         policy: { minChange: config.SCORING_MIN_PROBABILITY_CHANGE, atRisk: config.SCORING_AT_RISK_THRESHOLD, highLateShare: config.SCORING_HIGH_LATE_BALANCE_SHARE, factors: FACTORS },
         customersPerChunk: config.SCORING_CUSTOMERS_PER_CHUNK,
+        sweepShare: config.SCORING_SWEEP_SHARE,
         logger: runtime.logger,
         metrics,
       });

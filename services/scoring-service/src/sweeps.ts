@@ -21,8 +21,10 @@ export interface SweepsOptions {
  * model or a (re)assignment asks for a sweep and its batch returns at once. kafkajs fetches the next batches only when
  * every batch of the previous fetch has been handled, so a sweep inside a batch would hold up every other event for as
  * long as it takes. The sweep takes the partition's lock per chunk, so events of the partition wait for one chunk at
- * most. A request for a partition that is being swept supersedes it: the sweep stops after its chunk and starts again
- * with the newer trigger (customers it already scored at the same version, date and model are skipped cheaply).
+ * most. Partitions are swept in the order they were asked for; a request for a partition that is waiting replaces
+ * its trigger, and one for the partition being swept queues it again after the others (the running sweep finishes:
+ * restarting it would score its first customers over and over and never reach the last ones while days pass faster
+ * than a sweep).
  */
 export class Sweeps {
   private readonly pending = new Map<number, Trigger | null>();
@@ -37,7 +39,6 @@ export class Sweeps {
   request(partition: number, trigger: Trigger | null): void {
     if (this.stopped) return;
     this.pending.set(partition, trigger);
-    if (this.running?.partition === partition) this.running.cancelled = true;
     this.report();
     this.kick();
   }
@@ -81,7 +82,7 @@ export class Sweeps {
   private async run(): Promise<void> {
     const { sweep, logger, retryDelayMs = 1000 } = this.options;
     while (!this.stopped) {
-      const partition = [...this.pending.keys()].sort((a, b) => a - b)[0];
+      const partition = this.pending.keys().next().value;
       if (partition === undefined) return;
       const trigger = this.pending.get(partition) ?? null;
       this.pending.delete(partition);

@@ -33,7 +33,7 @@ function recorder(chunks = 3) {
 }
 
 describe('scoring: partition sweeps in the background', () => {
-  it('sweeps each partition asked for once, one at a time (then the lowest waiting), and reports the pending count', async () => {
+  it('sweeps each partition asked for once, one at a time, in the order asked, and reports the pending count', async () => {
     const r = recorder(1);
     const pending: number[] = [];
     const sweeps = new Sweeps({ sweep: r.work, logger, onPending: (n) => pending.push(n) });
@@ -48,15 +48,18 @@ describe('scoring: partition sweeps in the background', () => {
     assert.equal(Math.max(...pending), 3);
   });
 
-  it('a newer request for the partition being swept stops it after its chunk and sweeps again with the newer trigger', async () => {
-    const r = recorder(3);
+  it('a newer request for the partition being swept lets it finish, then sweeps it again after the others waiting, with the newest trigger', async () => {
+    const r = recorder(2);
     const sweeps = new Sweeps({ sweep: r.work, logger });
     sweeps.request(0, tick(1));
     await new Promise((resolve) => setImmediate(resolve));
+    sweeps.request(1, tick(1));
     sweeps.request(0, tick(2));
     sweeps.request(0, tick(3));
+    sweeps.request(1, tick(2));
+    assert.equal(sweeps.size, 3, 'partition 0 running and waiting again, partition 1 waiting once');
     await r.drain(sweeps);
-    assert.deepEqual(r.log, ['start 0 tick-1', 'cancelled 0 tick-1', 'start 0 tick-3', 'done 0 tick-3']);
+    assert.deepEqual(r.log, ['start 0 tick-1', 'done 0 tick-1', 'start 1 tick-2', 'done 1 tick-2', 'start 0 tick-3', 'done 0 tick-3']);
   });
 
   it('drops the partitions no longer assigned, pending or running', async () => {

@@ -3,7 +3,7 @@ import { StateStore } from '@creditstream/feature-service';
 import { addDays, applyEvent, type CustomerState } from '@creditstream/features';
 import { createScorer, type ModelVersion } from '@creditstream/model';
 import { TOPIC, type InvoiceIssuedEvent, type PaymentReceivedEvent } from '@creditstream/schemas';
-import { PredictionStore, scoreCustomer } from '@creditstream/scoring-service';
+import { DEFAULT_EXPLANATION_MEMO_MB, PredictionStore, scoreCustomer } from '@creditstream/scoring-service';
 import { openStore } from '@creditstream/store';
 import type { LatencyTracker } from './latency';
 import { waitUntil } from './wait';
@@ -34,7 +34,7 @@ function median(values: number[]): number {
  * past due), waits until they are scored, then pays one of them in full and measures the re-scoring: in process
  * (the scoring service's pure work on the state the service itself loads) and end to end through the services.
  */
-export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: number; repeats: number; emitted: number; endToEndMs: number; endToEndOutputs: number }> {
+export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: number; probabilitiesOnlyMs: number; repeats: number; emitted: number; endToEndMs: number; endToEndOutputs: number }> {
   const store = await openStore({ uri: o.mongodbUri, database: o.database });
   try {
     const states = new StateStore(store);
@@ -85,18 +85,25 @@ export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: 
       payload: { paymentId: 'BENCH-PAY-1', amountMinor: paid.openMinor, currency, method: 'BANK_TRANSFER', receivedOn: loaded.state.asOf, applications: [{ invoiceId: paid.invoiceId, amountMinor: paid.openMinor }], unappliedMinor: 0 },
     };
 
-    // In process: exactly the scoring service's call, on the state after the payment.
-    const scorer = createScorer(o.modelVersion);
-    const policy = { minChange: 0.005, atRisk: scorer.thresholds.atRisk, highLateShare: scorer.thresholds.highLateBalance, factors: 5 };
+    // In process: exactly the scoring service's call on the state after the payment, with its default explanation
+    // memo warmed as in the service (by the scoring before the payment), a fresh scorer per repeat; and the same with
+    // probabilities only (no factors), to show what the explanations cost.
+    const memoBytes = DEFAULT_EXPLANATION_MEMO_MB * 1024 * 1024;
     const times: number[] = [];
+    const probabilityTimes: number[] = [];
     let emitted = 0;
     for (let r = 0; r < REPEATS; r++) {
-      const state = structuredClone(loaded.state) as CustomerState;
-      applyEvent(state, payment, { topic: o.topic(TOPIC.payments), partition: loaded.partition, offset: 1e12 });
-      const t0 = performance.now();
-      const result = scoreCustomer({ state, version: loaded.version + 1, partition: loaded.partition, previous }, scorer, policy, { eventId: 'bench', eventTime: payment.eventTime });
-      times.push(performance.now() - t0);
-      emitted = result.predictions.length;
+      for (const factors of [5, 0]) {
+        const scorer = createScorer(o.modelVersion, { shapTreeMemoBytes: memoBytes });
+        const policy = { minChange: 0.005, atRisk: scorer.thresholds.atRisk, highLateShare: scorer.thresholds.highLateBalance, factors };
+        scoreCustomer({ state: structuredClone(loaded.state) as CustomerState, version: loaded.version, partition: loaded.partition, previous: null }, scorer, policy, { eventId: 'warm-up', eventTime: payment.eventTime });
+        const state = structuredClone(loaded.state) as CustomerState;
+        applyEvent(state, payment, { topic: o.topic(TOPIC.payments), partition: loaded.partition, offset: 1e12 });
+        const t0 = performance.now();
+        const result = scoreCustomer({ state, version: loaded.version + 1, partition: loaded.partition, previous }, scorer, policy, { eventId: 'bench', eventTime: payment.eventTime });
+        (factors > 0 ? times : probabilityTimes).push(performance.now() - t0);
+        if (factors > 0) emitted = result.predictions.length;
+      }
     }
 
     // End to end: the same payment through Kafka and both services.
@@ -107,7 +114,7 @@ export async function measureRescore(o: RescoreOptions): Promise<{ inProcessMs: 
     const traced = o.tracker.traced(payment.eventId);
     if (!traced) throw new Error('the payment was not traced');
     const after = (await predictions.load([customerId])).get(customerId);
-    return { inProcessMs: median(times), repeats: REPEATS, emitted, endToEndMs: traced.lastOutput - traced.sent, endToEndOutputs: (after?.outbox.predictions.length ?? 0) + (after?.outbox.outlooks.length ?? 0) };
+    return { inProcessMs: median(times), probabilitiesOnlyMs: median(probabilityTimes), repeats: REPEATS, emitted, endToEndMs: traced.lastOutput - traced.sent, endToEndOutputs: (after?.outbox.predictions.length ?? 0) + (after?.outbox.outlooks.length ?? 0) };
   } finally {
     await store.close();
   }
