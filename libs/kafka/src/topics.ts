@@ -39,8 +39,17 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
     const deadline = Date.now() + timeoutMs;
     const names = topics.map((t) => t.name);
     for (;;) {
-      const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
-      const leaderless = meta.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+      let leaderless: string[];
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+        leaderless = meta.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+      } catch (err) {
+        // A topic another process has just created may not be in this broker's metadata yet (regression: two services
+        // starting together, one failed with "This server does not host this topic-partition").
+        const type = (err as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
+        leaderless = [`${names.join(', ')} (${type})`];
+      }
       if (leaderless.length === 0) return;
       if (Date.now() > deadline) throw new TopicSetupError(`partitions without a leader after ${timeoutMs} ms: ${leaderless.slice(0, 10).join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));

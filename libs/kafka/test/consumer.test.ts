@@ -70,6 +70,27 @@ describe('kafka producer and consumer runner on the real broker', function () {
     }
   });
 
+  it('creates the same topics from several clients at once (services starting together), every call waiting for the leaders', async function () {
+    this.timeout(120_000);
+    for (let round = 0; round < 5; round++) {
+      // Overlapping sets, as two services share a topic: the one that loses the race to create the shared topic gets
+      // "already exists" for its whole request, while its own topics are still being created.
+      const shared = { name: uniqueName(`test.race${round}.shared`), partitions: 6 };
+      const sets = [0, 1, 2].map((i) => [shared, ...[0, 1, 2].map((j) => ({ name: uniqueName(`test.race${round}.own${i}.${j}`), partitions: 6 }))]);
+      const clients = sets.map((_, i) => createKafka({ brokers: stack().kafkaBrokers, clientId: `race-${i}` }));
+      await Promise.all(clients.map((k, i) => ensureTopics(k, sets[i] as typeof shared[])));
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const names = [...new Set(sets.flat().map((t) => t.name))];
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+        assert.deepEqual(meta.map((t) => t.partitions.filter((p) => p.leader >= 0).length), names.map(() => 6));
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  });
+
   it('splits sends into requests under the byte limit, keeping the order and the topics', () => {
     const m = (topic: string, n: number, bytes: number) => ({ key: 'k', value: Buffer.alloc(bytes, n), topic });
     const batches = [
