@@ -9,3 +9,4 @@ export { ndjsonLine, parseNdjsonLine, type NdjsonEntry } from './output/ndjson';
 export * from './errors';
 export { runFeaturesRebuild, runFeaturesVerify } from './commands/features';
 export { describeModel, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type ModelTrainCommandOptions, type ModelTrainSummary, type TrainingSourceOption } from './commands/model';
+export type { Io } from './io';

@@ -99,15 +99,22 @@ export interface FeatureLogEntry {
 }
 
 /**
- * The feature vectors one writer logged for one customer in one batch. The log is append-only; writing one
- * document per customer and batch (instead of one per vector) keeps it cheap. Read it with `readFeatureLog`.
+ * Feature vectors one writer logged in one batch. The log is append-only; a document per batch (instead of one per
+ * vector) keeps it cheap, as every document written costs about the same whatever its size. The feature service
+ * writes one document per customer and batch (`customerId`, `customerVersion`); the scoring service one per chunk of
+ * customers (`customers`: their ids, no `customerId`). Read it with `readFeatureLog`, which filters by customer and
+ * drops repeated entries (a chunk scored again after a crash may be grouped differently).
  */
 export interface FeatureLogDocument {
-  /** `<customer>:<writer>:<customer version>`: writing the same batch again replaces it with the same content. */
+  /** Deterministic: writing the same batch again replaces it with the same content. */
   _id: string;
-  customerId: string;
+  /** The one customer of a per-customer document. */
+  customerId?: string;
+  /** The customers of a per-chunk document. */
+  customers?: string[];
   writer: string;
-  customerVersion: number;
+  /** The customer's version (per-customer documents). */
+  customerVersion?: number;
   entries: FeatureLogEntry[];
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { groundTruth, runImport, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type InvoiceTruth, type ModelTrainSummary } from '@creditstream/cli';
+import { groundTruth, runImport, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type InvoiceTruth, type Io, type ModelTrainSummary } from '@creditstream/cli';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
 import { createKafka, type Kafka } from '@creditstream/kafka';
 import { compileTrainerOptions, InsufficientHistoryError, loadActiveModel, selectRows, trainingDataFromEventLog, type ModelVersion } from '@creditstream/model';
@@ -61,6 +61,22 @@ async function againstBayes(kafka: Kafka, codec: SchemaCodec, iso: Isolation, mo
 
 const truthMap = (truths: InvoiceTruth[]) => new Map(truths.map((t) => [`${t.customerId}|${t.invoiceId}`, t]));
 
+/**
+ * Trains from the feature service's log. A replay as fast as the topics can be read interleaves them arbitrarily, so
+ * most vectors are computed after later facts were folded and are left out as not point-in-time; under load so many
+ * can be that too few remain. Then the refusal must say why and point to the event log; null is returned.
+ */
+async function trainFromFeatureLog(label: string, options: { minRows?: number }, io: Io, env: NodeJS.ProcessEnv): Promise<ModelTrainSummary | null> {
+  try {
+    return await runModelTrain({ source: 'feature-log', seed: 1, ...options }, io, env);
+  } catch (err) {
+    if (!(err instanceof InsufficientHistoryError)) throw err;
+    assert.match(err.message, /logged vectors were computed after their invoice date, as happens when history is replayed fast .*--source event-log/, `${label}: the refusal names the replay`);
+    console.log(`      [${label}] refused: ${err.message}`);
+    return null;
+  }
+}
+
 function figures(label: string, summary: ModelTrainSummary, extra: Record<string, number> = {}): void {
   const m = summary.model.metrics;
   // The figures of the run, for the issue's closing note (tests assert; this only reports).
@@ -111,13 +127,20 @@ describe('model on the real stack', function () {
     // The feature service's own log: only the vectors computed by the invoice date count (a fast replay
     // interleaves the topics, so some were computed after later facts had been folded).
     const logged = capture();
-    const fromLog = await runModelTrain({ source: 'feature-log', seed: 1, minRows: 100 }, logged.io, env);
-    figures('simulated, feature log', fromLog);
+    const fromLog = await trainFromFeatureLog('simulated, feature log', { minRows: 100 }, logged.io, env);
+    if (fromLog) figures('simulated, feature log', fromLog);
     const store = await openStore({ uri: stack().mongodbUri, database: iso.database });
     try {
       const entries = await new StateStore(store).readFeatureLog({});
-      assert.equal(fromLog.data.examples + fromLog.data.notPointInTime, entries.filter((e) => e.kind === 'issued').length, 'every issued vector is used or counted as not point-in-time');
-      assert.equal(fromLog.data.notPointInTime, entries.filter((e) => e.asOf > e.invoiceDate).length);
+      const issued = entries.filter((e) => e.kind === 'issued');
+      const late = issued.filter((e) => e.asOf > e.invoiceDate).length;
+      // What the trainer said it read: "<n> point-in-time vectors, …; <m> left out".
+      const said = /feature-log: ([\d,]+) point-in-time vectors[^;\n]*(?:; ([\d,]+) left out)?/.exec(logged.err.join('\n'));
+      assert.ok(said, logged.err.join('\n'));
+      const count = (x: string | undefined) => Number((x ?? '0').replace(/,/g, ''));
+      assert.equal(count(said[1]) + count(said[2]), issued.length, 'every issued vector is used or counted as not point-in-time');
+      assert.equal(count(said[2]), late);
+      if (fromLog) assert.equal(fromLog.data.notPointInTime, late);
     } finally {
       await store.close();
     }
@@ -191,17 +214,18 @@ describe('model on the real stack', function () {
     assert.equal(imported.imported, truths.length);
 
     await foldWithFeatureService(kafka, iso);
-    const fromLog = await runModelTrain({ source: 'feature-log', seed: 1 }, quietIo, env);
+    const fromLog = await trainFromFeatureLog('imported CSV, feature log', {}, quietIo, env);
     const fromEvents = await runModelTrain({ source: 'event-log', seed: 1 }, quietIo, env);
     const truth = truthMap(truths);
-    for (const [label, summary] of [['imported CSV, feature log', fromLog], ['imported CSV, event log', fromEvents]] as const) {
+    const trained = fromLog ? [['imported CSV, feature log', fromLog] as const] : [];
+    for (const [label, summary] of [...trained, ['imported CSV, event log', fromEvents] as const]) {
       assert.equal(summary.outcome, 'trained', label);
       const m = summary.model.metrics!;
       assert.ok(m.accuracy > summary.model.baselines!.majority.accuracy, `${label}: accuracy ${m.accuracy} vs majority ${summary.model.baselines!.majority.accuracy}`);
       assert.ok(m.logLoss < summary.model.baselines!.majority.logLoss, `${label}: log-loss ${m.logLoss} vs naive ${summary.model.baselines!.majority.logLoss}`);
     }
     const quality = await againstBayes(kafka, codec, iso, fromEvents.model, truth);
-    figures('imported CSV, feature log', fromLog);
+    if (fromLog) figures('imported CSV, feature log', fromLog);
     figures('imported CSV, event log', fromEvents, { bayesLogLoss: quality.bayes, ratioToBayes: quality.ratio });
 
     // Below the minimum history: no LightGBM; the fitted cold-start model is registered instead.

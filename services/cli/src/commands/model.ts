@@ -195,16 +195,17 @@ export async function runModelTrain(o: ModelTrainCommandOptions, io: Io, environ
     const data = source === 'event-log' ? await eventLogData(io, environment) : await featureLogData(store);
     const logged = data.examples.length + data.notPointInTime;
     io.err(`${source}: ${grouped(data.examples.length)} point-in-time vectors, data end ${data.dataEnd || '–'}${data.notPointInTime > 0 ? `; ${grouped(data.notPointInTime)} left out (computed after their invoice date)` : ''}`);
-    if (source === 'feature-log' && data.notPointInTime > 0.1 * logged) {
-      io.err(`${grouped(data.notPointInTime)} of ${grouped(logged)} logged vectors were computed after their invoice date, as happens when history is replayed fast (the topics interleave): train such a history from the event log with --source event-log`);
-    }
+    const replayHint = source === 'feature-log' && data.notPointInTime > 0.1 * logged
+      ? `${grouped(data.notPointInTime)} of ${grouped(logged)} logged vectors were computed after their invoice date, as happens when history is replayed fast (the topics interleave): train such a history from the event log with --source event-log`
+      : null;
+    if (replayHint !== null) io.err(replayHint);
     const outcome = await trainPaymentModel(data, options, (message) => io.err(message));
     const registry = new ModelRegistry(store);
     const model = await registry.register(outcome.model);
     for (const line of describeModel(model)) io.out(line);
     if (outcome.kind === 'insufficient') {
       io.out(`registered the cold-start model as ${model.version} in ${config.MONGODB_DATABASE}; publish it with \`creditstream model publish ${model.version}\` (with nothing published, the built-in cold-start model with a uniform prior serves)`);
-      throw new InsufficientHistoryError(outcome.reasons);
+      throw new InsufficientHistoryError(replayHint === null ? outcome.reasons : [...outcome.reasons, replayHint]);
     }
     io.out(`registered ${model.version} in ${config.MONGODB_DATABASE}; publish it with \`creditstream model publish ${model.version}\``);
     return { outcome: outcome.kind, model, data: { examples: data.examples.length, notPointInTime: data.notPointInTime, dataEnd: data.dataEnd } };
