@@ -99,22 +99,15 @@ export interface FeatureLogEntry {
 }
 
 /**
- * Feature vectors one writer logged in one batch. The log is append-only; a document per batch (instead of one per
- * vector) keeps it cheap, as every document written costs about the same whatever its size. The feature service
- * writes one document per customer and batch (`customerId`, `customerVersion`); the scoring service one per chunk of
- * customers (`customers`: their ids, no `customerId`). Read it with `readFeatureLog`, which filters by customer and
- * drops repeated entries (a chunk scored again after a crash may be grouped differently).
+ * The feature vectors one writer logged for one customer in one batch. The log is append-only; writing one
+ * document per customer and batch (instead of one per vector) keeps it cheap. Read it with `readFeatureLog`.
  */
 export interface FeatureLogDocument {
-  /** Deterministic: writing the same batch again replaces it with the same content. */
+  /** `<customer>:<writer>:<customer version>`: writing the same batch again replaces it with the same content. */
   _id: string;
-  /** The one customer of a per-customer document. */
-  customerId?: string;
-  /** The customers of a per-chunk document. */
-  customers?: string[];
+  customerId: string;
   writer: string;
-  /** The customer's version (per-customer documents). */
-  customerVersion?: number;
+  customerVersion: number;
   entries: FeatureLogEntry[];
 }
 

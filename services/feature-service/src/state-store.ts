@@ -23,7 +23,6 @@ export const FEATURE_INDEXES: IndexDefinition[] = [
   { collection: COLLECTIONS.invoices, keys: { 'invoices.invoiceId': 1 } },
   { collection: COLLECTIONS.payments, keys: { customerId: 1 } },
   { collection: COLLECTIONS.featureLog, keys: { customerId: 1 } },
-  { collection: COLLECTIONS.featureLog, keys: { customers: 1 } },
 ];
 
 /** A customer as the service holds it between batches. */
@@ -150,23 +149,11 @@ export class StateStore {
     await this.bulk(this.customers, customers.map((customer) => this.customerReplace(customer, [], NOTHING_PENDING)));
   }
 
-  /** Reads logged feature vectors (of every writer or one, of every customer or one), flattened, each entry once. */
-  async readFeatureLog(query: { customerId?: string; writer?: string } = {}): Promise<FeatureLogEntry[]> {
+  /** Reads logged feature vectors (every writer), flattened, in no particular order. */
+  async readFeatureLog(filter: Filter<FeatureLogDocument> = {}): Promise<FeatureLogEntry[]> {
     this.count(1);
-    const filter: Filter<FeatureLogDocument> = {};
-    if (query.writer !== undefined) filter.writer = query.writer;
-    if (query.customerId !== undefined) filter.$or = [{ customerId: query.customerId }, { customers: query.customerId }];
-    const docs = await this.featureLog.find(filter).sort({ _id: 1 }).toArray();
-    const seen = new Set<string>();
-    const entries: FeatureLogEntry[] = [];
-    for (const d of docs) {
-      for (const e of d.entries) {
-        if ((query.customerId !== undefined && e.customerId !== query.customerId) || seen.has(e.id)) continue;
-        seen.add(e.id);
-        entries.push(e);
-      }
-    }
-    return entries;
+    const docs = await this.featureLog.find(filter).toArray();
+    return docs.flatMap((d) => d.entries);
   }
 
   /** The latest tick of each clock partition. */

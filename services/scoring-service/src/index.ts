@@ -2,7 +2,7 @@ export { createScoringService, SCORING_INPUTS, SERVICE_NAME, type ScoringService
 export { DEFAULT_EXPLANATION_MEMO_MB, loadScoringServiceConfig, scoringServiceSpec, type ScoringServiceConfig } from './config';
 export { ScoringProcessor, type ScoringInput } from './processor';
 export { ModelHolder } from './model-holder';
-export { logDocuments, PredictionStore, PREDICTION_INDEXES, type ScoringWrite } from './prediction-store';
+export { PredictionStore, PREDICTION_INDEXES, type ScoringWrite } from './prediction-store';
 export { outlookOf, sameOutlook } from './scoring/outlook';
 export { shouldEmit, type Emittable } from './scoring/emission';
 export { outlookEventId, predictionEventId, scoreCustomer, scoredVectorId, type CustomerScoring, type CustomerToScore, type ScoringPolicy, type Trigger } from './scoring/score-customer';

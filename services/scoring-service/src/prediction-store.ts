@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AnyBulkWriteOperation, Collection, Document } from 'mongodb';
 import { childId, COLLECTIONS, type CustomerDocument, type FeatureLogDocument, type FeatureLogEntry } from '@creditstream/feature-service';
 import type { CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
@@ -48,7 +47,13 @@ export class PredictionStore {
    * documents with their outbox. Both are replaces with deterministic ids, so writing the same batch again is a no-op.
    */
   async write(batch: ScoringWrite): Promise<void> {
-    const logOps: AnyBulkWriteOperation<FeatureLogDocument>[] = logDocuments(batch.log).map(({ _id, ...replacement }) => ({ replaceOne: { filter: { _id }, replacement, upsert: true } }));
+    const logOps: AnyBulkWriteOperation<FeatureLogDocument>[] = batch.log
+      .filter((l) => l.entries.length > 0)
+      .map(({ customerId, version, asOf, entries }) => {
+        // One document per (state version, business date): the set of vectors scored at it is fixed.
+        const _id = `${childId(customerId, LOG_WRITER)}:${version}:${asOf}`;
+        return { replaceOne: { filter: { _id }, replacement: { customerId, writer: LOG_WRITER, customerVersion: version, entries }, upsert: true } };
+      });
     if (logOps.length > 0) await this.bulk(this.featureLog, logOps);
     const docOps: AnyBulkWriteOperation<CustomerPredictionsDocument>[] = batch.documents.map((d) => {
       const { _id, ...rest } = d;
@@ -97,40 +102,4 @@ export class PredictionStore {
       throw toStoreError(err, `writing ${collection.collectionName}`);
     }
   }
-}
-
-/** Estimated BSON bytes of the feature-log documents of a chunk, kept well below MongoDB's 16 MB document limit. */
-const MAX_LOG_DOCUMENT_BYTES = 4 * 1024 * 1024;
-
-/**
- * The feature-log documents of one scoring chunk: every vector scored, as few documents as the size limit allows (a
- * document written costs about the same whatever its size). The id is a digest of the (customer, state version,
- * business date) it holds, whose vectors are one fixed set: writing the same chunk again replaces it with the same
- * content. A chunk grouped differently (after a crash) gets other ids; `readFeatureLog` drops the repeated entries.
- */
-export function logDocuments(log: ScoringWrite['log']): FeatureLogDocument[] {
-  const documents: FeatureLogDocument[] = [];
-  let parts: ScoringWrite['log'] = [];
-  let bytes = 0;
-  const flush = () => {
-    if (parts.length === 0) return;
-    const key = parts.map((p) => `${childId(p.customerId, String(p.version))}:${p.asOf}`).join('|');
-    documents.push({
-      _id: `${LOG_WRITER}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`,
-      customers: [...new Set(parts.map((p) => p.customerId))],
-      writer: LOG_WRITER,
-      entries: parts.flatMap((p) => p.entries),
-    });
-    parts = [];
-    bytes = 0;
-  };
-  for (const part of log) {
-    if (part.entries.length === 0) continue;
-    const size = part.entries.reduce((n, e) => n + 300 + 12 * e.values.length, 0);
-    if (bytes > 0 && bytes + size > MAX_LOG_DOCUMENT_BYTES) flush();
-    parts.push(part);
-    bytes += size;
-  }
-  flush();
-  return documents;
 }
