@@ -91,7 +91,9 @@ export const scoring: Benchmark = {
 
     // The company: one year of history replayed as fast as possible, then a live stream at a steady rate.
     const liveEvents = rate * liveSeconds;
-    const days = historyDays + Math.ceil((liveEvents / customers) * 4) + 30;
+    // The simulator's `days` are calendar days and it yields business days (about 5 in 7): enough of them for the
+    // history's business days and the live events (under one event per customer and business day).
+    const days = Math.ceil(((historyDays + Math.ceil((liveEvents / customers) * 4)) * 7) / 5) + 30;
     ctx.log(`simulating ${customers} customers for ${days} days (seed ${SEED})`);
     const sim = splitSimulation(customers, days, historyDays, liveTicks);
     const historyEvents = sim.history.reduce((n, d) => n + d.length, 0);

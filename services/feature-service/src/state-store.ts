@@ -78,19 +78,26 @@ export class StateStore {
    * Loads customers with their invoices and payments reassembled into full states, `pending` applied over the
    * buckets. Missing ids are absent. With `repair` (the service), the documents still pending from a customer's
    * last write are written; without (verify), nothing is written.
+   *
+   * `openInvoicesOnly` (scoring): only the invoice buckets that hold an open invoice and no payment buckets, so the
+   * state has every open invoice (plus the pending ones of the last write) but not the history: enough to compute
+   * features, which read the aggregates of the customer document and the open invoices, at a fraction of the bytes.
+   * Such a state must not be folded into or written; `repair` must be false.
    */
-  async load(customerIds: string[], options: { repair?: boolean } = {}): Promise<Map<string, LoadedCustomer>> {
+  async load(customerIds: string[], options: { repair?: boolean; openInvoicesOnly?: boolean } = {}): Promise<Map<string, LoadedCustomer>> {
     const out = new Map<string, LoadedCustomer>();
     if (customerIds.length === 0) return out;
-    this.count(3);
+    const partial = options.openInvoicesOnly === true;
+    if (partial && options.repair !== false) throw new RangeError('StateStore.load: a state of open invoices only cannot repair (pass repair: false)');
+    this.count(partial ? 2 : 3);
     let docs: CustomerDocument[];
     let invoiceBuckets: InvoiceBucketDocument[];
     let paymentBuckets: PaymentBucketDocument[];
     try {
       [docs, invoiceBuckets, paymentBuckets] = await Promise.all([
-        this.customers.find({ _id: { $in: customerIds } }).toArray(),
-        this.invoices.find({ customerId: { $in: customerIds } }).toArray(),
-        this.payments.find({ customerId: { $in: customerIds } }).toArray(),
+        this.customers.find({ _id: { $in: customerIds } }, partial ? { projection: { outbox: 0 } } : {}).toArray(),
+        this.invoices.find(partial ? { customerId: { $in: customerIds }, 'openInvoiceIds.0': { $exists: true } } : { customerId: { $in: customerIds } }).toArray(),
+        partial ? Promise.resolve([]) : this.payments.find({ customerId: { $in: customerIds } }).toArray(),
       ]);
     } catch (err) {
       throw toStoreError(err, 'loading customers');

@@ -242,7 +242,7 @@ export class ScoringProcessor {
       const clock = this.clocks.get(previous.get(id)?.partition ?? -1)?.businessDate ?? '';
       return done.customerVersion < (targets.get(id) as Target).minVersion || done.asOf < clock;
     });
-    const states = await featureStore.load(need, { repair: false });
+    const states = await featureStore.load(need, { repair: false, openInvoicesOnly: true });
     const write: ScoringWrite = { log: [], documents: [] };
     const predicted: InvoicePaymentPredictedEvent[] = [];
     const outlooks: CustomerPaymentOutlookEvent[] = [];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createFeatureService, diffStore, FEATURE_INPUTS, foldEventLog, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
 import { committedTotal, createKafka, createProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
+import { invoiceFeatures } from '@creditstream/features';
 import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
@@ -75,6 +76,24 @@ describe('feature service on the real stack', function () {
 
       const deadLetters = await readTopic<{ payload: { reasonCode: string; originalOffset: number } }>(kafka, codec, iso.topic('creditstream.feature-service.dlq.v1'));
       assert.deepEqual(deadLetters.map((d) => d.event.payload.reasonCode).sort(), ['CURRENCY_MISMATCH', 'DUPLICATE_CONFLICT', 'INVALID_AMOUNT', 'SCHEMA_DECODE_FAILED']);
+      // The scoring service's load (open invoices only, no payments): the same open invoices and feature vectors.
+      const ids = [...folded.customers.keys()];
+      const full = await service.stateStore().load(ids, { repair: false });
+      const open = await service.stateStore().load(ids, { repair: false, openInvoicesOnly: true });
+      let vectors = 0;
+      for (const [id, { state }] of full) {
+        const partial = open.get(id)?.state;
+        assert.ok(partial, `${id}: loaded`);
+        const openOf = (s: typeof state) => s.invoices.filter((i) => i.status === 'OPEN');
+        assert.deepEqual(openOf(partial), openOf(state), `${id}: the open invoices`);
+        assert.ok(partial.invoices.length <= state.invoices.length && partial.payments.length === 0);
+        for (const invoice of openOf(state)) {
+          vectors++;
+          assert.deepEqual(invoiceFeatures(partial, invoice, partial.asOf), invoiceFeatures(state, invoice, state.asOf), `${id}/${invoice.invoiceId}: the feature vector`);
+        }
+      }
+      assert.ok(vectors >= 20, `${vectors} open invoices compared`);
+      await assert.rejects(service.stateStore().load(ids, { openInvoicesOnly: true }), /cannot repair/);
       const pending = await service.stateStore().load(['C000001']);
       assert.ok(pending.get('C000001')?.state.pendingApplications.some((p) => p.invoiceId === 'INV-NOT-YET'), 'the unknown invoice application is pending');
 
