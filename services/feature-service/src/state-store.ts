@@ -80,7 +80,8 @@ export class StateStore {
    * last write are written; without (verify), nothing is written.
    *
    * `openInvoicesOnly` (scoring): only the invoice buckets that hold an open invoice and no payment buckets, so the
-   * state has every open invoice (plus the pending ones of the last write) but not the history: enough to compute
+   * state has every open invoice (plus the invoices and payments pending from the last write) but not the history:
+   * enough to compute
    * features, which read the aggregates of the customer document and the open invoices, at a fraction of the bytes.
    * Such a state must not be folded into or written; `repair` must be false.
    */
