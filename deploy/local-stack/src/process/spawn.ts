@@ -18,6 +18,10 @@ export interface DetachedProcess {
   exitReason(): string | undefined;
 }
 
+/** How long a just-spawned process may take to show its command line in /proc: 100 × 20 ms. */
+const IDENTIFY_ATTEMPTS = 100;
+const IDENTIFY_INTERVAL_MS = 20;
+
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
 }
@@ -48,7 +52,13 @@ export async function spawnDetached(spec: CommandSpec, logFile: string): Promise
     });
     child.unref();
     const pid = child.pid;
-    const identity = pid === undefined ? undefined : identify(pid);
+    // Right after exec, /proc/<pid>/cmdline can still read empty (seen in CI under load: Prometheus was reported as
+    // "exited at once" while it ran, and the next `up` found its port held by a process with no record). Poll briefly.
+    let identity = pid === undefined ? undefined : identify(pid);
+    for (let attempt = 0; identity === undefined && pid !== undefined && exit === undefined && attempt < IDENTIFY_ATTEMPTS; attempt++) {
+      await new Promise((r) => setTimeout(r, IDENTIFY_INTERVAL_MS));
+      identity = identify(pid);
+    }
     if (identity === undefined) throw new Error(`${spec.command} ${exit ?? 'exited at once'}`);
     return { identity, exitReason: () => exit };
   } finally {
