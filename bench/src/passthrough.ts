@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { ensureTopics } from '@creditstream/kafka';
 
 /**
@@ -11,7 +11,7 @@ export async function measurePassthrough(kafka: Kafka, options: { messages: numb
   const input = `bench.passthrough-in.${options.runId}`;
   const output = `bench.passthrough-out.${options.runId}`;
   await ensureTopics(kafka, [{ name: input, partitions: options.partitions }, { name: output, partitions: options.partitions }]);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 5 });
   await producer.connect();
   const value = randomBytes(options.valueBytes);
   const chunk = 5_000;

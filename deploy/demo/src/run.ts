@@ -50,9 +50,6 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     FEATURE_SERVICE_GROUP_ID: o.featureGroup,
     SCORING_SERVICE_GROUP_ID: o.scoringGroup,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    // kafkajs warns at every producer start that its default partitioner changed in v2; the services use the
-    // default on purpose, and the warning would bury the demo's output.
-    KAFKAJS_NO_PARTITIONER_WARNING: process.env.KAFKAJS_NO_PARTITIONER_WARNING ?? '1',
   };
   const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };
   const topic = (name: string) => `${o.topicPrefix}${name}`;

@@ -1,4 +1,4 @@
-import { CompressionTypes, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '@creditstream/logging';
 import type { StandardMetrics } from '@creditstream/metrics';
 import type { SchemaCodec } from '@creditstream/schema';
@@ -38,7 +38,8 @@ export interface EventProducer {
 export function createProducer(options: EventProducerOptions): EventProducer {
   const { codec, metrics } = options;
   // Idempotence needs unlimited retries (kafkajs warns otherwise): a send waits out a broker outage instead of failing.
-  const producer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+  // The partitioner is named (kafkajs 2's default, the Java client's murmur2 one) so kafkajs does not warn at every start.
+  const producer: Producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
 
   /**
    * Sends in requests of at most `maxRequestBytes` of keys and values, one after the other (so in order): the broker
