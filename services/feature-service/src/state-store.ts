@@ -81,9 +81,8 @@ export class StateStore {
    *
    * `openInvoicesOnly` (scoring): only the invoice buckets that hold an open invoice and no payment buckets, so the
    * state has every open invoice (plus the invoices and payments pending from the last write) but not the history:
-   * enough to compute
-   * features, which read the aggregates of the customer document and the open invoices, at a fraction of the bytes.
-   * Such a state must not be folded into or written; `repair` must be false.
+   * enough to compute features, which read the aggregates of the customer document and the open invoices, at a
+   * fraction of the bytes. Such a state must not be folded into or written; `repair` must be false.
    */
   async load(customerIds: string[], options: { repair?: boolean; openInvoicesOnly?: boolean } = {}): Promise<Map<string, LoadedCustomer>> {
     const out = new Map<string, LoadedCustomer>();

@@ -81,14 +81,21 @@ export class ScoringProcessor {
   async handle(messages: InboundMessage<ScoringInput>[], context?: BatchContext): Promise<BatchOutcome<ScoringInput>> {
     const first = messages[0];
     if (!first) return {};
-    return this.locks.run(first.partition, async () => {
+    return this.underLock(first.partition, async () => {
+      await this.prepare(first.partition);
+      if (first.topic === this.options.topics.clock) return this.handleTicks(messages as InboundMessage<BusinessDayTickEvent>[]);
+      return this.handleChanges(messages as InboundMessage<CustomerFeaturesChangedEvent>[], context);
+    });
+  }
+
+  /** Runs `work` under the partition's lock; after a failure the partition's outbox is produced again first. */
+  private async underLock<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(partition, async () => {
       try {
-        await this.prepare(first.partition);
-        if (first.topic === this.options.topics.clock) return this.handleTicks(messages as InboundMessage<BusinessDayTickEvent>[]);
-        return await this.handleChanges(messages as InboundMessage<CustomerFeaturesChangedEvent>[], context);
+        return await work();
       } catch (err) {
         // The outbox of a write whose send failed must go out before anything else of this partition.
-        this.flushed.delete(first.partition);
+        this.flushed.delete(partition);
         throw err;
       }
     });
@@ -133,38 +140,28 @@ export class ScoringProcessor {
 
   /**
    * One partition's sweep: every customer with open invoices or scored by another model than the serving one, in
-   * chunks, each under the partition's lock. Returns false when cancelled (superseded, revoked or stopping).
+   * chunks, each under the partition's lock; it stops between chunks once cancelled (revoked or stopping).
    */
-  private async sweep(partition: number, asked: Trigger | null, cancelled: () => boolean): Promise<boolean> {
+  private async sweep(partition: number, asked: Trigger | null, cancelled: () => boolean): Promise<void> {
     const { predictions, models, customersPerChunk, sweepShare, metrics, logger } = this.options;
     const started = performance.now();
-    const run = async <T>(work: () => Promise<T>): Promise<T> =>
-      this.locks.run(partition, async () => {
-        try {
-          return await work();
-        } catch (err) {
-          this.flushed.delete(partition);
-          throw err;
-        }
-      });
-    await run(() => this.prepare(partition));
+    await this.underLock(partition, () => this.prepare(partition));
     const trigger = asked ?? this.servingTrigger(partition);
     const scorer = models.scorer;
     const [open, stale] = await Promise.all([predictions.customersWithOpenInvoices(partition), predictions.staleCustomers(partition, scorer.modelVersion)]);
     const ids = [...new Set([...open, ...stale])];
     let scored = 0;
     for (let i = 0; i < ids.length; i += customersPerChunk) {
-      if (cancelled()) return false;
+      if (cancelled()) return;
       const chunk = new Map(ids.slice(i, i + customersPerChunk).map((id) => [id, { trigger, minVersion: 0 }]));
       const chunkStarted = performance.now();
-      scored += await run(() => this.scoreChunk(chunk, scorer));
+      scored += await this.underLock(partition, () => this.scoreChunk(chunk, scorer));
       const pause = ((performance.now() - chunkStarted) * (1 - sweepShare)) / sweepShare;
       if (pause >= 1 && i + customersPerChunk < ids.length) await new Promise((r) => setTimeout(r, pause));
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.sweepSeconds.observe(seconds);
     if (scored > 0) logger.debug({ partition, customers: ids.length, scored, seconds, modelVersion: scorer.modelVersion }, 'partition swept');
-    return true;
   }
 
   private async handleChanges(messages: InboundMessage<CustomerFeaturesChangedEvent>[], context?: BatchContext): Promise<BatchOutcome<ScoringInput>> {

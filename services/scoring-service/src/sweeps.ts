@@ -2,10 +2,10 @@ import type { Logger } from '@creditstream/logging';
 import type { Trigger } from './scoring/score-customer';
 
 /**
- * Re-scores a whole partition; returns false when it stopped early because `cancelled()` turned true. A null trigger:
- * no single event asked for it (an assignment, a reload); the work names its own causation.
+ * Re-scores a whole partition, stopping early once `cancelled()` turns true. A null trigger: no single event asked for
+ * it (an assignment, a reload); the work names its own causation.
  */
-export type SweepWork = (partition: number, trigger: Trigger | null, cancelled: () => boolean) => Promise<boolean>;
+export type SweepWork = (partition: number, trigger: Trigger | null, cancelled: () => boolean) => Promise<void>;
 
 export interface SweepsOptions {
   sweep: SweepWork;

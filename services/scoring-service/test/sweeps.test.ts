@@ -15,12 +15,11 @@ function recorder(chunks = 3) {
     for (let c = 0; c < chunks; c++) {
       if (cancelled()) {
         log.push(`cancelled ${partition} ${trigger?.eventId ?? 'null'}`);
-        return false;
+        return;
       }
       await new Promise<void>((resolve) => gates.push(resolve));
     }
     log.push(`done ${partition} ${trigger?.eventId ?? 'null'}`);
-    return true;
   };
   /** Lets chunks run until the sweeps are idle. */
   const drain = async (sweeps: Sweeps) => {
@@ -81,7 +80,6 @@ describe('scoring: partition sweeps in the background', () => {
       sweep: async (_p, trigger) => {
         seen.push(trigger?.eventId ?? null);
         if (++calls < 3) throw new Error('store unavailable');
-        return true;
       },
       logger,
       retryDelayMs: 1,

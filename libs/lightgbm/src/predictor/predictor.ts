@@ -40,16 +40,17 @@ export class Predictor {
 
   private readonly model: CompiledModel;
   private readonly shap: TreeShap;
-  /** null when the memo is disabled (shapMemoBytes 0 or too small for this model). */
-  private readonly memo: MemoTreeShap | null;
-  /** The whole-tree memo; null when disabled (shapTreeMemoBytes 0). Takes precedence over `memo`. */
-  private readonly treeMemo: TreeMemoShap | null;
+  /**
+   * The TreeSHAP memo: the whole-tree one (shapTreeMemoBytes, which takes precedence) or the leaf one (shapMemoBytes,
+   * unless too small for this model); null when both are off and the direct recursion explains.
+   */
+  private readonly memo: MemoTreeShap | TreeMemoShap | null;
 
   private constructor(model: CompiledModel, memoBytes: number, treeMemoBytes: number) {
     this.model = model;
     this.shap = new TreeShap(model);
-    this.treeMemo = treeMemoBytes > 0 ? new TreeMemoShap(model, this.shap, treeMemoBytes) : null;
-    this.memo = this.treeMemo === null && memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
+    if (treeMemoBytes > 0) this.memo = new TreeMemoShap(model, this.shap, treeMemoBytes);
+    else this.memo = memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
     this.numFeatures = model.numFeatures;
     this.numClass = model.numClass;
     this.numTreePerIteration = model.numTreePerIteration;
@@ -88,7 +89,7 @@ export class Predictor {
   /** SHAP contributions of one row, laid out like LightGBM's predict_contrib (see {@link contributionsPerRow}). */
   contributionsRow(row: ArrayLike<number>, out: Float64Array = new Float64Array(this.contributionsPerRow)): Float64Array {
     this.checkRow(row);
-    this.contributionsInto(row, out, null);
+    this.contributionsInto(row, out);
     return out;
   }
 
@@ -100,7 +101,7 @@ export class Predictor {
     this.checkRow(row);
     if (this.memo === null) {
       predictRawInto(this.model, row, probabilities);
-      this.contributionsInto(row, contributions, null);
+      this.shap.contributionsInto(row, contributions);
     } else {
       this.memo.contributionsInto(row, contributions, probabilities);
     }
@@ -109,7 +110,6 @@ export class Predictor {
 
   /** Counters of the TreeSHAP memo, or null when it is disabled. */
   shapMemoStats(): ShapMemoStats | null {
-    if (this.treeMemo !== null) return this.treeMemo.stats();
     return this.memo === null ? null : this.memo.stats();
   }
 
@@ -131,7 +131,7 @@ export class Predictor {
     const out = new Float64Array(nrow * per);
     for (let r = 0; r < nrow; r++) {
       const row = data.subarray(r * this.numFeatures, (r + 1) * this.numFeatures);
-      this.contributionsInto(row, out.subarray(r * per, (r + 1) * per), null);
+      this.contributionsInto(row, out.subarray(r * per, (r + 1) * per));
     }
     return out;
   }
@@ -151,10 +151,9 @@ export class Predictor {
     return { probabilities, factors };
   }
 
-  private contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
-    if (this.treeMemo !== null) this.treeMemo.contributionsInto(row, out);
-    else if (this.memo === null) this.shap.contributionsInto(row, out);
-    else this.memo.contributionsInto(row, out, raw);
+  private contributionsInto(row: ArrayLike<number>, out: Float64Array): void {
+    if (this.memo === null) this.shap.contributionsInto(row, out);
+    else this.memo.contributionsInto(row, out, null);
   }
 
   private checkRow(row: ArrayLike<number>): void {

@@ -1,5 +1,6 @@
 import type { CompiledModel } from './compiled-model';
 import { decide } from './decision';
+import { predictRawInto } from './evaluate';
 import type { ShapMemoStats } from './shap-memo';
 import type { TreeShap } from './tree-shap';
 
@@ -33,8 +34,6 @@ export class TreeMemoShap {
   private readonly memo: Map<number, number>[];
   private readonly feature: Int32Array;
   private readonly value: Float64Array;
-  /** Scratch output of one tree's direct recursion, and a log of where it added (see record). */
-  private readonly scratch: Float64Array;
   private readonly capacityEntries: number;
   private used = 0;
   private entries = 0;
@@ -67,12 +66,15 @@ export class TreeMemoShap {
     this.feature = new Int32Array(slots);
     this.value = new Float64Array(slots);
     this.capacityEntries = Math.floor(budgetBytes / (ENTRY_OVERHEAD_BYTES + ADDITION_BYTES));
-    this.scratch = new Float64Array(model.numTreePerIteration * (model.numFeatures + 1));
   }
 
-  /** Contributions of one row into `out` (predict_contrib layout), bit-identical to TreeShap.contributionsInto. */
-  contributionsInto(row: ArrayLike<number>, out: Float64Array): void {
+  /**
+   * Contributions of one row into `out` (predict_contrib layout), bit-identical to TreeShap.contributionsInto; with
+   * `raw`, the row's raw scores too (as predictRawInto).
+   */
+  contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
     const model = this.model;
+    if (raw !== null) predictRawInto(model, row, raw);
     const stride = model.numFeatures + 1;
     out.fill(0, 0, model.numTreePerIteration * stride);
     for (let t = 0; t < model.numTrees; t++) {
@@ -133,7 +135,7 @@ export class TreeMemoShap {
     const at = this.used;
     this.feature[at] = count;
     for (let k = 0; k < count; k++) {
-      this.feature[at + 1 + k] = log.feature(k) - base;
+      this.feature[at + 1 + k] = log.slot(k) - base;
       this.value[at + 1 + k] = log.value(k);
     }
     this.used += count + 1;

@@ -176,7 +176,7 @@ export class AdditionLog {
     this.length++;
   }
 
-  feature(k: number): number {
+  slot(k: number): number {
     return this.slots[k] as number;
   }
 

@@ -27,7 +27,7 @@ export async function loadActiveModel(store: Store, options: ScorerOptions = {})
  * Loads one version (e.g. the one named by a model-published event) and builds its scorer.
  * @throws UnknownModelVersionError, IncompatibleModelError
  */
-export async function loadModelVersion(store: Store, version: string, options: ScorerOptions = {}): Promise<{ scorer: Scorer; model: ModelVersion }> {
+export async function loadModelVersion(store: Store, version: string): Promise<{ scorer: Scorer; model: ModelVersion }> {
   const model = await new ModelRegistry(store).get(version);
-  return { scorer: createScorer(model, options), model };
+  return { scorer: createScorer(model), model };
 }
