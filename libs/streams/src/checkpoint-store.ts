@@ -1,0 +1,226 @@
+import { Binary, MongoServerError, type Collection, type Document } from 'mongodb';
+import type { Store } from '@creditstream/store';
+import { CheckpointCorruptError, CheckpointUnavailableError, TaskFencedError } from './errors';
+
+/** One slot's content at a checkpoint: the serialised values of its keys and their read-model views. */
+export interface SlotWrite {
+  slot: number;
+  entries: { k: string; v: Buffer }[];
+  /** Read-model documents of the slot's keys (what people and the API query), or empty. */
+  views: Document[];
+}
+
+/** Side documents written with a checkpoint, before its commit point (e.g. the feature log). */
+export interface LogWrite {
+  collection: string;
+  documents: Document[];
+}
+
+/** What a task writes at one checkpoint. */
+export interface CheckpointWrite {
+  /** Sequence number of this checkpoint within the epoch (starts at 1). */
+  seq: number;
+  /** Next offset to process, per input topic. */
+  positions: Record<string, number>;
+  /** The task's own small JSON state (partition clock, ...). */
+  meta: unknown;
+  /** Only the slots that changed since the last checkpoint. */
+  slots: SlotWrite[];
+  logs: LogWrite[];
+}
+
+/** The latest checkpoint of a task, read when an instance takes the task over. */
+export interface RestoredTask {
+  /** The epoch this owner holds: every earlier owner's checkpoints are refused from now on. */
+  epoch: number;
+  positions: Record<string, number>;
+  meta: unknown;
+  /** Every key's serialised value, by slot. */
+  slots: Map<number, { k: string; v: Buffer }[]>;
+}
+
+/**
+ * Where tasks make their state durable. A checkpoint is atomic: its changed slots are written as new documents,
+ * then one task document names, for every slot, the document that holds it (the commit point); readers and
+ * restores follow that document only. Each takeover raises the task's epoch, and a checkpoint commits only under
+ * the epoch its writer holds, so a zombie (an instance that lost the partition without knowing) can never overwrite
+ * a newer owner's state.
+ */
+export interface CheckpointStore {
+  acquire(partition: number): Promise<RestoredTask>;
+  /** @throws TaskFencedError when another instance has taken the task over. */
+  commit(partition: number, epoch: number, write: CheckpointWrite): Promise<{ documents: number }>;
+}
+
+interface TaskDocument {
+  _id: string;
+  kind: 'task';
+  partition: number;
+  epoch: number;
+  seq: number;
+  positions: Record<string, number>;
+  meta: unknown;
+  /** Slot number (as a string) → id of the slot document holding it. */
+  slots: Record<string, string>;
+  updatedAt: Date;
+}
+
+interface SlotDocument {
+  _id: string;
+  kind: 'slot';
+  partition: number;
+  slot: number;
+  epoch: number;
+  seq: number;
+  entries: { k: string; v: Binary }[];
+  views: Document[];
+}
+
+const taskId = (partition: number) => `task:${partition}`;
+
+/** Indexes a MongoDB checkpoint collection needs (for garbage collection and read-model queries). */
+export function checkpointIndexes(collection: string, viewKeys: readonly string[] = []): { collection: string; keys: Record<string, 1> }[] {
+  return [{ collection, keys: { partition: 1, kind: 1 } }, ...viewKeys.map((k) => ({ collection, keys: { [`views.${k}`]: 1 } as Record<string, 1> }))];
+}
+
+/** The checkpoint store on MongoDB: one collection per service store. */
+export class MongoCheckpointStore implements CheckpointStore {
+  private readonly docs: Collection<TaskDocument | SlotDocument>;
+  /** Per partition this instance holds, the committed slot map (known from the restore and its own commits). */
+  private readonly slotMaps = new Map<number, Record<string, string>>();
+
+  constructor(
+    private readonly store: Store,
+    readonly collection: string,
+  ) {
+    this.docs = store.collection<TaskDocument | SlotDocument>(collection);
+  }
+
+  async acquire(partition: number): Promise<RestoredTask> {
+    try {
+      const task = (await this.docs.findOneAndUpdate(
+        { _id: taskId(partition) },
+        { $inc: { epoch: 1 }, $setOnInsert: { kind: 'task', partition, seq: 0, positions: {}, meta: null, slots: {} } } as never,
+        { upsert: true, returnDocument: 'after' },
+      )) as TaskDocument | null;
+      if (task === null) throw new Error('findOneAndUpdate with upsert returned nothing');
+      const ids = Object.values(task.slots ?? {});
+      const slotDocs = ids.length === 0 ? [] : ((await this.docs.find({ _id: { $in: ids } }).toArray()) as SlotDocument[]);
+      if (slotDocs.length !== ids.length) {
+        const found = new Set(slotDocs.map((d) => d._id));
+        throw new CheckpointCorruptError(partition, ids.filter((id) => !found.has(id)));
+      }
+      this.slotMaps.set(partition, { ...(task.slots ?? {}) });
+      const slots = new Map<number, { k: string; v: Buffer }[]>();
+      for (const d of slotDocs) slots.set(d.slot, d.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) })));
+      return { epoch: task.epoch, positions: task.positions ?? {}, meta: task.meta ?? null, slots };
+    } catch (err) {
+      if (err instanceof CheckpointCorruptError) throw err;
+      throw new CheckpointUnavailableError(`restoring partition ${partition} from ${this.collection}`, err);
+    }
+  }
+
+  async commit(partition: number, epoch: number, write: CheckpointWrite): Promise<{ documents: number }> {
+    let documents = 0;
+    try {
+      const known = this.slotMaps.get(partition);
+      if (known === undefined) throw new TaskFencedError(partition, epoch);
+      const slots = { ...known };
+      if (write.slots.length > 0) {
+        const inserts: SlotDocument[] = write.slots.map((s) => ({
+          _id: `${partition}:${s.slot}:${epoch}:${write.seq}`,
+          kind: 'slot',
+          partition,
+          slot: s.slot,
+          epoch,
+          seq: write.seq,
+          entries: s.entries.map((e) => ({ k: e.k, v: new Binary(e.v) })),
+          views: s.views,
+        }));
+        // A retried checkpoint writes the same ids again: replace, not insert.
+        await this.docs.bulkWrite(inserts.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
+        documents += inserts.length;
+        for (const d of inserts) slots[String(d.slot)] = d._id;
+      }
+      for (const log of write.logs) {
+        if (log.documents.length === 0) continue;
+        await this.store.collection(log.collection).bulkWrite(log.documents.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
+        documents += log.documents.length;
+      }
+      const committed = await this.docs.updateOne(
+        { _id: taskId(partition), epoch } as never,
+        { $set: { seq: write.seq, positions: write.positions, meta: write.meta, slots, updatedAt: new Date() } } as never,
+      );
+      if (committed.matchedCount === 0) {
+        this.slotMaps.delete(partition);
+        throw new TaskFencedError(partition, epoch);
+      }
+      this.slotMaps.set(partition, slots);
+      documents += 1;
+      if (write.slots.length > 0) {
+        // The slot documents this checkpoint replaced (and any a crashed checkpoint left behind) are garbage now.
+        await this.docs.deleteMany({ partition, kind: 'slot', epoch: { $lte: epoch }, _id: { $nin: Object.values(slots) } } as never);
+      }
+      return { documents };
+    } catch (err) {
+      if (err instanceof TaskFencedError) throw err;
+      if (err instanceof MongoServerError && err.code === 11000) throw new TaskFencedError(partition, epoch);
+      throw new CheckpointUnavailableError(`checkpoint of partition ${partition} to ${this.collection}`, err);
+    }
+  }
+
+  /**
+   * The current read-model views of every committed slot (of one partition, or all): what the service's readers use.
+   * Follows the task documents, so a slot document of an unfinished checkpoint is never read.
+   */
+  async views(partition?: number): Promise<Document[]> {
+    const tasks = (await this.docs.find(partition === undefined ? { kind: 'task' } : { _id: taskId(partition) }).toArray()) as TaskDocument[];
+    const ids = tasks.flatMap((t) => Object.values(t.slots ?? {}));
+    if (ids.length === 0) return [];
+    const slots = (await this.docs.find({ _id: { $in: ids } }, { projection: { views: 1 } }).toArray()) as SlotDocument[];
+    return slots.flatMap((s) => s.views);
+  }
+
+  /** Every committed entry (serialised), across partitions: for verification tools. */
+  async entries(): Promise<{ partition: number; meta: unknown; positions: Record<string, number>; entries: { k: string; v: Buffer }[] }[]> {
+    const tasks = (await this.docs.find({ kind: 'task' }).toArray()) as TaskDocument[];
+    const out = [];
+    for (const t of tasks) {
+      const ids = Object.values(t.slots ?? {});
+      const slots = ids.length === 0 ? [] : ((await this.docs.find({ _id: { $in: ids } }).toArray()) as SlotDocument[]);
+      out.push({ partition: t.partition, meta: t.meta, positions: t.positions, entries: slots.flatMap((s) => s.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) }))) });
+    }
+    return out;
+  }
+}
+
+/** An in-memory checkpoint store with the same contract: for unit tests of tasks and processors. */
+export class InMemoryCheckpointStore implements CheckpointStore {
+  readonly tasks = new Map<number, { epoch: number; positions: Record<string, number>; meta: unknown; slots: Map<number, { k: string; v: Buffer }[]> }>();
+  readonly logs = new Map<string, Document[]>();
+  commits = 0;
+  /** Set to make the next commits fail (a store outage), as many as its value. */
+  failNext = 0;
+
+  async acquire(partition: number): Promise<RestoredTask> {
+    const t = this.tasks.get(partition) ?? { epoch: 0, positions: {}, meta: null, slots: new Map() };
+    t.epoch += 1;
+    this.tasks.set(partition, t);
+    return { epoch: t.epoch, positions: { ...t.positions }, meta: structuredClone(t.meta), slots: new Map([...t.slots].map(([s, e]) => [s, [...e]])) };
+  }
+
+  async commit(partition: number, epoch: number, write: CheckpointWrite): Promise<{ documents: number }> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new CheckpointUnavailableError(`checkpoint of partition ${partition}`, new Error('store unavailable (test)'));
+    }
+    const t = this.tasks.get(partition);
+    if (t === undefined || t.epoch !== epoch) throw new TaskFencedError(partition, epoch);
+    for (const s of write.slots) t.slots.set(s.slot, s.entries);
+    for (const l of write.logs) this.logs.set(l.collection, [...(this.logs.get(l.collection) ?? []), ...l.documents]);
+    t.positions = { ...write.positions };
+    t.meta = structuredClone(write.meta);
+    this.commits += 1;
+    return { documents: write.slots.length + 1 };
+  }
+}

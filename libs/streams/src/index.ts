@@ -1,0 +1,11 @@
+export { PartitionGroup, type NextRecord, type QueuedRecord } from './partition-group';
+export { KeyValueStore, type ReadOnlyKeyValueStore } from './key-value-store';
+export { PartitionClock, type ClockReading } from './clock';
+export { InMemoryCheckpointStore, MongoCheckpointStore, checkpointIndexes, type CheckpointStore, type CheckpointWrite, type LogWrite, type RestoredTask, type SlotWrite } from './checkpoint-store';
+export { OutputSender, type OutputRecord } from './output-sender';
+export { compressedJsonSerde, slotOf, type Serde } from './serde';
+export { compileTaskOptions, type CompiledTaskOptions, type TaskOptions } from './options';
+export { taskMetrics, type TaskMetrics } from './metrics';
+export { StreamTask, type Processor, type ProcessorContext, type Rejection, type StreamTaskParts, type TaskHooks, type TaskRecord, type TaskState } from './task';
+export { createStreamsRunner, type StreamsRunner, type StreamsRunnerOptions } from './runner';
+export * from './errors';

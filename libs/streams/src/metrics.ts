@@ -1,0 +1,53 @@
+import { Counter, DURATION_BUCKETS, Gauge, Histogram, type Registry } from '@creditstream/metrics';
+
+/** The partition-task runtime's metrics. Labels are bounded: partition numbers and topics, never keys. */
+export interface TaskMetrics {
+  records: Counter<'topic' | 'outcome'>;
+  processSeconds: Histogram<'topic'>;
+  checkpointSeconds: Histogram;
+  checkpointDocuments: Counter;
+  checkpointFailures: Counter<'code'>;
+  checkpointBytes: Counter;
+  uncommittedRecords: Gauge<'partition'>;
+  backpressureSeconds: Counter;
+  idleWaits: Counter<'topic'>;
+  stateKeys: Gauge<'partition'>;
+  stateBytes: Gauge<'partition'>;
+  restoreSeconds: Histogram;
+  tasks: Gauge;
+  fenced: Counter;
+  bufferedRecords: Gauge<'partition'>;
+}
+
+let cached: WeakMap<Registry, TaskMetrics> = new WeakMap();
+
+/** The runtime's metrics on `registry` (created once per registry). */
+export function taskMetrics(registry: Registry): TaskMetrics {
+  const known = cached.get(registry);
+  if (known) return known;
+  const registers = [registry];
+  const m: TaskMetrics = {
+    records: new Counter({ name: 'creditstream_task_records_total', help: 'Input records taken by partition tasks, by outcome: processed, dead_lettered, duplicate (below the task position).', labelNames: ['topic', 'outcome'], registers }),
+    processSeconds: new Histogram({ name: 'creditstream_task_process_seconds', help: 'Time to process one input record in memory (the hot path), by input topic.', labelNames: ['topic'], buckets: [0.00001, 0.000025, 0.00005, ...DURATION_BUCKETS], registers }),
+    checkpointSeconds: new Histogram({ name: 'creditstream_task_checkpoint_seconds', help: 'Time of one checkpoint: outputs acknowledged, changed slots and side logs written, commit point, offsets committed.', buckets: DURATION_BUCKETS, registers }),
+    checkpointDocuments: new Counter({ name: 'creditstream_task_checkpoint_documents_total', help: 'MongoDB documents written by checkpoints (slots, side logs, task documents).', registers }),
+    checkpointFailures: new Counter({ name: 'creditstream_task_checkpoint_failures_total', help: 'Checkpoint attempts that failed, by error code (retried).', labelNames: ['code'], registers }),
+    checkpointBytes: new Counter({ name: 'creditstream_task_checkpoint_bytes_total', help: 'Serialised state bytes written by checkpoints.', registers }),
+    uncommittedRecords: new Gauge({ name: 'creditstream_task_uncommitted_records', help: 'Records processed since the last committed checkpoint (bounded by maxUncommittedRecords).', labelNames: ['partition'], registers }),
+    backpressureSeconds: new Counter({ name: 'creditstream_task_backpressure_seconds_total', help: 'Time processing waited for a checkpoint because the uncommitted backlog reached its bound.', registers }),
+    idleWaits: new Counter({ name: 'creditstream_task_idle_waits_total', help: 'Times a task processed without a lagging topic-partition after waiting maxIdleMs for it.', labelNames: ['topic'], registers }),
+    stateKeys: new Gauge({ name: 'creditstream_task_state_keys', help: 'Keys held in memory by the task.', labelNames: ['partition'], registers }),
+    stateBytes: new Gauge({ name: 'creditstream_task_state_bytes', help: 'Serialised (compressed) bytes of the task state, as of its last checkpoint.', labelNames: ['partition'], registers }),
+    restoreSeconds: new Histogram({ name: 'creditstream_task_restore_seconds', help: 'Time to take a task over: raise its epoch and load its checkpoint.', buckets: DURATION_BUCKETS, registers }),
+    tasks: new Gauge({ name: 'creditstream_tasks', help: 'Partition tasks this instance runs.', registers }),
+    fenced: new Counter({ name: 'creditstream_task_fenced_total', help: 'Tasks given up because another instance took them over.', registers }),
+    bufferedRecords: new Gauge({ name: 'creditstream_task_buffered_records', help: 'Fetched records waiting in the task, all input topics.', labelNames: ['partition'], registers }),
+  };
+  cached.set(registry, m);
+  return m;
+}
+
+/** For tests that create many registries. */
+export function forgetTaskMetrics(): void {
+  cached = new WeakMap();
+}

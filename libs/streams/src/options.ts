@@ -1,0 +1,56 @@
+import { StreamsOptionsError } from './errors';
+
+/** Tuning of the partition-task runtime. Every field has a documented default; {@link compileTaskOptions} checks them. */
+export interface TaskOptions {
+  /**
+   * Longest wait (ms) for a lagging input topic-partition that has nothing buffered before the task processes the
+   * other topics' earlier records without it. Higher keeps replays in business-time order under slow fetches.
+   * @default 1000
+   */
+  maxIdleMs?: number;
+  /** Time (ms) between checkpoints: the most work a crash can lose, and the read models' freshness. @default 2000 */
+  commitIntervalMs?: number;
+  /**
+   * Records processed but not yet checkpointed beyond which processing waits for the running checkpoint
+   * (backpressure; counted in creditstream_task_backpressure_seconds_total). @default 50000
+   */
+  maxUncommittedRecords?: number;
+  /** Records buffered per input topic-partition beyond which its fetching pauses. @default 20000 */
+  maxBufferedRecords?: number;
+  /**
+   * Slots per partition: the unit of a checkpoint write. Fewer slots mean fewer, larger documents per checkpoint.
+   * Changing it needs no migration (a restore reads every slot, the next checkpoint writes the new layout).
+   * @default 16
+   */
+  slots?: number;
+  /** Records processed per turn of the event loop before yielding to I/O. @default 500 */
+  recordsPerTurn?: number;
+  /** Backoff of failed sends and checkpoints. @default { initialMs: 100, maxMs: 5000 } */
+  retry?: { initialMs?: number; maxMs?: number };
+}
+
+export type CompiledTaskOptions = Required<Omit<TaskOptions, 'retry'>> & { retry: { initialMs: number; maxMs: number } };
+
+function positiveInt(path: string, value: unknown, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new StreamsOptionsError(path, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Applies the defaults and validates; errors name the option and its value. */
+export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptions {
+  const retry = {
+    initialMs: positiveInt('retry.initialMs', options.retry?.initialMs, 100),
+    maxMs: positiveInt('retry.maxMs', options.retry?.maxMs, 5000),
+  };
+  if (retry.maxMs < retry.initialMs) throw new StreamsOptionsError('retry.maxMs', `must be ≥ retry.initialMs (${retry.initialMs}), got ${retry.maxMs}`);
+  return {
+    maxIdleMs: positiveInt('maxIdleMs', options.maxIdleMs, 1000, 0),
+    commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
+    maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
+    maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 20_000),
+    slots: positiveInt('slots', options.slots, 16),
+    recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
+    retry,
+  };
+}

@@ -1,0 +1,245 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { errorCode, errorMessage, isRetriable } from '@creditstream/errors';
+import { buildDeadLetter, type EventProducer, type InboundMessage } from '@creditstream/kafka';
+import type { Logger } from '@creditstream/logging';
+import type { StandardMetrics } from '@creditstream/metrics';
+import type { SchemaCodec } from '@creditstream/schema';
+import type { CheckpointStore } from './checkpoint-store';
+import { taskMetrics } from './metrics';
+import { compileTaskOptions, type TaskOptions } from './options';
+import { OutputSender } from './output-sender';
+import type { QueuedRecord } from './partition-group';
+import { compressedJsonSerde, type Serde } from './serde';
+import { StreamTask, type Processor, type ProcessorContext, type TaskRecord } from './task';
+
+export interface StreamsRunnerOptions<E, V> {
+  kafka: Kafka;
+  codec: SchemaCodec;
+  producer: EventProducer;
+  /** Service name: dead-letter envelopes, logs. */
+  service: string;
+  groupId: string;
+  /** Co-partitioned input topics, keyed by customer id, in tie-break order (earlier wins at equal business time). */
+  topics: readonly string[];
+  deadLetterTopic: string;
+  /** A processor per task (partition number). */
+  processor(partition: number): Processor<E, V>;
+  checkpoints: CheckpointStore;
+  /** @default compressed JSON */
+  serde?: Serde<V>;
+  /** Business time of a record in ms. @default Date.parse(event.eventTime), else the Kafka timestamp */
+  timeOf?(event: E, message: InboundMessage<E>): number;
+  task?: TaskOptions;
+  /**
+   * How long the group waits for a silent member (a SIGKILLed process) before moving its partitions: with the
+   * restore (~1 s) and a rejoin it bounds the takeover time. Within the broker's group.min.session.timeout.ms (6 s).
+   * @default 8000
+   */
+  sessionTimeoutMs?: number;
+  /** @default sessionTimeoutMs / 4 */
+  heartbeatIntervalMs?: number;
+  /** Bytes fetched per partition per request. @default 1 MiB */
+  maxBytesPerPartition?: number;
+  /** Called when the consumer crashed beyond kafkajs' own restarts. */
+  onCrash?(err: Error): void;
+  metrics: StandardMetrics;
+  logger: Logger;
+}
+
+/** A service's partition tasks on one consumer: the one way stateful services consume. */
+export interface StreamsRunner<E, V> {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Stops processing, writes a last checkpoint per task, leaves the group. */
+  stop(): Promise<void>;
+  /** The running tasks, by partition. */
+  tasks(): ReadonlyMap<number, StreamTask<E, V>>;
+  /** Runs `work` inside every running task, between its records. */
+  punctuateAll(work: (context: ProcessorContext<V>, partition: number) => void): void;
+  /** Checkpoints every task now; resolves when all are committed. */
+  checkpointAll(): Promise<void>;
+}
+
+function defaultTime(event: unknown, message: InboundMessage<unknown>): number {
+  const t = (event as { eventTime?: unknown } | undefined)?.eventTime;
+  const ms = typeof t === 'string' ? Date.parse(t) : typeof t === 'number' ? t : NaN;
+  return Number.isFinite(ms) ? ms : Number(message.timestamp);
+}
+
+/**
+ * Creates the runner: one kafkajs consumer over the input topics whose fetches only decode and queue records into
+ * the task of their partition (so fetching never waits for processing), tasks created and restored on assignment
+ * and closed on revocation, per-topic-partition pause when a task's buffer is full, and offsets committed after
+ * each task checkpoint.
+ */
+export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): StreamsRunner<E, V> {
+  const { kafka, codec, logger } = options;
+  const taskOptions = compileTaskOptions(options.task);
+  const metrics = taskMetrics(options.metrics.registry);
+  const serde = options.serde ?? compressedJsonSerde<V>();
+  const timeOf = options.timeOf ?? (defaultTime as (e: E, m: InboundMessage<E>) => number);
+  const sessionTimeout = options.sessionTimeoutMs ?? 8000;
+  const tasks = new Map<number, StreamTask<E, V>>();
+  const gaps = new Map<string, { offset: number; count: number }>();
+  const inputs = new Set(options.topics);
+  let stopping = false;
+  let admin: Admin | null = null;
+
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout,
+    heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 4)),
+    rebalanceTimeout: Math.max(sessionTimeout * 2, 10_000),
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+  });
+
+  const topicPartitions = (p: number) => options.topics.map((topic) => ({ topic, partitions: [p] }));
+
+  function createTask(partition: number): StreamTask<E, V> {
+    const sender = new OutputSender(options.producer, logger, taskOptions.retry);
+    const task: StreamTask<E, V> = new StreamTask<E, V>({
+      partition,
+      topics: options.topics,
+      processor: options.processor(partition),
+      checkpoints: options.checkpoints,
+      serde,
+      sender,
+      encode: (topic, event) => codec.encode(topic, event),
+      deadLetter: (message, code, reason) => {
+        const e = message.event as { eventId?: unknown } | undefined;
+        const dl = buildDeadLetter(codec, options.deadLetterTopic, options.service, { message: message as InboundMessage<unknown>, code, reason, eventId: typeof e?.eventId === 'string' ? e.eventId : null });
+        options.metrics.deadLetters.inc({ topic: message.topic, reason: code });
+        logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, code, reason }, 'message dead-lettered');
+        return { topic: options.deadLetterTopic, key: dl.key, value: dl.value };
+      },
+      hooks: {
+        pause: (topic) => consumer.pause([{ topic, partitions: [partition] }]),
+        resume: (topic) => consumer.resume([{ topic, partitions: [partition] }]),
+        seek: (topic, offset) => consumer.seek({ topic, partition, offset: String(offset) }),
+        commitOffsets: (positions) => consumer.commitOffsets(Object.entries(positions).map(([topic, offset]) => ({ topic, partition, offset: String(offset) }))),
+        onClosed: (closed) => {
+          if (tasks.get(partition) !== (closed as unknown)) return;
+          tasks.delete(partition);
+          metrics.tasks.set(tasks.size);
+          // Fenced while still assigned here (a rejoin after a session timeout): take it over again.
+          if (!stopping) start(partition);
+        },
+      },
+      options: taskOptions,
+      metrics,
+      logger,
+    });
+    return task;
+  }
+
+  function start(partition: number): void {
+    const task = createTask(partition);
+    tasks.set(partition, task);
+    metrics.tasks.set(tasks.size);
+    consumer.pause(topicPartitions(partition));
+    void (async () => {
+      try {
+        await task.restore();
+        if (task.state !== 'running') return;
+        const offsets = await Promise.all(options.topics.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
+        for (const [topic, list] of offsets) {
+          const p = list.find((x) => x.partition === partition);
+          if (p) task.setWatermarks(topic, Number(p.low), Number(p.high));
+        }
+        if (task.state !== 'running' || tasks.get(partition) !== task) return;
+        for (const topic of options.topics) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
+        consumer.resume(topicPartitions(partition));
+      } catch (err) {
+        logger.error({ partition, code: errorCode(err), err: errorMessage(err) }, 'task restore failed');
+        if (tasks.get(partition) === task) tasks.delete(partition);
+        options.onCrash?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    })();
+  }
+
+  function onAssignment(assignment: Record<string, number[]>): void {
+    const next = new Set<number>();
+    for (const [topic, partitions] of Object.entries(assignment)) if (inputs.has(topic)) for (const p of partitions) next.add(p);
+    for (const [p, task] of tasks) {
+      if (next.has(p)) continue;
+      tasks.delete(p);
+      void task.close({ checkpoint: true });
+    }
+    for (const p of next) if (!tasks.has(p)) start(p);
+    metrics.tasks.set(tasks.size);
+    logger.info({ partitions: [...next].sort((a, b) => a - b) }, 'tasks assigned');
+  }
+
+  async function eachBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const task = tasks.get(partition);
+    if (task === undefined || task.state !== 'running' || batch.messages.length === 0) return;
+    const expected = task.expected(topic);
+    const key = `${topic}:${partition}`;
+    const first = Number((batch.messages[0] as { offset: string }).offset);
+    if (first > expected) {
+      const seen = gaps.get(key);
+      const count = seen?.offset === expected ? seen.count + 1 : 1;
+      gaps.set(key, { offset: expected, count });
+      if (count >= 3) task.acceptGap(topic, first);
+    } else gaps.delete(key);
+    const records: QueuedRecord<TaskRecord<E>>[] = [];
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      if (offset < expected) continue;
+      const base = { topic, partition, offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
+      let message: InboundMessage<E>;
+      let failure: { code: string; message: string } | null = null;
+      try {
+        message = { ...base, event: await codec.decode<E>(topic, m.value) };
+      } catch (err) {
+        // The registry being unreachable is not the record's fault: stop here, the fetch repeats.
+        if (isRetriable(err)) {
+          logger.warn({ topic, partition, offset, code: errorCode(err), err: errorMessage(err) }, 'decoding failed with a retriable error; fetching again');
+          break;
+        }
+        message = { ...base, event: undefined as E };
+        failure = { code: errorCode(err), message: errorMessage(err) };
+      }
+      const time = failure ? Number(m.timestamp) : timeOf(message.event, message);
+      records.push({ offset, time, record: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, time, event: message.event, message, failure } });
+    }
+    task.enqueue(topic, records, Number(batch.highWatermark));
+    const last = records[records.length - 1];
+    if (last) resolveOffset(String(last.offset));
+  }
+
+  return {
+    name: `streams:${options.groupId}`,
+    tasks: () => tasks,
+    punctuateAll(work) {
+      for (const [p, task] of tasks) if (task.state === 'running') task.punctuate((c) => work(c, p));
+    },
+    async checkpointAll() {
+      await Promise.all([...tasks.values()].map((t) => t.checkpoint()));
+    },
+    async start() {
+      admin = kafka.admin();
+      await admin.connect();
+      consumer.on(consumer.events.GROUP_JOIN, (e) => onAssignment(e.payload.memberAssignment));
+      consumer.on(consumer.events.CRASH, (e) => {
+        logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+        if (!e.payload.restart) options.onCrash?.(e.payload.error);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all([...tasks.values()].map((t) => t.close({ checkpoint: true })));
+      tasks.clear();
+      metrics.tasks.set(0);
+      await consumer.disconnect();
+      await admin?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,472 @@
+import type { Document } from 'mongodb';
+import { errorCode, errorMessage, isRetriable } from '@creditstream/errors';
+import type { InboundMessage } from '@creditstream/kafka';
+import type { Logger } from '@creditstream/logging';
+import type { CheckpointStore, LogWrite, SlotWrite } from './checkpoint-store';
+import { PartitionClock, type ClockReading } from './clock';
+import { TaskFencedError } from './errors';
+import { KeyValueStore } from './key-value-store';
+import type { TaskMetrics } from './metrics';
+import type { CompiledTaskOptions } from './options';
+import type { OutputRecord, OutputSender } from './output-sender';
+import { PartitionGroup, type QueuedRecord } from './partition-group';
+import { slotOf, type Serde } from './serde';
+
+/** One input record as a processor sees it. */
+export interface TaskRecord<E> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The message key (the customer id on creditstream's topics), or null. */
+  readonly key: string | null;
+  /** Business time in ms. */
+  readonly time: number;
+  readonly event: E;
+  /** The consumed message (original bytes and headers, for dead letters). */
+  readonly message: InboundMessage<E>;
+  /** Set when the value could not be decoded: the task dead-letters it in its place in the order. */
+  readonly failure: Rejection | null;
+}
+
+/** What a processor may do while it processes a record. Everything here is in memory; nothing waits. */
+export interface ProcessorContext<V> {
+  readonly partition: number;
+  readonly store: KeyValueStore<V>;
+  readonly clock: PartitionClock;
+  /** Produces an event at once (it is acknowledged before the checkpoint that covers this record commits). */
+  forward(topic: string, key: string, event: unknown): void;
+  /** Appends a document to a side log (e.g. the feature log), written with the next checkpoint. Its `_id` must be deterministic. */
+  log(collection: string, document: Document & { _id: string }): void;
+}
+
+/** A refusal: the record goes to the dead-letter topic with this machine-readable reason, and the task moves on. */
+export interface Rejection {
+  code: string;
+  message: string;
+}
+
+/**
+ * A service's per-record logic. `process` is synchronous and works on in-memory state only: the runtime makes the
+ * state durable and the outputs acknowledged off the hot path. Must be deterministic (same records in the same
+ * order, same state and outputs): a restarted task replays from its checkpoint.
+ */
+export interface Processor<E, V> {
+  process(record: TaskRecord<E>, context: ProcessorContext<V>): Rejection | void;
+  /** The read-model document of a key, stored with the checkpoint (null: none). */
+  view?(key: string, value: V): Document | null;
+}
+
+/** What the runner lets a task do to its consumer. */
+export interface TaskHooks {
+  pause(topic: string): void;
+  resume(topic: string): void;
+  /** The task expects `offset` next on `topic`: seek there (after a restore, or a gap in a fetch). */
+  seek(topic: string, offset: number): void;
+  /** Commits consumer-group offsets (monitoring and lag; the checkpoint is the truth). */
+  commitOffsets(positions: Record<string, number>): Promise<void>;
+  /** The task gave up (fenced): the runner drops it. */
+  onClosed(task: StreamTask<unknown, unknown>, reason: string): void;
+}
+
+export interface StreamTaskParts<E, V> {
+  partition: number;
+  /** Input topics in tie-break order. */
+  topics: readonly string[];
+  processor: Processor<E, V>;
+  checkpoints: CheckpointStore;
+  serde: Serde<V>;
+  sender: OutputSender;
+  encode(topic: string, event: unknown): Buffer;
+  deadLetter(message: InboundMessage<E>, code: string, reason: string): OutputRecord;
+  hooks: TaskHooks;
+  options: CompiledTaskOptions;
+  metrics: TaskMetrics;
+  logger: Logger;
+}
+
+export type TaskState = 'created' | 'restoring' | 'running' | 'closing' | 'closed';
+
+/**
+ * One partition number of a service's co-partitioned input topics (after Kafka Streams' StreamTask): it buffers
+ * what the consumer fetched, processes records one at a time in business-time order across its topics against
+ * in-memory state, produces outputs at once, and checkpoints in the background — the changed state, the side logs,
+ * then a commit point with the input positions, after the outputs up to there are acknowledged. A crash loses at
+ * most the work since the last checkpoint, which the next owner replays from the checkpoint's positions with the
+ * same results (deterministic processing, deterministic output ids).
+ */
+export class StreamTask<E, V> {
+  readonly partition: number;
+  readonly store = new KeyValueStore<V>();
+  readonly clock = new PartitionClock();
+  private readonly group: PartitionGroup<TaskRecord<E>>;
+  private readonly context: ProcessorContext<V>;
+  private stateName: TaskState = 'created';
+  private epoch = 0;
+  private seq = 0;
+  /** Next offset to process per topic. */
+  private readonly processed: Record<string, number> = {};
+  private lastCommitted: Record<string, number> = {};
+  private uncommitted = 0;
+  private sinceSnapshot = 0;
+  private readonly serialized = new Map<string, Buffer>();
+  private readonly views = new Map<string, Document | null>();
+  private readonly slotMembers = new Map<number, Set<string>>();
+  private serializedBytes = 0;
+  private logs = new Map<string, Document[]>();
+  private punctuations: ((context: ProcessorContext<V>) => void)[] = [];
+  private readonly paused = new Set<string>();
+  private scheduled = false;
+  private waitTimer: NodeJS.Timeout | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  private checkpointing: Promise<void> | null = null;
+  private blockedSince: number | null = null;
+  private readonly label: { partition: string };
+
+  constructor(private readonly parts: StreamTaskParts<E, V>) {
+    this.partition = parts.partition;
+    this.label = { partition: String(parts.partition) };
+    this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
+    const task = this;
+    this.context = {
+      partition: parts.partition,
+      store: this.store,
+      clock: this.clock,
+      forward(topic, key, event) {
+        parts.sender.push({ topic, key, value: parts.encode(topic, event) });
+      },
+      log(collection, document) {
+        let list = task.logs.get(collection);
+        if (list === undefined) task.logs.set(collection, (list = []));
+        list.push(document);
+      },
+    };
+  }
+
+  get state(): TaskState {
+    return this.stateName;
+  }
+
+  /** Positions (next offset per input topic) of the processed records. */
+  get positions(): Record<string, number> {
+    return { ...this.processed };
+  }
+
+  /** Records processed and not yet covered by a committed checkpoint. */
+  get uncommittedRecords(): number {
+    return this.uncommitted;
+  }
+
+  get buffered(): number {
+    return this.group.size;
+  }
+
+  /**
+   * Takes the task over: raises its epoch in the checkpoint store (fencing any earlier owner) and loads the state
+   * and positions of its last checkpoint. The runner then seeks the consumer to {@link expected}.
+   */
+  async restore(): Promise<void> {
+    const { checkpoints, serde, options, metrics, logger, topics } = this.parts;
+    this.stateName = 'restoring';
+    const started = performance.now();
+    const restored = await this.retrying('restore', () => checkpoints.acquire(this.partition));
+    if (this.stateName !== 'restoring') return;
+    this.epoch = restored.epoch;
+    this.seq = 0;
+    const entries: [string, V][] = [];
+    let relayout = false;
+    this.serialized.clear();
+    this.views.clear();
+    this.slotMembers.clear();
+    this.serializedBytes = 0;
+    for (const [slot, list] of restored.slots) {
+      for (const { k, v } of list) {
+        const value = serde.deserialize(v);
+        entries.push([k, value]);
+        const own = slotOf(k, options.slots);
+        if (own !== slot) relayout = true;
+        this.remember(k, v, this.parts.processor.view?.(k, value) ?? null);
+      }
+    }
+    this.store.load(entries);
+    // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
+    if (relayout) for (const [k] of entries) this.store.touch(k);
+    this.clock.restore(((restored.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null);
+    for (const t of topics) this.processed[t] = restored.positions[t] ?? 0;
+    this.lastCommitted = { ...this.processed };
+    this.group.reset(this.processed);
+    this.uncommitted = 0;
+    this.sinceSnapshot = 0;
+    metrics.restoreSeconds.observe((performance.now() - started) / 1000);
+    metrics.stateKeys.set(this.label, this.store.size);
+    metrics.stateBytes.set(this.label, this.serializedBytes);
+    logger.info({ partition: this.partition, epoch: this.epoch, keys: this.store.size, positions: this.processed, ms: Math.round(performance.now() - started) }, 'task restored');
+    this.stateName = 'running';
+    this.commitTimer = setInterval(() => void this.checkpoint(), options.commitIntervalMs);
+    this.commitTimer.unref();
+    this.schedule();
+  }
+
+  /**
+   * Queues fetched records of one topic (decoded; undecodable ones were dead-lettered by the runner). Records below
+   * the task's position are duplicates and dropped; a gap makes the task ask for a seek back.
+   */
+  enqueue(topic: string, records: readonly QueuedRecord<TaskRecord<E>>[], highWatermark: number): void {
+    if (this.stateName !== 'running') return;
+    const before = this.group.position(topic);
+    const { queued, gap } = this.group.add(topic, records, highWatermark);
+    const duplicates = records.filter((r) => r.offset < before).length;
+    if (duplicates > 0) this.parts.metrics.records.inc({ topic, outcome: 'duplicate' }, duplicates);
+    if (gap) this.parts.hooks.seek(topic, this.group.position(topic));
+    if (this.group.sizeOf(topic) >= this.parts.options.maxBufferedRecords && !this.paused.has(topic)) {
+      this.paused.add(topic);
+      this.parts.hooks.pause(topic);
+    }
+    if (queued > 0) this.schedule();
+  }
+
+  /**
+   * What the consumer knows of a topic-partition's log after a restore: a position below the log start moves to it
+   * (retention removed those records), and the high watermark tells whether the topic lags (the idle wait).
+   */
+  setWatermarks(topic: string, low: number, high: number): void {
+    if (this.group.position(topic) < low) this.acceptGap(topic, low);
+    this.group.add(topic, [], high);
+  }
+
+  /**
+   * Accepts that offsets below `offset` will never come on `topic` (the log start moved past them, or the fetch
+   * filtered control records), after the runner saw the same gap repeatedly.
+   */
+  acceptGap(topic: string, offset: number): void {
+    if (this.stateName !== 'running') return;
+    this.parts.logger.warn({ partition: this.partition, topic, from: this.group.position(topic), to: offset }, 'offsets skipped: they are no longer in the log');
+    this.group.skipTo(topic, offset);
+    if ((this.processed[topic] ?? 0) < offset && this.group.sizeOf(topic) === 0) this.processed[topic] = offset;
+  }
+
+  /** Where the group expects the next fetched record of `topic`. */
+  expected(topic: string): number {
+    return this.group.position(topic);
+  }
+
+  /** Runs `work` between records, with the processor's context (e.g. re-scoring every key after a model change). */
+  punctuate(work: (context: ProcessorContext<V>) => void): void {
+    this.punctuations.push(work);
+    this.schedule();
+  }
+
+  /**
+   * Stops the task. With `checkpoint`, first writes a last checkpoint (a graceful stop or a revocation: less replay
+   * for the next owner; a fenced one is simply given up).
+   */
+  async close(options: { checkpoint: boolean }): Promise<void> {
+    if (this.stateName === 'closed' || this.stateName === 'closing') return;
+    const wasRunning = this.stateName === 'running';
+    this.stateName = 'closing';
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    if (wasRunning && options.checkpoint) {
+      await this.checkpointing;
+      try {
+        await this.writeCheckpoint(false);
+      } catch (err) {
+        this.parts.logger.warn({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'last checkpoint of a closing task failed; the next owner replays from the one before');
+      }
+    }
+    this.parts.sender.close();
+    this.stateName = 'closed';
+    this.parts.metrics.uncommittedRecords.remove(this.label);
+    this.parts.metrics.stateKeys.remove(this.label);
+    this.parts.metrics.stateBytes.remove(this.label);
+    this.parts.metrics.bufferedRecords.remove(this.label);
+  }
+
+  /** Writes a checkpoint now unless one is running or nothing changed. Resolves when it is committed (or failed). */
+  async checkpoint(): Promise<void> {
+    if (this.stateName !== 'running') return;
+    if (this.checkpointing) return this.checkpointing;
+    this.checkpointing = this.writeCheckpoint(true)
+      .catch((err) => this.onCheckpointError(err))
+      .finally(() => {
+        this.checkpointing = null;
+        this.schedule();
+      });
+    return this.checkpointing;
+  }
+
+  private onCheckpointError(err: unknown): void {
+    if (err instanceof TaskFencedError) {
+      this.parts.metrics.fenced.inc();
+      this.parts.logger.warn({ partition: this.partition, epoch: this.epoch }, 'task taken over by another instance; giving it up');
+      void this.close({ checkpoint: false }).then(() => this.parts.hooks.onClosed(this as unknown as StreamTask<unknown, unknown>, 'fenced'));
+      return;
+    }
+    this.parts.logger.error({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'checkpoint failed');
+  }
+
+  private hasWork(): boolean {
+    if (this.store.dirtyCount > 0 || this.logs.size > 0) return true;
+    for (const t of this.parts.topics) if (this.processed[t] !== this.lastCommitted[t]) return true;
+    return false;
+  }
+
+  private async writeCheckpoint(retry: boolean): Promise<void> {
+    if (!this.hasWork()) return;
+    const { processor, serde, options, checkpoints, sender, metrics, hooks } = this.parts;
+    const started = performance.now();
+    // The snapshot is taken synchronously, so state, positions and logs are of the same instant.
+    const dirty = this.store.takeDirty();
+    const dirtySlots = new Set<number>();
+    let bytes = 0;
+    for (const k of dirty) {
+      const slot = slotOf(k, options.slots);
+      dirtySlots.add(slot);
+      const v = this.store.get(k);
+      if (v === undefined) this.forget(k, slot);
+      else {
+        const bytesOf = serde.serialize(v);
+        bytes += bytesOf.length;
+        this.remember(k, bytesOf, processor.view?.(k, v) ?? null);
+      }
+    }
+    const slots: SlotWrite[] = [...dirtySlots].sort((a, b) => a - b).map((slot) => {
+      const keys = [...(this.slotMembers.get(slot) ?? [])].sort();
+      const views: Document[] = [];
+      for (const k of keys) {
+        const view = this.views.get(k);
+        if (view) views.push(view);
+      }
+      return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views };
+    });
+    const logs: LogWrite[] = [...this.logs].map(([collection, documents]) => ({ collection, documents }));
+    this.logs = new Map();
+    const positions = { ...this.processed };
+    const meta = { clock: this.clock.reading };
+    const covered = this.sinceSnapshot;
+    this.sinceSnapshot = 0;
+    const seq = ++this.seq;
+    try {
+      await sender.flushed();
+      const { documents } = await (retry ? this.retrying('checkpoint', () => checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs })) : checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs }));
+      metrics.checkpointDocuments.inc(documents);
+      metrics.checkpointBytes.inc(bytes);
+    } catch (err) {
+      // Not committed: what the snapshot covered goes into the next one.
+      this.store.restoreDirty(dirty);
+      for (const l of logs) this.logs.set(l.collection, [...l.documents, ...(this.logs.get(l.collection) ?? [])]);
+      this.sinceSnapshot += covered;
+      throw err;
+    }
+    this.uncommitted -= covered;
+    this.lastCommitted = positions;
+    metrics.uncommittedRecords.set(this.label, this.uncommitted);
+    metrics.stateKeys.set(this.label, this.store.size);
+    metrics.stateBytes.set(this.label, this.serializedBytes);
+    try {
+      await hooks.commitOffsets(positions);
+    } catch (err) {
+      this.parts.logger.debug({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'committing consumer offsets failed (the checkpoint holds the positions)');
+    }
+    metrics.checkpointSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  private remember(k: string, bytes: Buffer, view: Document | null): void {
+    const slot = slotOf(k, this.parts.options.slots);
+    this.serializedBytes += bytes.length - (this.serialized.get(k)?.length ?? 0);
+    this.serialized.set(k, bytes);
+    this.views.set(k, view);
+    let members = this.slotMembers.get(slot);
+    if (members === undefined) this.slotMembers.set(slot, (members = new Set()));
+    members.add(k);
+  }
+
+  private forget(k: string, slot: number): void {
+    this.serializedBytes -= this.serialized.get(k)?.length ?? 0;
+    this.serialized.delete(k);
+    this.views.delete(k);
+    this.slotMembers.get(slot)?.delete(k);
+  }
+
+  /** Retries retriable failures with backoff while the task is alive; anything else is thrown. */
+  private async retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
+    let delay = this.parts.options.retry.initialMs;
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isRetriable(err) || this.stateName === 'closing' || this.stateName === 'closed') throw err;
+        this.parts.metrics.checkpointFailures.inc({ code: errorCode(err) });
+        this.parts.logger.warn({ partition: this.partition, what, code: errorCode(err), err: errorMessage(err), backoffMs: delay }, 'checkpoint store unavailable; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(this.parts.options.retry.maxMs, delay * 2);
+      }
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stateName !== 'running') return;
+    this.scheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    if (this.stateName !== 'running') return;
+    const { options, metrics, processor } = this.parts;
+    if (this.uncommitted >= options.maxUncommittedRecords) {
+      // Backpressure: wait for the running checkpoint (its completion schedules the pump again).
+      this.blockedSince ??= performance.now();
+      void this.checkpoint();
+      return;
+    }
+    if (this.blockedSince !== null) {
+      metrics.backpressureSeconds.inc((performance.now() - this.blockedSince) / 1000);
+      this.blockedSince = null;
+    }
+    while (this.punctuations.length > 0) (this.punctuations.shift() as (c: ProcessorContext<V>) => void)(this.context);
+    let n = 0;
+    while (n < options.recordsPerTurn && this.uncommitted < options.maxUncommittedRecords) {
+      const next = this.group.next(Date.now());
+      if (next.kind === 'empty') break;
+      if (next.kind === 'wait') {
+        if (this.waitTimer === null) {
+          this.waitTimer = setTimeout(() => {
+            this.waitTimer = null;
+            this.schedule();
+          }, Math.max(1, next.untilMs - Date.now()));
+        }
+        break;
+      }
+      if (next.idled) metrics.idleWaits.inc({ topic: next.topic });
+      const record = next.record.record;
+      const started = performance.now();
+      let rejection: Rejection | void = record.failure ?? undefined;
+      try {
+        if (!rejection) rejection = processor.process(record, this.context);
+      } catch (err) {
+        // A bug or an input the processor did not foresee: the record is dead-lettered, the partition moves on.
+        this.parts.logger.error({ partition: this.partition, topic: record.topic, offset: record.offset, code: errorCode(err), err: errorMessage(err) }, 'processor threw; record dead-lettered');
+        rejection = { code: errorCode(err), message: errorMessage(err) };
+      }
+      if (rejection) {
+        this.parts.sender.push(this.parts.deadLetter(record.message, rejection.code, rejection.message));
+        metrics.records.inc({ topic: record.topic, outcome: 'dead_lettered' });
+      } else metrics.records.inc({ topic: record.topic, outcome: 'processed' });
+      metrics.processSeconds.observe({ topic: record.topic }, (performance.now() - started) / 1000);
+      this.processed[record.topic] = record.offset + 1;
+      this.uncommitted += 1;
+      this.sinceSnapshot += 1;
+      n += 1;
+    }
+    for (const topic of this.paused) {
+      if (this.group.sizeOf(topic) <= options.maxBufferedRecords / 2) {
+        this.paused.delete(topic);
+        this.parts.hooks.resume(topic);
+      }
+    }
+    metrics.uncommittedRecords.set(this.label, this.uncommitted);
+    metrics.bufferedRecords.set(this.label, this.group.size);
+    if (n === options.recordsPerTurn) this.schedule();
+    else if (this.uncommitted >= options.maxUncommittedRecords) this.schedule();
+  }
+}
