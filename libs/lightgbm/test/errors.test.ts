@@ -124,8 +124,8 @@ describe('LightGBM errors', function () {
       const { modelText } = await train(valid);
       for (const bad of [-1, 1.5, Number.NaN, 2 ** 40]) {
         assert.throws(
-          () => Predictor.fromModelText(modelText, { shapMemoBytes: bad }),
-          (err: unknown) => err instanceof LightGbmOptionsError && err.path === 'shapMemoBytes' && err.message.includes(String(bad)),
+          () => Predictor.fromModelText(modelText, { shapTableBytes: bad }),
+          (err: unknown) => err instanceof LightGbmOptionsError && err.path === 'shapTableBytes' && err.message.includes(String(bad)),
         );
       }
     });

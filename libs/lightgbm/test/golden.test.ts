@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { NativeBooster, Predictor, train, type LightGbmParams } from '../src';
+import { DEFAULT_SHAP_TABLE_BYTES, NativeBooster, Predictor, train, type LightGbmParams } from '../src';
 import { parseModelText, type ParsedModel } from '../src/predictor/model-text';
 import { edgeRows, synthetic, type SyntheticSpec } from './support/synthetic';
 
@@ -136,7 +136,6 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
       let native: NativeBooster | undefined;
       let predictor: Predictor;
       let rows: number[][] = [];
-      let warmUp: number[][] = [];
 
       before(async () => {
         const seed = 1000 + caseIndex;
@@ -160,7 +159,6 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         predictor = Predictor.fromModelText(modelText);
         const heldOut = synthetic({ ...c.data, seed: seed + 500, rows: 300 }).features;
         rows = [...heldOut, ...edgeRows(numerical, categorical, seed + 900, 60)];
-        warmUp = [...synthetic({ ...c.data, seed: seed + 700, rows: 200 }).features, ...edgeRows(numerical, categorical, seed + 950, 30)];
       });
 
       after(() => native?.free());
@@ -185,43 +183,37 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
       });
 
-      // The leaf memo replays leaf terms stored for (leaf, hot/cold bits of its ancestors), the tree memo a tree's
-      // additions stored for (tree, hot/cold bits of all its nodes); warmed on other rows, each must give the direct
-      // recursion's doubles exactly, including after it filled up and was emptied (the small budget).
-      for (const [option, memoBytes] of [['shapMemoBytes', 4 << 20], ['shapMemoBytes', 16 << 10], ['shapTreeMemoBytes', 4 << 20], ['shapTreeMemoBytes', 16 << 10]] as const) {
-        it(`contributions through the TreeSHAP ${option === 'shapMemoBytes' ? 'leaf' : 'tree'} memo (${memoBytes} bytes, warmed) equal the direct path exactly and native within ${TOLERANCE}`, () => {
-          const memo = Predictor.fromModelText(modelText, { [option]: memoBytes });
-          const direct = Predictor.fromModelText(modelText, { shapMemoBytes: 0 });
-          assert.equal(direct.shapMemoStats(), null);
-          // The tree memo keys a tree by one bit per internal node, so trees of more than 30 nodes go direct.
-          const memoable = option === 'shapMemoBytes' || parseModelText(modelText).trees.some((t) => t.numLeaves > 1 && t.numLeaves - 1 <= 30);
-          memo.contributions(warmUp);
-          const warmed = memo.shapMemoStats();
-          assert.ok(warmed !== null && (warmed.misses > 0) === memoable && warmed.bytes <= memoBytes, JSON.stringify(warmed));
+      // The TreeSHAP tables hold every leaf's terms for every pattern of hot/cold bits of its ancestors, filled by the
+      // recursion; explaining from them must give the direct recursion's doubles exactly (and its probabilities), with
+      // the default budget (every tree of depth <= 8 tabled) and with a budget that tables only some trees.
+      for (const [budget, shapTableBytes] of [['default', undefined], ['small', 24 << 10]] as const) {
+        it(`contributions from the TreeSHAP tables (${budget} budget) equal the direct recursion exactly and native within ${TOLERANCE}`, () => {
+          const tabled = Predictor.fromModelText(modelText, shapTableBytes === undefined ? {} : { shapTableBytes });
+          const direct = Predictor.fromModelText(modelText, { shapTableBytes: 0 });
+          const trees = parseModelText(modelText).trees.filter((t) => t.numLeaves > 1).length;
+          assert.deepEqual(direct.shapTableStats(), { tabledTrees: 0, directTrees: trees, bytes: 0 });
+          const stats = tabled.shapTableStats();
+          assert.equal(stats.tabledTrees + stats.directTrees, trees);
+          assert.ok(stats.bytes <= (shapTableBytes ?? DEFAULT_SHAP_TABLE_BYTES), JSON.stringify(stats));
+          // Every case has trees of depth <= 8; the small budget holds some of them but not all.
+          if (shapTableBytes === undefined) assert.ok(stats.tabledTrees > 0 && stats.directTrees === (c.name.includes('deeper') ? stats.directTrees : 0), JSON.stringify(stats));
+          else assert.ok(stats.tabledTrees > 0 && stats.directTrees > 0, JSON.stringify(stats));
           const expected = (native as NativeBooster).contributions(rows);
-          const viaMemo = new Float64Array(rows.length * memo.contributionsPerRow);
-          const probabilities = new Float64Array(memo.numClass);
-          const contribs = new Float64Array(memo.contributionsPerRow);
-          const directContribs = new Float64Array(memo.contributionsPerRow);
-          const directProbabilities = new Float64Array(memo.numClass);
-          // Twice over the rows: the second pass is answered from the memo (or, with the small budget, partly refilled).
-          for (let pass = 0; pass < 2; pass++) {
-            rows.forEach((row, r) => {
-              memo.predictWithContributionsRow(row, probabilities, contribs);
-              direct.contributionsRow(row, directContribs);
-              direct.predictRow(row, directProbabilities);
-              for (let i = 0; i < contribs.length; i++) assert.equal(contribs[i], directContribs[i], `pass ${pass} row ${r} contribution ${i}`);
-              for (let i = 0; i < probabilities.length; i++) assert.equal(probabilities[i], directProbabilities[i], `pass ${pass} row ${r} probability ${i}`);
-              viaMemo.set(contribs, r * memo.contributionsPerRow);
-            });
-          }
-          const stats = memo.shapMemoStats();
-          assert.ok(stats !== null, 'no memo');
-          // The large memo answers lookups; the small one cannot even hold one row's patterns, and so is refilled.
-          if (!memoable) assert.equal(stats.hits + stats.misses, 0, 'every tree computed directly');
-          else if (memoBytes >= 1 << 20) assert.ok(stats.hits > 0, `the memo answered nothing: ${JSON.stringify(stats)}`);
-          else assert.ok(stats.clears > 0, `the small memo never filled: ${JSON.stringify(stats)}`);
-          const { diff, index } = maxAbsDiff(viaMemo, expected);
+          const viaTables = new Float64Array(rows.length * tabled.contributionsPerRow);
+          const probabilities = new Float64Array(tabled.numClass);
+          const contribs = new Float64Array(tabled.contributionsPerRow);
+          const directContribs = new Float64Array(tabled.contributionsPerRow);
+          const directProbabilities = new Float64Array(tabled.numClass);
+          rows.forEach((row, r) => {
+            tabled.predictWithContributionsRow(row, probabilities, contribs);
+            direct.contributionsRow(row, directContribs);
+            direct.predictRow(row, directProbabilities);
+            for (let i = 0; i < contribs.length; i++) assert.equal(contribs[i], directContribs[i], `row ${r} contribution ${i}`);
+            for (let i = 0; i < probabilities.length; i++) assert.equal(probabilities[i], directProbabilities[i], `row ${r} probability ${i}`);
+            viaTables.set(contribs, r * tabled.contributionsPerRow);
+          });
+          assert.deepEqual(tabled.contributions(rows), viaTables);
+          const { diff, index } = maxAbsDiff(viaTables, expected);
           assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index}`);
         });
       }

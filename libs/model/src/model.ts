@@ -2,12 +2,17 @@ import type { ParamValue } from '@creditstream/lightgbm';
 import type { ColdStartParams } from './cold-start/cold-start';
 import type { TrainingSource } from './dataset/examples';
 import type { EvaluationMetrics, Reliability } from './metrics/evaluate';
+import type { SelectionSummary } from './selection/select';
 import type { Exclusions } from './training/rows';
 
 /** The registry id of the payment-bucket model (the only model creditstream trains). */
 export const MODEL_ID = 'payment-buckets';
 
-/** `lightgbm-multiclass` for a trained model; `cold-start` for the Dirichlet prior model (see cold-start.ts). */
+/**
+ * `lightgbm-multiclass` for a trained model — the serving format: LightGBM trees, whichever candidate was chosen (a
+ * logistic regression is written as trees, see selection/logistic.ts; `selection.choice` names it); `cold-start` for
+ * the Dirichlet prior model (see cold-start.ts).
+ */
 export type Algorithm = 'lightgbm-multiclass' | 'cold-start';
 
 /** First and last invoice date of a part of the data. */
@@ -54,7 +59,7 @@ export interface TrainingSettings {
   readonly seed: number;
   readonly numBoostRound: number;
   readonly earlyStoppingRounds: number;
-  /** Rounds kept by early stopping; the final model was refitted on train + validation with this many. */
+  /** Boosting rounds of the final LightGBM part (the mean kept by early stopping over the folds). */
   readonly bestIteration: number;
   readonly holdoutShare: number;
   readonly validationShare: number;
@@ -74,6 +79,10 @@ export interface Baselines {
   readonly majority: { readonly bucket: string; readonly accuracy: number; readonly logLoss: number };
   /** The cold-start model fitted on the same training rows. */
   readonly coldStart: EvaluationMetrics | null;
+  /** The final LightGBM part alone (absent in versions registered before model selection). */
+  readonly lightgbm?: EvaluationMetrics | null;
+  /** The final logistic regression alone (absent in versions registered before model selection). */
+  readonly logistic?: EvaluationMetrics | null;
 }
 
 /** A trained model, everything the registry stores except its version. */
@@ -100,8 +109,13 @@ export interface TrainedModel {
   /** Sorted by mean |SHAP| (largest first); empty for cold-start. */
   readonly importance: FeatureImportance[];
   readonly shapSummary: ShapSummary[];
-  /** Validation metric per boosting round of the early-stopping run. */
+  /** Validation metric per boosting round of the early-stopping run (the chosen LightGBM candidate, last fold). */
   readonly evalHistory: Record<string, number[]>;
+  /**
+   * How the model was chosen: folds, every candidate's validation log-loss, the blend weight and the calibration.
+   * null for cold-start (and absent in versions registered before model selection).
+   */
+  readonly selection?: SelectionSummary | null;
   /** The cold-start model fitted on the same rows: the model itself for `cold-start`, a fallback otherwise. */
   readonly coldStart: ColdStartParams;
   /** LightGBM text model; null for cold-start. */

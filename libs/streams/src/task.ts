@@ -126,17 +126,14 @@ export class StreamTask<E, V> {
     this.partition = parts.partition;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
-    const task = this;
     this.context = {
       partition: parts.partition,
       store: this.store,
       clock: this.clock,
-      forward(topic, key, event) {
-        parts.sender.push({ topic, key, value: parts.encode(topic, event) });
-      },
-      log(collection, document) {
-        let list = task.logs.get(collection);
-        if (list === undefined) task.logs.set(collection, (list = []));
+      forward: (topic, key, event) => parts.sender.push({ topic, key, value: parts.encode(topic, event) }),
+      log: (collection, document) => {
+        let list = this.logs.get(collection);
+        if (list === undefined) this.logs.set(collection, (list = []));
         list.push(document);
       },
     };

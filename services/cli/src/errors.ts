@@ -21,6 +21,13 @@ export class ImportRejectedError extends CreditstreamError {
   }
 }
 
+/** Every data row of the file was bad (or it has none), so nothing was imported. */
+export class ImportEmptyError extends CreditstreamError {
+  constructor(readonly file: string, readonly rows: number) {
+    super('IMPORT_NOTHING_IMPORTED', rows === 0 ? `${file} has a header but no rows: nothing was imported` : `all ${rows} row${rows === 1 ? '' : 's'} of ${file} were skipped (reasons above): nothing was imported`);
+  }
+}
+
 /** A ground-truth file line is not what `simulate --out` writes. */
 export class TruthFileError extends CreditstreamError {
   constructor(readonly file: string, readonly line: number, detail: string) {

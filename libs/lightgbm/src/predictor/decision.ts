@@ -55,3 +55,61 @@ export function decideCategorical(model: CompiledModel, node: number, v: number)
   const bits = model.catBits[(model.nodeCatStart[node] as number) + word] as number;
   return (bits >>> (category & 31)) & 1 ? (model.nodeLeft[node] as number) : (model.nodeRight[node] as number);
 }
+
+/**
+ * Forms of a feature value that turn every numerical decision into one comparison, `!(form <= threshold)` meaning
+ * "goes right": the value as NumericalDecision compares it (NaN and |v| <= kZeroThreshold become 0), then the same
+ * with the missing value (NaN for missing type NaN, 0 for missing type Zero) replaced by -Infinity, which every
+ * threshold sends left, or by NaN, which every threshold sends right.
+ */
+const FORM_PLAIN = 0;
+const FORM_NAN_LEFT = 1;
+const FORM_NAN_RIGHT = 2;
+const FORM_ZERO_LEFT = 3;
+const FORM_ZERO_RIGHT = 4;
+/** Forms per feature in {@link fillDecisionForms}. */
+export const DECISION_FORMS = 5;
+
+/**
+ * The form (see {@link fillDecisionForms}) a numerical node compares with its threshold, or -1 when the node needs
+ * {@link decide}: categorical nodes, and a NaN threshold (which no form can stand for: NaN compares false both ways).
+ */
+export function decisionForm(model: CompiledModel, node: number): number {
+  const decision = model.nodeDecision[node] as number;
+  if ((decision & 1) !== 0 || Number.isNaN(model.nodeThreshold[node] as number)) return -1;
+  const defaultLeft = (decision & 2) !== 0;
+  switch ((decision >> 2) & 3) {
+    case MISSING_NAN:
+      return defaultLeft ? FORM_NAN_LEFT : FORM_NAN_RIGHT;
+    case MISSING_ZERO:
+      return defaultLeft ? FORM_ZERO_LEFT : FORM_ZERO_RIGHT;
+    default:
+      return FORM_PLAIN;
+  }
+}
+
+/**
+ * Writes the {@link DECISION_FORMS} forms of every feature of `row` into `out[f * DECISION_FORMS + form]`, so that
+ * a numerical node whose {@link decisionForm} is `form` goes right exactly when
+ * `!(out[feature * DECISION_FORMS + form] <= threshold)`, as {@link decideNumerical} decides.
+ */
+export function fillDecisionForms(row: ArrayLike<number>, numFeatures: number, out: Float64Array): void {
+  for (let f = 0; f < numFeatures; f++) {
+    const v = row[f] as number;
+    const at = f * DECISION_FORMS;
+    if (v !== v) {
+      out[at + FORM_PLAIN] = 0;
+      out[at + FORM_NAN_LEFT] = -Infinity;
+      out[at + FORM_NAN_RIGHT] = NaN;
+      out[at + FORM_ZERO_LEFT] = -Infinity;
+      out[at + FORM_ZERO_RIGHT] = NaN;
+      continue;
+    }
+    const z = v >= -K_ZERO_THRESHOLD && v <= K_ZERO_THRESHOLD ? 0 : v;
+    out[at + FORM_PLAIN] = z;
+    out[at + FORM_NAN_LEFT] = z;
+    out[at + FORM_NAN_RIGHT] = z;
+    out[at + FORM_ZERO_LEFT] = z === 0 ? -Infinity : z;
+    out[at + FORM_ZERO_RIGHT] = z === 0 ? NaN : z;
+  }
+}

@@ -5,9 +5,8 @@ import { compileModel, type CompiledModel } from './compiled-model';
 import { predictRawInto, transformInPlace } from './evaluate';
 import { parseModelText, type OutputTransform } from './model-text';
 import { compilePredictorOptions, type PredictorOptions } from './predictor-options';
-import { MemoTreeShap, minimumMemoBytes, type ShapMemoStats } from './shap-memo';
+import { TableTreeShap, type ShapTableStats } from './shap-table';
 import { topFactors, type Factor } from './top-factors';
-import { TreeMemoShap } from './tree-memo-shap';
 import { TreeShap } from './tree-shap';
 
 /** Probabilities and the top factors of each class for one row. */
@@ -40,17 +39,14 @@ export class Predictor {
 
   private readonly model: CompiledModel;
   private readonly shap: TreeShap;
-  /**
-   * The TreeSHAP memo: the whole-tree one (shapTreeMemoBytes, which takes precedence) or the leaf one (shapMemoBytes,
-   * unless too small for this model); null when both are off and the direct recursion explains.
-   */
-  private readonly memo: MemoTreeShap | TreeMemoShap | null;
+  private readonly shapTableBytes: number;
+  /** The TreeSHAP tables, built at the first explanation (predicting alone never needs them). */
+  private table: TableTreeShap | null = null;
 
-  private constructor(model: CompiledModel, memoBytes: number, treeMemoBytes: number) {
+  private constructor(model: CompiledModel, shapTableBytes: number) {
     this.model = model;
     this.shap = new TreeShap(model);
-    if (treeMemoBytes > 0) this.memo = new TreeMemoShap(model, this.shap, treeMemoBytes);
-    else this.memo = memoBytes > 0 && memoBytes >= minimumMemoBytes(model) ? new MemoTreeShap(model, this.shap, memoBytes) : null;
+    this.shapTableBytes = shapTableBytes;
     this.numFeatures = model.numFeatures;
     this.numClass = model.numClass;
     this.numTreePerIteration = model.numTreePerIteration;
@@ -68,7 +64,7 @@ export class Predictor {
    */
   static fromModelText(modelText: string, options: PredictorOptions = {}): Predictor {
     const compiled = compilePredictorOptions(options);
-    return new Predictor(compileModel(parseModelText(modelText)), compiled.shapMemoBytes, compiled.shapTreeMemoBytes);
+    return new Predictor(compileModel(parseModelText(modelText)), compiled.shapTableBytes);
   }
 
   /** Raw scores (before sigmoid/softmax) of one row. */
@@ -99,18 +95,16 @@ export class Predictor {
    */
   predictWithContributionsRow(row: ArrayLike<number>, probabilities: Float64Array, contributions: Float64Array): void {
     this.checkRow(row);
-    if (this.memo === null) {
-      predictRawInto(this.model, row, probabilities);
-      this.shap.contributionsInto(row, contributions);
-    } else {
-      this.memo.contributionsInto(row, contributions, probabilities);
-    }
+    this.tables().contributionsInto(row, contributions, probabilities);
     transformInPlace(this.model, probabilities);
   }
 
-  /** Counters of the TreeSHAP memo, or null when it is disabled. */
-  shapMemoStats(): ShapMemoStats | null {
-    return this.memo === null ? null : this.memo.stats();
+  /**
+   * What the TreeSHAP tables hold (trees tabled and explained directly, bytes); builds them if no explanation has
+   * yet.
+   */
+  shapTableStats(): ShapTableStats {
+    return this.tables().stats();
   }
 
   /** Probabilities for many rows: `nrow · numClass` values, row-major. */
@@ -152,8 +146,11 @@ export class Predictor {
   }
 
   private contributionsInto(row: ArrayLike<number>, out: Float64Array): void {
-    if (this.memo === null) this.shap.contributionsInto(row, out);
-    else this.memo.contributionsInto(row, out, null);
+    this.tables().contributionsInto(row, out, null);
+  }
+
+  private tables(): TableTreeShap {
+    return (this.table ??= new TableTreeShap(this.model, this.shap, this.shapTableBytes));
   }
 
   private checkRow(row: ArrayLike<number>): void {

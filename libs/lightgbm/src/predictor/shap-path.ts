@@ -1,8 +1,8 @@
 /**
  * TreeSHAP's unique path (LightGBM's PathElement array as four parallel typed arrays) and the three operations on
  * it, ExtendPath, UnwindPath and UnwoundPathSum (LightGBM src/io/tree.cpp), with LightGBM's order of floating-point
- * operations, so that every value matches the C++ code bit for bit. Shared by the direct recursion
- * ({@link TreeShap}) and the per-leaf walk of the memo ({@link MemoTreeShap}): both must compute the same doubles.
+ * operations, so that every value matches the C++ code bit for bit. Used by the recursion ({@link TreeShap}), both
+ * when it explains a row and when it fills the TreeSHAP tables ({@link TableTreeShap}).
  *
  * Module functions over plain typed arrays rather than methods, so that the hot loops stay monomorphic and read
  * no object fields.

@@ -22,9 +22,8 @@ export class TreeShap {
   private row: ArrayLike<number> = new Float64Array(0);
   private phi: Float64Array = new Float64Array(0);
   private phiBase = 0;
-  /** Set while {@link treeAdditions} records instead of adding; `recording` is its reused log. */
-  private log: AdditionLog | null = null;
-  private recording: AdditionLog | null = null;
+  /** Set while {@link tabulate} runs: where the recursion hands each leaf's terms instead of adding them. */
+  private sink: LeafTermsSink | null = null;
 
   constructor(private readonly model: CompiledModel) {
     const path = createShapPath(model.shapPathCapacity);
@@ -60,27 +59,26 @@ export class TreeShap {
     if (root < 0) return;
     this.row = row;
     this.phi = out;
-    this.recurse(root, 0, 0, 1, 1, -1);
+    this.recurse(root, 0, 0, 1, 1, -1, 0);
   }
 
   /**
-   * The additions tree `t`'s recursion makes to the output for `row` (the leaf terms, in order, with their output
-   * slots), without making them; the bias is not among them. The log is reused by the next call.
+   * Runs this recursion over tree `t` for every pattern at once: at each internal node it descends into each child
+   * twice, as the row's (hot) child (one fraction = the incoming one) and as the other, cold, child (one fraction
+   * 0), where the row-driven recursion descends into the hot child once and the cold one once. Every leaf is so
+   * reached once per pattern of hot/cold bits of its ancestors (bit 1 = cold, the root's bit the most significant),
+   * with the very path the row-driven recursion builds for a row of that pattern, and `sink` receives its terms
+   * (computed, not added). Nothing else differs, so the terms are the doubles {@link treeInto} would add.
    */
-  treeAdditions(t: number, row: ArrayLike<number>): AdditionLog {
-    const log = (this.recording ??= new AdditionLog());
-    log.clear();
+  tabulate(t: number, sink: LeafTermsSink): void {
     const root = this.model.treeRoot[t] as number;
-    if (root < 0) return log;
-    this.phiBase = (this.model.treeClass[t] as number) * (this.model.numFeatures + 1);
-    this.row = row;
-    this.log = log;
+    if (root < 0) return;
+    this.sink = sink;
     try {
-      this.recurse(root, 0, 0, 1, 1, -1);
+      this.recurse(root, 0, 0, 1, 1, -1, 0);
     } finally {
-      this.log = null;
+      this.sink = null;
     }
-    return log;
   }
 
   private recurse(
@@ -90,6 +88,7 @@ export class TreeShap {
     parentZeroFraction: number,
     parentOneFraction: number,
     parentFeatureIndex: number,
+    pattern: number,
   ): void {
     const feature = this.feature;
     const zero = this.zero;
@@ -111,12 +110,11 @@ export class TreeShap {
     if (node < 0) {
       const terms = this.terms;
       leafTerms(zero, one, weight, path, uniqueDepth, model.leafValue[~node] as number, terms, 0, this.scratch);
-      const phiBase = this.phiBase;
-      const log = this.log;
-      if (log !== null) {
-        for (let i = 1; i <= uniqueDepth; i++) log.push(phiBase + (feature[path + i] as number), terms[i - 1] as number);
+      if (this.sink !== null) {
+        this.sink(~node, pattern, terms, feature, path + 1, uniqueDepth);
         return;
       }
+      const phiBase = this.phiBase;
       const phi = this.phi;
       for (let i = 1; i <= uniqueDepth; i++) {
         const slot = phiBase + (feature[path + i] as number);
@@ -125,12 +123,11 @@ export class TreeShap {
       return;
     }
 
-    const hot = decide(model, node, this.row);
     const left = model.nodeLeft[node] as number;
-    const cold = hot === left ? (model.nodeRight[node] as number) : left;
+    const right = model.nodeRight[node] as number;
     const w = model.nodeCount[node] as number;
-    const hotZeroFraction = (hot >= 0 ? (model.nodeCount[hot] as number) : (model.leafCount[~hot] as number)) / w;
-    const coldZeroFraction = (cold >= 0 ? (model.nodeCount[cold] as number) : (model.leafCount[~cold] as number)) / w;
+    const leftZeroFraction = (left >= 0 ? (model.nodeCount[left] as number) : (model.leafCount[~left] as number)) / w;
+    const rightZeroFraction = (right >= 0 ? (model.nodeCount[right] as number) : (model.leafCount[~right] as number)) / w;
     let incomingZeroFraction = 1;
     let incomingOneFraction = 1;
 
@@ -147,40 +144,25 @@ export class TreeShap {
       uniqueDepth -= 1;
     }
 
-    this.recurse(hot, uniqueDepth + 1, path, hotZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature);
-    this.recurse(cold, uniqueDepth + 1, path, coldZeroFraction * incomingZeroFraction, 0, splitFeature);
-  }
-}
-
-/** The (output slot, value) additions of one tree's recursion, in order; grows as needed and is reused. */
-export class AdditionLog {
-  private slots = new Int32Array(64);
-  private values = new Float64Array(64);
-  length = 0;
-
-  clear(): void {
-    this.length = 0;
-  }
-
-  push(slot: number, value: number): void {
-    if (this.length === this.slots.length) {
-      const slots = new Int32Array(2 * this.length);
-      slots.set(this.slots);
-      const values = new Float64Array(2 * this.length);
-      values.set(this.values);
-      this.slots = slots;
-      this.values = values;
+    if (this.sink === null) {
+      const hotIsLeft = decide(model, node, this.row) === left;
+      const hotZeroFraction = hotIsLeft ? leftZeroFraction : rightZeroFraction;
+      const coldZeroFraction = hotIsLeft ? rightZeroFraction : leftZeroFraction;
+      this.recurse(hotIsLeft ? left : right, uniqueDepth + 1, path, hotZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature, 0);
+      this.recurse(hotIsLeft ? right : left, uniqueDepth + 1, path, coldZeroFraction * incomingZeroFraction, 0, splitFeature, 0);
+      return;
     }
-    this.slots[this.length] = slot;
-    this.values[this.length] = value;
-    this.length++;
-  }
-
-  slot(k: number): number {
-    return this.slots[k] as number;
-  }
-
-  value(k: number): number {
-    return this.values[k] as number;
+    const hot = pattern << 1;
+    const cold = hot | 1;
+    this.recurse(left, uniqueDepth + 1, path, leftZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature, hot);
+    this.recurse(left, uniqueDepth + 1, path, leftZeroFraction * incomingZeroFraction, 0, splitFeature, cold);
+    this.recurse(right, uniqueDepth + 1, path, rightZeroFraction * incomingZeroFraction, incomingOneFraction, splitFeature, hot);
+    this.recurse(right, uniqueDepth + 1, path, rightZeroFraction * incomingZeroFraction, 0, splitFeature, cold);
   }
 }
+
+/**
+ * Receives, during {@link TreeShap.tabulate}, the terms of `leaf` for one pattern: `terms[0..count)`, whose features
+ * are `feature[featureAt..featureAt + count)` (the unique path's elements, in the order the recursion adds them).
+ */
+export type LeafTermsSink = (leaf: number, pattern: number, terms: Float64Array, feature: Int32Array, featureAt: number, count: number) => void;

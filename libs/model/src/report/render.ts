@@ -61,8 +61,11 @@ export function renderReport(model: ModelVersion): string {
   }
 
   sections.push('<h2>Metrics</h2>');
-  const baseRows = [metricRow(lightgbm ? 'this model (LightGBM)' : 'this model (cold start)', m)];
+  const choice = model.selection ? { lightgbm: 'LightGBM', logistic: 'logistic regression', blend: 'blend of LightGBM and logistic regression' }[model.selection.choice] : 'LightGBM';
+  const baseRows = [metricRow(lightgbm ? `this model (${choice}${model.selection && model.selection.calibration.kind !== 'none' ? `, ${model.selection.calibration.kind} calibration` : ''})` : 'this model (cold start)', m)];
   if (model.baselines) {
+    if (model.baselines.lightgbm) baseRows.push(metricRow('LightGBM part alone', model.baselines.lightgbm));
+    if (model.baselines.logistic) baseRows.push(metricRow('logistic regression alone (same features)', model.baselines.logistic));
     baseRows.push(metricRow('cold-start model (same training rows)', model.baselines.coldStart));
     baseRows.push(`<tr><td class="l">naive: always ${escapeHtml(model.baselines.majority.bucket)} (class shares as probabilities)</td><td>${fmt(model.baselines.majority.accuracy)}</td><td>–</td><td>${fmt(model.baselines.majority.logLoss, 4)}</td><td>–</td><td>–</td></tr>`);
   }
@@ -100,11 +103,30 @@ export function renderReport(model: ModelVersion): string {
     sections.push(`${shapSummarySvg(model.shapSummary)}<p class="note">Each dot is one holdout invoice: how much the feature moved its late-side score (minus the centred on-time logit; the factor contributions predictions carry). Colour is the feature's value among the sampled invoices.</p>`);
   }
 
+  const sel = model.selection;
+  if (sel) {
+    sections.push('<h2>Model selection</h2>');
+    sections.push(
+      table(
+        ['candidate', 'validation log-loss', 'rounds per fold'],
+        [
+          ...sel.candidates.map((c): string[] => [c.name, fmt(c.validationLogLoss, 4), c.rounds ? c.rounds.join(', ') : '–']),
+          [`chosen: ${choice}${sel.choice === 'blend' ? ` (LightGBM weight ${fmt(sel.lightgbmWeight, 2)})` : ''}`, fmt(sel.validation.blend, 4), '–'],
+          ...(['none', 'temperature', 'dirichlet'] as const).map((k): string[] => [`calibration ${k}${sel.calibration.kind === k ? ' (kept)' : ''}, cross-fitted`, fmt(sel.calibration.crossFitted[k], 4), '–']),
+        ],
+        2,
+      ),
+    );
+    sections.push(
+      `<p class="note">Every candidate was scored on ${sel.folds.length} time-ordered validation fold${sel.folds.length === 1 ? '' : 's'} (${sel.folds.map((f) => `${count(f.validation)} invoices issued ${escapeHtml(f.from)} to ${escapeHtml(f.to)}, trained on the ${count(f.train)} before`).join('; ')}), as the model will predict the months after its data: ${sel.size} history. The blend weights the candidates' logits; a calibration is kept only when its log-loss, fitted on the other folds and scored on each, is lower. The chosen model was then fitted on every invoice before the holdout and is served as one LightGBM text model (the logistic regression as step-function trees).</p>`,
+    );
+  }
+
   const curveMetric = Object.keys(model.evalHistory)[0];
   const curve = curveMetric === undefined ? undefined : model.evalHistory[curveMetric];
   if (curveMetric !== undefined && curve !== undefined && curve.length > 0) {
     sections.push('<h2>Early stopping</h2>');
-    sections.push(`${curveSvg(curve, model.training.bestIteration, curveMetric)}<p class="note">Validation ${escapeHtml(curveMetric)} per boosting round on the ${count(d.rows.validation)} invoices before the holdout. The final model was refitted on training + validation with the kept number of rounds.</p>`);
+    sections.push(`${curveSvg(curve, model.training.bestIteration, curveMetric)}<p class="note">Validation ${escapeHtml(curveMetric)} per boosting round of the chosen LightGBM candidate on its last validation fold. ${sel && !sel.refitted ? 'At this size that model is the final LightGBM part.' : 'The final LightGBM part was refitted on every invoice before the holdout with the mean kept number of rounds.'}</p>`);
   }
 
   sections.push('<h2>Data</h2>');
@@ -114,7 +136,7 @@ export function renderReport(model: ModelVersion): string {
       ['part', 'invoices', 'issued', ...classNames],
       [
         ['training', count(d.rows.train), range(d.ranges.train), ...d.classCounts.train.map(count)],
-        ['validation (early stopping)', count(d.rows.validation), range(d.ranges.validation), ...d.classCounts.validation.map(count)],
+        ['validation (last fold)', count(d.rows.validation), range(d.ranges.validation), ...d.classCounts.validation.map(count)],
         ['holdout (evaluation)', count(d.rows.holdout), range(d.ranges.holdout), ...d.classCounts.holdout.map(count)],
       ],
       3,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NativeBooster, Predictor, train } from '@creditstream/lightgbm';
+import { NativeBooster, Predictor } from '@creditstream/lightgbm';
 import { coldStartProbabilities, fitColdStart, type ColdStartParams } from '../cold-start/cold-start';
 import type { TrainingData } from '../dataset/examples';
 import { CLASSES, NUM_CLASSES } from '../labels';
@@ -8,7 +8,8 @@ import { logLoss } from '../metrics/probabilistic';
 import { accuracy } from '../metrics/classification';
 import { MODEL_ID, type Baselines, type DataSummary, type DateRange, type FeatureImportance, type ShapSummary, type TrainedModel } from '../model';
 import { lateSideContributions } from '../scoring/late-side';
-import { compileTrainerOptions, DEFAULT_LIGHTGBM_PARAMS, type CompiledTrainerOptions, type TrainerOptions } from './options';
+import { selectModel } from '../selection/select';
+import { compileTrainerOptions, type CompiledTrainerOptions, type TrainerOptions } from './options';
 import { selectRows, type LabelledRow, type RowSelection } from './rows';
 import { timeSplit } from './split';
 
@@ -102,6 +103,7 @@ function coldStartModel(data: TrainingData, selection: RowSelection, o: Compiled
     importance: [],
     shapSummary: [],
     evalHistory: {},
+    selection: null,
     coldStart: params,
     modelText: null,
     modelBytes: 0,
@@ -169,29 +171,20 @@ function explainModel(modelText: string, predictor: Predictor, features: readonl
 }
 
 /**
- * LightGBM's min_data_in_leaf unless the options set it: the default (400) from 16,000 training rows up, and 1 in 40
- * training rows (at least 20) below, so that a company with a few thousand invoices still gets splits. (Lowering it
- * further on 17,000 training rows made the holdout log-loss slightly worse: 1.0813 vs 1.0793 × Bayes.)
- */
-function minDataInLeaf(options: TrainerOptions, trainRows: number): number {
-  const set = options.params?.min_data_in_leaf;
-  if (typeof set === 'number') return set;
-  return Math.min(Number(DEFAULT_LIGHTGBM_PARAMS.min_data_in_leaf), Math.max(20, Math.floor(trainRows / 40)));
-}
-
-/**
  * Trains the payment-bucket model on point-in-time training data.
  *
  * 1. Filters and labels the examples (only matured invoices: see `labelOf`), sorted by invoice date.
- * 2. Below the minimum history (`minRows` labelled invoices, `minPerBucket` of each bucket) it does not train
- *    LightGBM: it returns `insufficient` with the reasons and the cold-start model fitted on what there is.
- * 3. Splits by time: the latest `holdoutShare` of invoices is the holdout, the `validationShare` before it the
- *    early-stopping set, the rest the training set.
- * 4. Trains multiclass LightGBM with early stopping on the validation log-loss, then refits on training +
- *    validation with the best number of rounds (the most recent history matters most for payment behaviour).
+ * 2. Below the minimum history (`minRows` labelled invoices, `minPerBucket` of each bucket) it does not train: it
+ *    returns `insufficient` with the reasons and the cold-start model fitted on what there is.
+ * 3. Splits by time: the latest `holdoutShare` of invoices is the holdout; the rest is for choosing and fitting.
+ * 4. Chooses the model on rolling-origin validation folds (`selectModel`): LightGBM over a grid that depends on the
+ *    data's size, a regularised multinomial logistic regression, the better one or a blend of their logits, and a
+ *    calibration kept only when it lowers the cross-fitted validation log-loss; fits it on every row before the
+ *    holdout; writes it as one LightGBM text model (what the scorer serves).
  * 5. Evaluates on the holdout with the pure-TypeScript predictor (what serves): accuracy against the majority
  *    model's, macro-F1, log-loss, Brier score, calibration error, confusion matrix, per-class precision/recall,
- *    reliability; importance as gain and mean |SHAP|; and the cold-start model fitted on the same rows.
+ *    reliability; the same metrics for the LightGBM and logistic parts alone and the cold-start model; importance as
+ *    gain and mean |SHAP|.
  *
  * Deterministic: the same data, options and seed give the same model text and metrics.
  */
@@ -202,26 +195,26 @@ export async function trainPaymentModel(data: TrainingData, options: TrainerOpti
   if (reasons.length > 0) return { kind: 'insufficient', reasons, model: coldStartModel(data, selection, o) };
 
   const { trainEnd, validationEnd } = timeSplit(selection.rows.map((r) => r.example.invoiceDate), o.holdoutShare, o.validationShare);
-  const trainRows = selection.rows.slice(0, trainEnd);
-  const validationRows = selection.rows.slice(trainEnd, validationEnd);
   const fitRows = selection.rows.slice(0, validationEnd);
   const holdoutRows = selection.rows.slice(validationEnd);
-  const params = { ...o.params, seed: o.seed, min_data_in_leaf: minDataInLeaf(options, trainRows.length) };
-  log(`training on ${trainRows.length} invoices (${trainRows[0]?.example.invoiceDate} to ${trainRows[trainRows.length - 1]?.example.invoiceDate}), early stopping on ${validationRows.length}, holdout ${holdoutRows.length}`);
+  log(`${fitRows.length} invoices to choose and fit the model on (${fitRows[0]?.example.invoiceDate} to ${fitRows[fitRows.length - 1]?.example.invoiceDate}), holdout ${holdoutRows.length} (from ${holdoutRows[0]?.example.invoiceDate})`);
 
-  const search = await train({
-    features: matrix(trainRows, o.featureIndices),
-    labels: labelsOf(trainRows),
-    featureNames: o.features,
-    params,
-    numBoostRound: o.numBoostRound,
-    validation: { features: matrix(validationRows, o.featureIndices), labels: labelsOf(validationRows) },
-    earlyStoppingRounds: o.earlyStoppingRounds,
-  });
-  log(`early stopping kept ${search.bestIteration} rounds; refitting on ${fitRows.length} invoices`);
-  const final = await train({ features: matrix(fitRows, o.featureIndices), labels: labelsOf(fitRows), featureNames: o.features, params, numBoostRound: search.bestIteration });
+  const chosen = await selectModel(
+    {
+      x: matrix(fitRows, o.featureIndices),
+      labels: labelsOf(fitRows),
+      dates: fitRows.map((r) => r.example.invoiceDate),
+      featureNames: o.features,
+      params: { ...o.params, seed: o.seed },
+      fixed: new Set(Object.keys(options.params ?? {})),
+      numBoostRound: o.numBoostRound,
+      earlyStoppingRounds: o.earlyStoppingRounds,
+      blockSize: validationEnd - trainEnd,
+    },
+    log,
+  );
 
-  const predictor = Predictor.fromModelText(final.modelText);
+  const predictor = Predictor.fromModelText(chosen.modelText);
   const holdout = matrix(holdoutRows, o.featureIndices);
   const holdoutLabels = labelsOf(holdoutRows);
   const probabilities = predictor.predict(holdout);
@@ -231,6 +224,7 @@ export async function trainPaymentModel(data: TrainingData, options: TrainerOpti
   const prior = classPrior(fitLabels, NUM_CLASSES);
   const majorityClass = classCounts(fitRows).reduce((best, c, k, all) => (c > (all[best] as number) ? k : best), 0);
   const coldStart = fitColdStart(coldStartExamples(fitRows));
+  const alone = (text: string) => evaluate(Predictor.fromModelText(text).predict(holdout), holdoutLabels, NUM_CLASSES);
   const baselines: Baselines = {
     majority: {
       bucket: CLASSES[majorityClass] as string,
@@ -238,9 +232,12 @@ export async function trainPaymentModel(data: TrainingData, options: TrainerOpti
       logLoss: logLoss(constantPredictions(prior, holdoutRows.length), holdoutLabels, NUM_CLASSES),
     },
     coldStart: evaluate(coldStartPredictions(coldStart, holdoutRows), holdoutLabels, NUM_CLASSES) satisfies EvaluationMetrics,
+    lightgbm: alone(chosen.lightgbmText),
+    logistic: alone(chosen.logisticText),
   };
+  log(`holdout log-loss ${metrics.logLoss.toFixed(4)} (${chosen.summary.choice}); LightGBM alone ${baselines.lightgbm?.logLoss.toFixed(4)}, logistic regression alone ${baselines.logistic?.logLoss.toFixed(4)}, cold start ${baselines.coldStart?.logLoss.toFixed(4)}, naive ${baselines.majority.logLoss.toFixed(4)}; accuracy ${metrics.accuracy.toFixed(3)} (majority ${baselines.majority.accuracy.toFixed(3)})`);
   log(`explaining ${Math.min(o.explainRows, holdoutRows.length)} holdout invoices with TreeSHAP`);
-  const { importance, shapSummary } = explainModel(final.modelText, predictor, o.features, holdout, holdoutRows.length, o.explainRows);
+  const { importance, shapSummary } = explainModel(chosen.modelText, predictor, o.features, holdout, holdoutRows.length, o.explainRows);
 
   return {
     kind: 'trained',
@@ -251,20 +248,21 @@ export async function trainPaymentModel(data: TrainingData, options: TrainerOpti
       features: [...o.features],
       buckets: { veryLateDays: o.buckets.veryLateDays, graceDays: o.buckets.graceDays },
       thresholds: o.thresholds,
-      params,
-      training: settings(o, search.bestIteration),
-      data: summary(data, selection, trainRows, validationRows, holdoutRows),
+      params: chosen.summary.lightgbmParams,
+      training: settings(o, chosen.summary.lightgbmRounds),
+      data: summary(data, selection, selection.rows.slice(0, trainEnd), selection.rows.slice(trainEnd, validationEnd), holdoutRows),
       metrics,
       metricsOn: 'holdout',
       baselines,
       reliability: reliability(probabilities, holdoutLabels, NUM_CLASSES),
       importance,
       shapSummary,
-      evalHistory: Object.fromEntries(Object.entries(search.evalHistory).map(([k, v]) => [k, [...v]])),
+      evalHistory: chosen.evalHistory,
+      selection: chosen.summary,
       coldStart,
-      modelText: final.modelText,
-      modelBytes: Buffer.byteLength(final.modelText, 'utf8'),
-      modelSha256: createHash('sha256').update(final.modelText).digest('hex'),
+      modelText: chosen.modelText,
+      modelBytes: Buffer.byteLength(chosen.modelText, 'utf8'),
+      modelSha256: createHash('sha256').update(chosen.modelText).digest('hex'),
     },
   };
 }

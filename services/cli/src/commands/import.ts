@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { TOPIC, topic } from '@creditstream/schemas';
-import { ImportFileError, ImportRejectedError } from '../errors';
+import { ImportEmptyError, ImportFileError, ImportRejectedError } from '../errors';
 import { createImporter, planImport } from '../importer';
 import type { Io } from '../io';
 import type { SimRecord } from '../simulator/records';
@@ -30,8 +30,10 @@ const WRITE_CHUNK = 5000;
 
 /**
  * Runs `creditstream import FILE.csv`: reads and validates every row, reports each bad row with its line, then
- * writes the good rows' events (nothing at all under `--strict` when a row is bad).
- * @throws ImportFileError when the file cannot be imported at all; ImportRejectedError under --strict.
+ * writes the good rows' events (nothing at all under `--strict` when a row is bad). An optional customer attribute that
+ * cannot be read is left out of its row (one warning per column with the count), never a reason to skip the row.
+ * @throws ImportFileError when the file cannot be imported at all; ImportRejectedError under --strict;
+ *   ImportEmptyError when no row is good (exit 1: a file whose every row is skipped is not an import).
  */
 export async function runImport(file: string, o: ImportCommandOptions, io: Io, environment: Record<string, string | undefined> = process.env): Promise<ImportSummary> {
   // Validates the options before the file is read.
@@ -59,7 +61,11 @@ export async function runImport(file: string, o: ImportCommandOptions, io: Io, e
   const result = importer.finish();
   if ('fatal' in result) throw new ImportFileError(file, `${file} cannot be imported: ${result.fatal.join('; ')}`);
   for (const p of result.problems) io.err(`${file}:${p.line}: ${p.reason}`);
+  for (const d of result.dropped) {
+    io.err(`${file}: ${d.field}: ${grouped(d.count)} value${d.count === 1 ? '' : 's'} could not be read and ${d.count === 1 ? 'was' : 'were'} left out, the rows imported without ${d.count === 1 ? 'it' : 'them'} (first on line ${d.firstLine}: ${d.firstReason})`);
+  }
   if (o.strict && result.problems.length > 0) throw new ImportRejectedError(result.problems.length);
+  if (result.goodRows === 0) throw new ImportEmptyError(file, result.rows);
 
   // Opened only now, so that --strict with bad rows touches nothing; its clock partition count decides the ticks.
   const target = await openTarget(o.out, topic(TOPIC.clock).partitions, 'creditstream-import', undefined, environment);
@@ -85,9 +91,9 @@ export async function runImport(file: string, o: ImportCommandOptions, io: Io, e
 export function registerImport(program: Command, io: Io): void {
   program
     .command('import')
-    .description('Import a CSV of historical invoices (one row per invoice) as the events live operation would have produced, in event-time order, to Kafka or to NDJSON with --out. Columns: customerId, invoiceId, invoiceDate, dueDate, amount, currency, settledDate (empty = open), disputed, and optional country, segment, paperless.')
+    .description('Import a CSV of historical invoices (one row per invoice) as the events live operation would have produced, in event-time order, to Kafka or to NDJSON with --out. Columns: customerId, invoiceId, invoiceDate, dueDate, amount, currency, settledDate (empty = open), disputed, and optional country, segment, paperless (an unreadable optional value is left out, never the row).')
     .argument('<file>', 'CSV file; the header is line 1')
-    .option('--map <field=Column,...>', 'name the column of a field when the header differs, e.g. customerId=Debtor,amount=Gross')
+    .option('--map <field=Column,...>', 'name the column of a field when the header differs, e.g. customerId=Debtor,amount=Gross; field= ignores a field (e.g. country=)')
     .option('--date-format <format>', 'format of the date columns (YYYY, YY, MM, M, DD, D)', 'YYYY-MM-DD')
     .option('--default-currency <code>', 'ISO 4217 currency of rows without one')
     .option('--delimiter <char>', 'field delimiter (default: detected from the header: comma, semicolon or tab)')

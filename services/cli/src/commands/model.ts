@@ -152,6 +152,23 @@ function metricsLine(name: string, m: EvaluationMetrics | null | undefined): str
   return `  ${name.padEnd(11)} accuracy ${m.accuracy.toFixed(3)}  macro-F1 ${m.macroF1.toFixed(3)}  log-loss ${m.logLoss.toFixed(4)}  Brier ${m.brier.toFixed(4)}  ECE ${m.calibrationError.toFixed(4)}`;
 }
 
+/** How a trained model was chosen: every candidate's validation log-loss, the blend and the calibration. */
+function describeSelection(model: ModelVersion): string[] {
+  const s = model.selection;
+  if (!s) return [`LightGBM: ${model.training.bestIteration} rounds; ${grouped(model.modelBytes)} bytes`];
+  const lines = [
+    `chosen on ${s.folds.length} rolling-origin validation fold${s.folds.length === 1 ? '' : 's'} (${s.size} history): ${s.folds.map((f) => `${grouped(f.validation)} invoices ${f.from}..${f.to} after ${grouped(f.train)}`).join('; ')}`,
+    'validation log-loss of every candidate:',
+    ...s.candidates.map((c) => `  ${c.validationLogLoss.toFixed(4)}  ${c.name}${c.rounds ? ` (rounds ${c.rounds.join(', ')})` : ''}`),
+    `choice: ${s.choice}${s.choice === 'blend' ? ` of logits, LightGBM weight ${s.lightgbmWeight.toFixed(2)}` : ''} (validation log-loss LightGBM ${s.validation.lightgbm.toFixed(4)}, logistic ${s.validation.logistic.toFixed(4)}, chosen ${s.validation.blend.toFixed(4)})`,
+    `calibration: ${s.calibration.kind}${s.calibration.kind === 'none' ? '' : ` (T ${s.calibration.temperature.toFixed(3)}${s.calibration.kind === 'dirichlet' ? `, offsets ${s.calibration.offsets.map((c) => c.toFixed(3)).join(' ')}` : ''})`}; cross-fitted validation log-loss none ${s.calibration.crossFitted.none.toFixed(4)}, temperature ${s.calibration.crossFitted.temperature.toFixed(4)}, dirichlet ${s.calibration.crossFitted.dirichlet.toFixed(4)}`,
+  ];
+  if (s.choice !== 'logistic') lines.push(`LightGBM part: ${s.lightgbmRounds} rounds${s.refitted ? ', refitted on every invoice before the holdout' : ' (the last fold\'s model: no refit at this size)'}`);
+  if (s.choice !== 'lightgbm') lines.push(`logistic part: λ ${s.logisticLambda}, written as step-function trees`);
+  lines.push(`served as one LightGBM text model of ${grouped(model.modelBytes)} bytes`);
+  return lines;
+}
+
 /** A model version as the lines `model train` and `model show` print. */
 export function describeModel(model: ModelVersion): string[] {
   const d = model.data;
@@ -161,8 +178,8 @@ export function describeModel(model: ModelVersion): string[] {
     `data: ${d.source} up to ${d.dataEnd || '–'}; ${grouped(d.rows.total)} labelled invoices (${CLASSES.map((c, k) => `${c} ${grouped((d.classCounts.train[k] ?? 0) + (d.classCounts.validation[k] ?? 0) + (d.classCounts.holdout[k] ?? 0))}`).join(', ')}); left out: ${grouped(d.excluded.notMatured)} not matured, ${grouped(d.excluded.notPointInTime)} not point-in-time, ${grouped(d.excluded.filtered)} filtered, ${grouped(d.excluded.noOutcome)} without invoice state`,
   ];
   if (model.algorithm === 'lightgbm-multiclass') {
-    lines.push(`split by invoice date: train ${grouped(d.rows.train)} (${d.ranges.train?.from}..${d.ranges.train?.to}), early stopping ${grouped(d.rows.validation)} (${d.ranges.validation?.from}..${d.ranges.validation?.to}), holdout ${grouped(d.rows.holdout)} (${d.ranges.holdout?.from}..${d.ranges.holdout?.to})`);
-    lines.push(`LightGBM: ${model.training.bestIteration} rounds kept (early stopping), refitted on train + early stopping; ${grouped(model.modelBytes)} bytes`);
+    lines.push(`split by invoice date: ${grouped(d.rows.train + d.rows.validation)} to choose and fit on (${d.ranges.train?.from}..${d.ranges.validation?.to ?? d.ranges.train?.to}), holdout ${grouped(d.rows.holdout)} (${d.ranges.holdout?.from}..${d.ranges.holdout?.to})`);
+    lines.push(...describeSelection(model));
   } else {
     lines.push(`cold start: prior ${model.coldStart.prior.map((p) => p.toFixed(3)).join(' / ')} (ON_TIME / LATE / VERY_LATE), strength ${model.coldStart.strength} invoices, fitted on ${grouped(model.coldStart.fittedOn)}`);
   }
@@ -170,6 +187,8 @@ export function describeModel(model: ModelVersion): string[] {
     lines.push(`${model.metricsOn === 'holdout' ? 'holdout' : 'on its fitting rows'} (${grouped(m.rows)} invoices):`);
     lines.push(metricsLine('model', m));
     if (model.baselines) {
+      if (model.baselines.lightgbm) lines.push(metricsLine('LightGBM', model.baselines.lightgbm));
+      if (model.baselines.logistic) lines.push(metricsLine('logistic', model.baselines.logistic));
       lines.push(metricsLine('cold start', model.baselines.coldStart));
       lines.push(`  naive       always ${model.baselines.majority.bucket}: accuracy ${model.baselines.majority.accuracy.toFixed(3)}, log-loss ${model.baselines.majority.logLoss.toFixed(4)} (class shares)`);
     }
@@ -185,7 +204,8 @@ export function describeModel(model: ModelVersion): string[] {
 /**
  * Runs `creditstream model train`: reads the training data point-in-time (feature log or event log), trains, and
  * registers the result. Below the minimum history it registers the fitted cold-start model and throws
- * InsufficientHistoryError (exit code 1) naming what was missing.
+ * InsufficientHistoryError (exit code 1) naming what was missing; with no labelled invoice at all it registers
+ * nothing (exit code 1, the reason and the counts of what was left out).
  */
 export async function runModelTrain(o: ModelTrainCommandOptions, io: Io, environment: Environment = process.env): Promise<ModelTrainSummary> {
   const options = trainerOptions(o);
@@ -200,6 +220,11 @@ export async function runModelTrain(o: ModelTrainCommandOptions, io: Io, environ
       : null;
     if (replayHint !== null) io.err(replayHint);
     const outcome = await trainPaymentModel(data, options, (message) => io.err(message));
+    if (outcome.kind === 'insufficient' && outcome.model.data.rows.total === 0) {
+      // A cold-start model fitted on nothing is the built-in one: registering it would only hide the problem.
+      const why = `${grouped(data.examples.length)} invoices in the ${source}, none labelled (${grouped(outcome.model.data.excluded.notMatured)} not matured, ${grouped(outcome.model.data.excluded.filtered)} filtered, ${grouped(outcome.model.data.excluded.noOutcome)} without invoice state, ${grouped(data.notPointInTime)} not point-in-time): nothing registered`;
+      throw new InsufficientHistoryError(replayHint === null ? [...outcome.reasons, why] : [...outcome.reasons, why, replayHint]);
+    }
     const registry = new ModelRegistry(store);
     const model = await registry.register(outcome.model);
     for (const line of describeModel(model)) io.out(line);
@@ -305,7 +330,7 @@ export function registerModel(program: Command, io: Io): void {
   const model = program.command('model').description('The payment-bucket model: train, list, show, publish, report (registry in MONGODB_DATABASE)');
   model
     .command('train')
-    .description('Train a LightGBM model on point-in-time history (time-based holdout) and register it; below the minimum history, register the cold-start model instead and exit 1')
+    .description('Choose and train the model on point-in-time history (LightGBM, logistic regression or a blend, chosen on time-ordered validation folds; time-based holdout) and register it; below the minimum history, register the cold-start model instead and exit 1; with no labelled invoice, register nothing and exit 1')
     .option('--features <a,b>', 'train on these features only')
     .option('--exclude <a,b>', 'leave these features out')
     .option('--min-amount <x>', 'only invoices of at least this amount (major units of their currency)', nonNegativeNumber)

@@ -27,7 +27,8 @@ function normalise(name: string): string {
 }
 
 /**
- * Parses `--map field=Column,field=Column`. Field names are those of {@link IMPORT_FIELDS}.
+ * Parses `--map field=Column,field=Column`. Field names are those of {@link IMPORT_FIELDS}; `field=` (no column)
+ * ignores the field: no column is read for it, even one its aliases would find.
  * @throws CliOptionError naming the bad entry.
  */
 export function parseColumnMap(text: string | undefined): Map<ImportField, string> {
@@ -37,8 +38,9 @@ export function parseColumnMap(text: string | undefined): Map<ImportField, strin
     const eq = entry.indexOf('=');
     const field = entry.slice(0, eq).trim();
     const column = entry.slice(eq + 1).trim();
-    if (eq < 0 || field === '' || column === '') throw new CliOptionError('map', `--map entry ${JSON.stringify(entry)} is invalid: expected field=Column`);
+    if (eq < 0 || field === '') throw new CliOptionError('map', `--map entry ${JSON.stringify(entry)} is invalid: expected field=Column (or field= to ignore a field)`);
     if (!(IMPORT_FIELDS as readonly string[]).includes(field)) throw new CliOptionError('map', `--map entry ${JSON.stringify(entry)} names unknown field ${JSON.stringify(field)}: expected one of ${IMPORT_FIELDS.join(', ')}`);
+    if (column === '' && (REQUIRED_FIELDS as readonly string[]).includes(field)) throw new CliOptionError('map', `--map entry ${JSON.stringify(entry)} ignores ${field}, which every row needs: name its column instead`);
     map.set(field as ImportField, column);
   }
   return map;
@@ -48,8 +50,8 @@ export function parseColumnMap(text: string | undefined): Map<ImportField, strin
 export type ColumnIndex = Partial<Record<ImportField, number>>;
 
 /**
- * Finds each field's column in the header: `--map` first (exact header text, then case-insensitive), then the
- * aliases. Columns no field claims are ignored (extra columns are fine).
+ * Finds each field's column in the header: `--map` first (exact header text, then case-insensitive; `field=` means no
+ * column), then the aliases. Columns no field claims are ignored (extra columns are fine).
  * @returns the index, or the problems (a required field without column, a mapped column that is not there).
  */
 export function resolveColumns(header: readonly string[], map: ReadonlyMap<ImportField, string>, currencyDefault: boolean): { columns: ColumnIndex } | { problems: string[] } {
@@ -59,6 +61,7 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Impor
   const normalised = trimmed.map(normalise);
   const claimed = new Set<number>();
   for (const [field, column] of map) {
+    if (column === '') continue;
     let i = trimmed.indexOf(column);
     if (i < 0) i = normalised.indexOf(normalise(column));
     if (i < 0) problems.push(`--map ${field}=${column}: the header has no column ${JSON.stringify(column)} (columns: ${trimmed.join(', ')})`);
@@ -78,6 +81,7 @@ export function resolveColumns(header: readonly string[], map: ReadonlyMap<Impor
   for (const field of REQUIRED_FIELDS) {
     if (columns[field] === undefined && !map.has(field)) problems.push(`no column for ${field}: name one with --map ${field}=<column> (columns: ${trimmed.join(', ')})`);
   }
-  if (columns.currency === undefined && !map.has('currency') && !currencyDefault) problems.push(`no column for currency: add one, name it with --map currency=<column>, or give --default-currency`);
+  // A mapped column that is missing is reported above; no column at all (or `currency=`) needs the default.
+  if (columns.currency === undefined && (map.get('currency') ?? '') === '' && !currencyDefault) problems.push(`no column for currency: add one, name it with --map currency=<column>, or give --default-currency`);
   return problems.length > 0 ? { problems } : { columns };
 }

@@ -1,11 +1,12 @@
 import { CliOptionError } from '../errors';
-import { type ColumnIndex, parseColumnMap, resolveColumns } from './columns';
+import { type ColumnIndex, type ImportField, parseColumnMap, resolveColumns } from './columns';
 import { CsvParser, isProblem } from './csv';
 import { type InvoiceRow, readRow, type RowProblem } from './rows';
 import { compileDateFormat, parseCurrency } from './values';
 
 export { IMPORT_FIELDS, type ImportField } from './columns';
-export type { InvoiceRow, RowProblem } from './rows';
+export type { DroppedValue, InvoiceRow, RowProblem } from './rows';
+export { normaliseCountry } from './countries';
 export { planImport } from './plan';
 
 /** Options of {@link createImporter}. */
@@ -28,6 +29,16 @@ export interface ImportResult {
   readonly problems: readonly RowProblem[];
   /** The good rows, in file order: {@link planImport} turns them into events. */
   readonly invoices: readonly InvoiceRow[];
+  /** Per column, the optional values that could not be read and were left out (their rows are imported). */
+  readonly dropped: readonly DroppedColumn[];
+}
+
+/** An optional column whose unreadable values were left out: how many, and the first one. */
+export interface DroppedColumn {
+  readonly field: ImportField;
+  readonly count: number;
+  readonly firstLine: number;
+  readonly firstReason: string;
 }
 
 /** The file itself cannot be imported (no header, missing required columns): these problems name why. */
@@ -65,6 +76,7 @@ export function createImporter(options: ImportOptions = {}): Importer {
   let header: string[] | null = null;
   let columns: ColumnIndex | null = null;
   let rows = 0;
+  const dropped = new Map<ImportField, DroppedColumn>();
 
   const take = (results: ReturnType<CsvParser['push']>): void => {
     for (const r of results) {
@@ -99,6 +111,10 @@ export function createImporter(options: ImportOptions = {}): Importer {
       }
       seen.set(key, row.line);
       good.push(row);
+      for (const d of row.dropped) {
+        const seenBefore = dropped.get(d.field);
+        dropped.set(d.field, seenBefore ? { ...seenBefore, count: seenBefore.count + 1 } : { field: d.field, count: 1, firstLine: row.line, firstReason: d.reason });
+      }
     }
   };
 
@@ -111,7 +127,7 @@ export function createImporter(options: ImportOptions = {}): Importer {
       if (header === null) return { fatal: ['the file is empty: expected a header line and one row per invoice'] };
       if (fatal.length > 0) return { fatal };
       problems.sort((a, b) => a.line - b.line);
-      return { rows, goodRows: good.length, problems, invoices: good };
+      return { rows, goodRows: good.length, problems, invoices: good, dropped: [...dropped.values()] };
     },
     get rowsRead() {
       return rows;

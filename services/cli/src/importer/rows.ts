@@ -1,6 +1,7 @@
 import type { ColumnIndex, ImportField } from './columns';
 import type { CsvRecord } from './csv';
-import { type DateFormat, parseAmount, parseCurrency, parseDate, parseFlag } from './values';
+import { normaliseCountry } from './countries';
+import { type DateFormat, parseAmount, parseCurrency, parseDate, parseFlag, parsePaperless } from './values';
 
 /** A valid import row: one invoice. Days are day numbers. */
 export interface InvoiceRow {
@@ -17,6 +18,14 @@ export interface InvoiceRow {
   readonly country: string | null;
   readonly segment: string | null;
   readonly paperless: boolean | null;
+  /** Optional values that could not be read and were left out (the row itself is kept). */
+  readonly dropped: readonly DroppedValue[];
+}
+
+/** An optional customer attribute of a row that could not be read: the row is imported without it. */
+export interface DroppedValue {
+  readonly field: ImportField;
+  readonly reason: string;
 }
 
 /** A row that cannot be imported: its line in the file (header = 1) and why. */
@@ -65,17 +74,13 @@ export function readRow(record: CsvRecord, o: RowOptions): InvoiceRow | RowProbl
   }
   const disputed = parseFlag(get('disputed'), 'disputed');
   if ('error' in disputed) return bad(disputed.error);
-  let country: string | null = null;
-  if (get('country') !== '') {
-    country = get('country').toUpperCase();
-    if (!/^[A-Z]{2}$/.test(country)) return bad(`country ${JSON.stringify(get('country'))} is not an ISO 3166-1 alpha-2 code like DE`);
-  }
+  // Customer attributes are optional: a value that cannot be read is left out, never a reason to lose the invoice.
+  const dropped: DroppedValue[] = [];
+  const country = get('country') === '' ? null : normaliseCountry(get('country'));
   let paperless: boolean | null = null;
-  if (get('paperless') !== '') {
-    const p = parseFlag(get('paperless'), 'paperless');
-    if ('error' in p) return bad(p.error);
-    paperless = p.ok;
-  }
+  const p = parsePaperless(get('paperless'));
+  if ('error' in p) dropped.push({ field: 'paperless', reason: p.error });
+  else paperless = p.ok;
   return {
     line: record.line,
     customerId,
@@ -89,5 +94,6 @@ export function readRow(record: CsvRecord, o: RowOptions): InvoiceRow | RowProbl
     country,
     segment: get('segment') || null,
     paperless,
+    dropped,
   };
 }

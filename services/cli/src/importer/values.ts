@@ -95,6 +95,23 @@ export function parseFlag(text: string, field: string): Parsed<boolean> {
   return { error: `${field} ${JSON.stringify(text)} is not yes/no, true/false or 1/0` };
 }
 
+const PAPERLESS = new Set(['electronic', 'e-mail', 'email', 'e-invoice', 'einvoice', 'edi', 'digital', 'paperless', 'pdf']);
+const ON_PAPER = new Set(['paper', 'post', 'mail', 'letter', 'print', 'printed', 'postal']);
+
+/**
+ * Whether the customer is invoiced without paper: the yes/no vocabulary of {@link parseFlag}, or the delivery channel
+ * as ledgers name it (`Electronic`/`Paper`, `E-mail`/`Post`, `EDI`, `Letter`…), in any case. Empty = unknown (null).
+ */
+export function parsePaperless(text: string): Parsed<boolean | null> {
+  const t = text.trim().toLowerCase();
+  if (t === '') return { ok: null };
+  if (PAPERLESS.has(t)) return { ok: true };
+  if (ON_PAPER.has(t)) return { ok: false };
+  const flag = parseFlag(t, 'paperless');
+  if ('ok' in flag) return flag;
+  return { error: `paperless ${JSON.stringify(text)} is none of yes/no, true/false, 1/0, Electronic/Paper, E-mail/Post` };
+}
+
 /** An ISO 4217 code (case-insensitive in the file, upper case in events) and its decimals. */
 export function parseCurrency(text: string): Parsed<{ code: string; digits: number }> {
   const code = text.trim().toUpperCase();
