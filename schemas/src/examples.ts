@@ -40,7 +40,7 @@ export const EXAMPLE_EVENTS: ExampleEvents = {
   OrderCancelled: envelope('OrderCancelled', 13, { orderId: 'SO-000042-00019', reason: 'customer request' }),
   OrderShipped: envelope('OrderShipped', 14, { orderId: 'SO-000042-00016', shipmentId: 'SH-000042-00015', amountMinor: 1_234_56, currency: 'EUR', shippedOn: '2024-03-01', finalShipment: true }),
   BusinessDayTick: envelope('BusinessDayTick', 15, { businessDate: '2024-03-01', previousBusinessDate: '2024-02-29', partition: 3 }, '*'),
-  CustomerFeaturesChanged: envelope('CustomerFeaturesChanged', 16, { version: 1_734_211, featureSetVersion: 'features-v1', businessDate: '2024-03-01', changedFeatures: ['open_amount', 'share_late_90d'], features: { open_amount: 2_469_12, share_late_90d: 0.25, settled_count: 41 }, openInvoiceIds: ['INV-000042-00017', 'INV-000042-00018'] }, 'C000042', 'example-InvoiceIssued-5'),
+  CustomerFeaturesChanged: envelope('CustomerFeaturesChanged', 16, { version: 1_734_211, featureSetVersion: 'features-v1', businessDate: '2024-03-01', changedFeatures: ['open_amount', 'share_late_90d'], features: { open_amount: 2_469_12, share_late_90d: 0.25, settled_count: 41 }, openInvoiceIds: ['INV-000042-00017', 'INV-000042-00018'], customerCurrency: 'EUR', openInvoices: [{ invoiceId: 'INV-000042-00017', invoiceDate: '2024-02-01', dueDate: '2024-03-02', currency: 'EUR', openAmountMinor: 1_234_56, currencyMismatch: false, features: [1_234_56, 30, 1, 0, 29, 0, 0, 0, 1_234_56, 0.5, 0, 0, 0] }] }, 'C000042', 'example-InvoiceIssued-5'),
   InvoicePaymentPredicted: envelope('InvoicePaymentPredicted', 17, {
     invoiceId: 'INV-000042-00017',
     businessDate: '2024-03-01',

@@ -327,8 +327,30 @@ export interface CustomerFeaturesChanged {
   changedFeatures: string[];
   /** All customer-level feature values by name (amounts in minor units, shares in [0,1], durations in days). Missing name = not defined yet. */
   features: Record<string, number>;
-  /** Open invoices whose prediction inputs changed and need re-scoring. */
+  /** Open invoices whose prediction inputs changed and need re-scoring (all open invoices when a customer feature changed). */
   openInvoiceIds: string[];
+  /** The registered customer's currency (ISO 4217): money features count only amounts in it. Null before the customer is registered. */
+  customerCurrency: string | null;
+  /** Every open invoice of the customer with its invoice-level features as of businessDate (all of them, not only the changed ones), so a consumer can score them without reading the feature service's state. */
+  openInvoices: OpenInvoiceFeatures[];
+}
+
+/** One open invoice with its invoice-level features as of the business date: with the customer features, the whole input of a prediction. */
+export interface OpenInvoiceFeatures {
+  /** The invoice. */
+  invoiceId: string;
+  /** Invoice date. (YYYY-MM-DD) */
+  invoiceDate: string;
+  /** Due date. (YYYY-MM-DD) */
+  dueDate: string;
+  /** Invoice currency (ISO 4217). */
+  currency: string;
+  /** Open amount in minor units of the invoice currency. */
+  openAmountMinor: number;
+  /** The invoice's currency is not the customer's: scored, but left out of the customer's money aggregates and outlook. */
+  currencyMismatch: boolean;
+  /** The invoice features in the order of the feature set's invoice feature names (featureSetVersion); NaN = missing. */
+  features: number[];
 }
 
 /** The customer-level features changed as of a business date. */
