@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_SHAP_TABLE_BYTES, NativeBooster, Predictor, train, type LightGbmParams } from '../src';
 import { parseModelText, type ParsedModel } from '../src/predictor/model-text';
+import { MAX_TABLE_DEPTH } from '../src/predictor/shap-table';
 import { edgeRows, synthetic, type SyntheticSpec } from './support/synthetic';
 
 // Golden tests: models are trained by the native library inside the test, then the TypeScript predictor's
@@ -21,21 +22,22 @@ interface GoldenCase {
 const decisionTypes = (model: ParsedModel): number[] => model.trees.flatMap((t) => [...t.decisionType]);
 const missingType = (decision: number): number => (decision >> 2) & 3;
 
-/** Deepest leaf over all trees (root = 0). */
-function deepest(model: ParsedModel): number {
+/** Depth of a tree's deepest leaf (root = 0). */
+function treeDepth(tree: ParsedModel['trees'][number]): number {
   let max = 0;
-  for (const tree of model.trees) {
-    const walk = (node: number, depth: number): void => {
-      if (node < 0) max = Math.max(max, depth);
-      else {
-        walk(tree.leftChild[node] as number, depth + 1);
-        walk(tree.rightChild[node] as number, depth + 1);
-      }
-    };
-    if (tree.numLeaves > 1) walk(0, 0);
-  }
+  const walk = (node: number, depth: number): void => {
+    if (node < 0) max = Math.max(max, depth);
+    else {
+      walk(tree.leftChild[node] as number, depth + 1);
+      walk(tree.rightChild[node] as number, depth + 1);
+    }
+  };
+  if (tree.numLeaves > 1) walk(0, 0);
   return max;
 }
+
+/** Deepest leaf over all trees (root = 0). */
+const deepest = (model: ParsedModel): number => Math.max(...model.trees.map(treeDepth));
 
 const CASES: readonly GoldenCase[] = [
   {
@@ -190,14 +192,16 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         it(`contributions from the TreeSHAP tables (${budget} budget) equal the direct recursion exactly and native within ${TOLERANCE}`, () => {
           const tabled = Predictor.fromModelText(modelText, shapTableBytes === undefined ? {} : { shapTableBytes });
           const direct = Predictor.fromModelText(modelText, { shapTableBytes: 0 });
-          const trees = parseModelText(modelText).trees.filter((t) => t.numLeaves > 1).length;
-          assert.deepEqual(direct.shapTableStats(), { tabledTrees: 0, directTrees: trees, bytes: 0 });
+          const trees = parseModelText(modelText).trees.filter((t) => t.numLeaves > 1);
+          const shallow = trees.filter((t) => treeDepth(t) <= MAX_TABLE_DEPTH).length;
+          assert.deepEqual(direct.shapTableStats(), { tabledTrees: 0, directTrees: trees.length, bytes: 0 });
           const stats = tabled.shapTableStats();
-          assert.equal(stats.tabledTrees + stats.directTrees, trees);
+          const all = Predictor.fromModelText(modelText).shapTableStats();
+          // The default budget tables every tree of depth <= 8; the small one only some, or none when the first is too big.
+          assert.deepEqual([all.tabledTrees, all.directTrees], [shallow, trees.length - shallow]);
+          assert.equal(stats.tabledTrees + stats.directTrees, trees.length);
           assert.ok(stats.bytes <= (shapTableBytes ?? DEFAULT_SHAP_TABLE_BYTES), JSON.stringify(stats));
-          // Every case has trees of depth <= 8; the small budget holds some of them but not all.
-          if (shapTableBytes === undefined) assert.ok(stats.tabledTrees > 0 && stats.directTrees === (c.name.includes('deeper') ? stats.directTrees : 0), JSON.stringify(stats));
-          else assert.ok(stats.tabledTrees > 0 && stats.directTrees > 0, JSON.stringify(stats));
+          if (shapTableBytes !== undefined) assert.ok(stats.tabledTrees < shallow, `the small budget tabled every shallow tree: ${JSON.stringify(stats)}`);
           const expected = (native as NativeBooster).contributions(rows);
           const viaTables = new Float64Array(rows.length * tabled.contributionsPerRow);
           const probabilities = new Float64Array(tabled.numClass);

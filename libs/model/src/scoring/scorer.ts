@@ -1,5 +1,5 @@
 import { FEATURE_NAMES, FEATURE_SET_VERSION, type PaymentBucket } from '@creditstream/features';
-import { Predictor, type ShapMemoStats } from '@creditstream/lightgbm';
+import { Predictor, type ShapTableStats } from '@creditstream/lightgbm';
 import { COLD_START_FEATURES, coldStartContributions, coldStartProbabilities, DEFAULT_COLD_START, type ColdStartParams } from '../cold-start/cold-start';
 import { FeatureVectorError, IncompatibleModelError } from '../errors';
 import { CLASSES, NUM_CLASSES } from '../labels';
@@ -41,14 +41,14 @@ export interface ScoreOptions {
 /** Options of {@link createScorer}. */
 export interface ScorerOptions {
   /**
-   * Byte budget of the LightGBM predictor's exact TreeSHAP memo (PredictorOptions.shapMemoBytes; 0 = off), for
-   * scorers that explain many invoices with recurring decision patterns. @default 0
+   * Byte budget of the LightGBM predictor's exact TreeSHAP tables (PredictorOptions.shapTableBytes): trees that do not
+   * fit are explained by the direct recursion, with the same factors bit for bit; 0 explains every tree directly.
+   * @default 33554432 (32 MiB, the predictor's default)
    */
-  readonly shapMemoBytes?: number;
+  readonly shapTableBytes?: number;
   /**
-   * Byte budget of the predictor's whole-tree TreeSHAP memo (PredictorOptions.shapTreeMemoBytes; 0 = off; takes
-   * precedence over shapMemoBytes): bit-identical explanations, several times faster for shallow trees whose decision
-   * patterns recur, as the invoices of one customer and one invoice from day to day do. @default 0
+   * @deprecated Ignored: the whole-tree TreeSHAP memo was replaced by the TreeSHAP tables (shapTableBytes), which are
+   * faster without warming up. Kept only until the scoring service stops passing it.
    */
   readonly shapTreeMemoBytes?: number;
 }
@@ -66,8 +66,8 @@ export interface Scorer {
    * @throws FeatureVectorError when the vector does not have one value per feature
    */
   score(vector: ArrayLike<number>, options?: ScoreOptions): Prediction;
-  /** Counters of the LightGBM predictor's TreeSHAP memo; null when it is off or the model is cold-start. */
-  explanationMemoStats(): ShapMemoStats | null;
+  /** What the LightGBM predictor's TreeSHAP tables hold (built at the first explanation); null for cold-start models. */
+  explanationTableStats(): ShapTableStats | null;
 }
 
 const DAYS_PAST_DUE = FEATURE_NAMES.indexOf('invoice_days_past_due');
@@ -176,11 +176,11 @@ export function createScorer(model: ScorerModel, options: ScorerOptions = {}): S
         const factors = k > 0 ? topK(coldStartContributions(params, vector), names, (f) => vector[positions[f] as number] as number, k) : [];
         return finish(p, vector, factors);
       },
-      explanationMemoStats: () => null,
+      explanationTableStats: () => null,
     };
   }
 
-  const predictor = Predictor.fromModelText(model.modelText, { shapMemoBytes: options.shapMemoBytes ?? 0, shapTreeMemoBytes: options.shapTreeMemoBytes ?? 0 });
+  const predictor = Predictor.fromModelText(model.modelText, options.shapTableBytes === undefined ? {} : { shapTableBytes: options.shapTableBytes });
   if (predictor.numClass !== NUM_CLASSES || predictor.numFeatures !== indices.length) {
     throw new IncompatibleModelError(model.version, `its LightGBM text has ${predictor.numClass} classes and ${predictor.numFeatures} features, the registry lists ${indices.length} features`);
   }
@@ -205,6 +205,6 @@ export function createScorer(model: ScorerModel, options: ScorerOptions = {}): S
       }
       return finish(p, vector, factors);
     },
-    explanationMemoStats: () => predictor.shapMemoStats(),
+    explanationTableStats: () => predictor.shapTableStats(),
   };
 }
