@@ -1,6 +1,6 @@
 import { ModelRegistry, type ModelVersion } from '@creditstream/model';
-import { PREDICTION_COLLECTION, type CurrentPrediction, type CustomerPredictionsDocument } from '@creditstream/scoring-service';
-import { openStore, type Collection, type Store } from '@creditstream/store';
+import { PredictionReader, type CurrentPrediction } from '@creditstream/scoring-service';
+import { openStore, type Store } from '@creditstream/store';
 
 /** A current prediction with the customer it belongs to. */
 export interface ShownPrediction extends CurrentPrediction {
@@ -9,10 +9,10 @@ export interface ShownPrediction extends CurrentPrediction {
 
 /** What the demo reads back from MongoDB: the scoring service's current predictions and the model registry. */
 export class ReadModels {
-  private readonly predictions: Collection<CustomerPredictionsDocument>;
+  private readonly predictions: PredictionReader;
 
   private constructor(private readonly store: Store) {
-    this.predictions = store.collection<CustomerPredictionsDocument>(PREDICTION_COLLECTION);
+    this.predictions = new PredictionReader(store);
   }
 
   static async open(uri: string, database: string): Promise<ReadModels> {
@@ -21,8 +21,8 @@ export class ReadModels {
 
   /** Customers whose predictions `version` made, of all the customers the scoring service has scored. */
   async rescoring(version: string): Promise<{ done: number; total: number }> {
-    const [done, total] = await Promise.all([this.predictions.countDocuments({ 'scored.modelVersion': version }), this.predictions.countDocuments({})]);
-    return { done, total };
+    const customers = [...(await this.predictions.customers()).values()];
+    return { done: customers.filter((c) => c.scored?.modelVersion === version).length, total: customers.length };
   }
 
   /**
@@ -30,11 +30,10 @@ export class ReadModels {
    * one per customer, at-risk and not-at-risk invoices alternating so both kinds show.
    */
   async recentPredictions(version: string, count: number): Promise<ShownPrediction[]> {
-    const docs = await this.predictions.find({ 'predictions.modelVersion': version }, { projection: { predictions: 1 } }).toArray();
     const latestPerCustomer: ShownPrediction[] = [];
-    for (const doc of docs) {
+    for (const doc of (await this.predictions.customers()).values()) {
       const mine = doc.predictions.filter((p) => p.modelVersion === version && p.topFactors.length > 0).sort((a, b) => b.businessDate.localeCompare(a.businessDate) || a.invoiceId.localeCompare(b.invoiceId));
-      if (mine[0]) latestPerCustomer.push({ ...mine[0], customerId: doc._id });
+      if (mine[0]) latestPerCustomer.push({ ...mine[0], customerId: doc.customerId });
     }
     latestPerCustomer.sort((a, b) => b.businessDate.localeCompare(a.businessDate) || a.customerId.localeCompare(b.customerId));
     const atRisk = latestPerCustomer.filter((p) => p.atRisk);

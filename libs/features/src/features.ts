@@ -299,3 +299,47 @@ export function diffFeatures(before: Record<string, number>, after: Record<strin
     return before[n] !== after[n];
   });
 }
+
+/** One open invoice's part of a prediction's input, as the `customer features changed` event carries it. */
+export interface OpenInvoiceInput {
+  invoiceId: string;
+  invoiceDate: string;
+  dueDate: string;
+  currency: string;
+  openAmountMinor: number;
+  currencyMismatch: boolean;
+  /** The invoice features, in {@link INVOICE_FEATURE_NAMES} order, NaN = missing. */
+  features: number[];
+}
+
+/**
+ * Everything a prediction of the customer's open invoices needs, as of the state's business date: the customer
+ * features (record and vector) and each open invoice's own features. {@link vectorFromInputs} puts one invoice's
+ * vector back together, equal to {@link invoiceFeatures} of the state.
+ */
+export function predictionInputs(state: CustomerState): { vector: Float64Array; features: Record<string, number>; openInvoices: OpenInvoiceInput[] } {
+  const vector = customerFeatureVector(state);
+  const features: Record<string, number> = {};
+  for (let i = 0; i < CUSTOMER_FEATURE_NAMES.length; i++) {
+    const x = vector[i] as number;
+    if (!Number.isNaN(x)) features[CUSTOMER_FEATURE_NAMES[i] as string] = x;
+  }
+  const openInvoices: OpenInvoiceInput[] = [];
+  for (const invoice of state.invoices) {
+    if (invoice.status !== 'OPEN') continue;
+    const full = invoiceFeatures(state, invoice, state.asOf, vector);
+    openInvoices.push({ invoiceId: invoice.invoiceId, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, currency: invoice.currency, openAmountMinor: invoice.openMinor, currencyMismatch: invoice.currencyMismatch, features: Array.from(full.subarray(0, INVOICE_COUNT)) });
+  }
+  return { vector, features, openInvoices };
+}
+
+/** The model's feature vector of one invoice from a prediction input: its invoice features, then the customer features (absent = NaN). */
+export function vectorFromInputs(customerFeatures: Readonly<Record<string, number>>, invoiceFeatureValues: readonly number[], out: Float64Array = new Float64Array(FEATURE_NAMES.length)): Float64Array {
+  if (invoiceFeatureValues.length !== INVOICE_COUNT) throw new RangeError(`an invoice has ${INVOICE_COUNT} features, got ${invoiceFeatureValues.length}`);
+  for (let i = 0; i < INVOICE_COUNT; i++) out[i] = invoiceFeatureValues[i] as number;
+  for (let i = 0; i < CUSTOMER_FEATURE_NAMES.length; i++) {
+    const x = customerFeatures[CUSTOMER_FEATURE_NAMES[i] as string];
+    out[INVOICE_COUNT + i] = x === undefined ? NaN : x;
+  }
+  return out;
+}

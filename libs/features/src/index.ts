@@ -18,7 +18,10 @@ export {
   featureRecord,
   INVOICE_FEATURE_NAMES,
   invoiceFeatures,
+  predictionInputs,
+  vectorFromInputs,
   type CustomerFeatureName,
+  type OpenInvoiceInput,
   type FeatureName,
   type InvoiceFeatureName,
 } from './features';

@@ -2,7 +2,34 @@ import { LifecycleError } from './errors';
 import { createConsumerRunner, createKafka, createProducer, ensureTopics, type ConsumerRunner, type ConsumerRunnerOptions, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { openStore, type IndexDefinition, type Store } from '@creditstream/store';
+import { createStreamsRunner, MongoCheckpointStore, type StreamsRunner, type StreamsRunnerOptions } from '@creditstream/streams';
+import { env } from '@creditstream/config';
 import type { ServiceRuntime, Component } from './runtime';
+
+/**
+ * The environment variables of a partition-task service, `<PREFIX>_GROUP_ID` and the runtime's tuning, with the
+ * runtime's defaults: one spec shared by every stateful service.
+ */
+export function streamsSpec(prefix: string, groupDefault: string) {
+  return {
+    [`${prefix}_GROUP_ID`]: env.string('Kafka consumer group.', { default: groupDefault }),
+    [`${prefix}_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints: the most work a crash loses and the read models\' freshness.', { default: 2000, min: 10 }),
+    [`${prefix}_MAX_IDLE_MS`]: env.int('Longest wait for a lagging input topic with nothing fetched before processing the others (business-time order under slow fetches).', { default: 1000, min: 0 }),
+    [`${prefix}_MAX_UNCOMMITTED`]: env.int('Records processed but not checkpointed beyond which processing waits (backpressure).', { default: 50_000, min: 1 }),
+    [`${prefix}_SESSION_TIMEOUT_MS`]: env.int('How long the group waits for a silent instance before moving its partitions (takeover time after a crash).', { default: 8000, min: 6000 }),
+  } as const;
+}
+
+/** The values of a {@link streamsSpec}, read back by prefix. */
+export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number } {
+  return {
+    groupId: config[`${prefix}_GROUP_ID`] as string,
+    commitIntervalMs: config[`${prefix}_COMMIT_INTERVAL_MS`] as number,
+    maxIdleMs: config[`${prefix}_MAX_IDLE_MS`] as number,
+    maxUncommittedRecords: config[`${prefix}_MAX_UNCOMMITTED`] as number,
+    sessionTimeoutMs: config[`${prefix}_SESSION_TIMEOUT_MS`] as number,
+  };
+}
 
 /** Where the shared infrastructure is. Usually `loadConfig(connectionSpec)`. */
 export interface ConnectionSettings {
@@ -95,6 +122,47 @@ export class Infrastructure implements Component {
           kafka: this.kafka,
           codec: this.codec,
           producer: this.producer,
+          logger: runtime.logger,
+          metrics: runtime.metrics,
+          onCrash: (err) => {
+            options.onCrash?.(err);
+            void runtime.fail(err);
+          },
+        });
+        await runner.start();
+      },
+      stop: async () => {
+        await runner?.stop();
+      },
+    };
+  }
+
+  /**
+   * The service's partition tasks (the one way a stateful service consumes), checkpointing to `collection` of this
+   * service's store, as a component to add after this one. A consumer that crashes beyond kafkajs' own restarts
+   * fails the service.
+   */
+  streams<E, V>(options: Omit<StreamsRunnerOptions<E, V>, 'kafka' | 'codec' | 'producer' | 'service' | 'logger' | 'metrics' | 'checkpoints'> & { collection: string }): Component & { readonly runner: StreamsRunner<E, V> | null; readonly checkpoints: MongoCheckpointStore | null } {
+    let runner: StreamsRunner<E, V> | null = null;
+    let checkpoints: MongoCheckpointStore | null = null;
+    const runtime = this.runtime;
+    return {
+      name: `streams:${options.groupId}`,
+      get runner() {
+        return runner;
+      },
+      get checkpoints() {
+        return checkpoints;
+      },
+      start: async () => {
+        checkpoints = new MongoCheckpointStore(this.store, options.collection);
+        runner = createStreamsRunner<E, V>({
+          ...options,
+          service: runtime.name,
+          kafka: this.kafka,
+          codec: this.codec,
+          producer: this.producer,
+          checkpoints,
           logger: runtime.logger,
           metrics: runtime.metrics,
           onCrash: (err) => {

@@ -78,6 +78,17 @@ interface SlotDocument {
 
 const taskId = (partition: number) => `task:${partition}`;
 
+/** Side-log entries per document. */
+export const LOG_CHUNK = 1000;
+
+/** Every entry of a side log collection written by {@link MongoCheckpointStore}, one per `id` (replays write some twice). */
+export async function readSideLog<T extends { _id: string }>(store: Store, collection: string): Promise<T[]> {
+  const chunks = await store.collection<{ entries: T[] }>(collection).find({}, { projection: { entries: 1 } }).toArray();
+  const byId = new Map<string, T>();
+  for (const c of chunks) for (const e of c.entries) if (!byId.has(e._id)) byId.set(e._id, e);
+  return [...byId.values()];
+}
+
 /** Indexes a MongoDB checkpoint collection needs (for garbage collection and read-model queries). */
 export function checkpointIndexes(collection: string, viewKeys: readonly string[] = []): { collection: string; keys: Record<string, 1> }[] {
   return [{ collection, keys: { partition: 1, kind: 1 } }, ...viewKeys.map((k) => ({ collection, keys: { [`views.${k}`]: 1 } as Record<string, 1> }))];
@@ -143,9 +154,16 @@ export class MongoCheckpointStore implements CheckpointStore {
         for (const d of inserts) slots[String(d.slot)] = d._id;
       }
       for (const log of write.logs) {
-        if (log.documents.length === 0) continue;
-        await this.store.collection(log.collection).bulkWrite(log.documents.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
-        documents += log.documents.length;
+        // A side log is written in chunks of LOG_CHUNK entries, one document each: appending costs a few
+        // documents per checkpoint, not one per entry. A replay after a crash writes its entries again in other
+        // chunks; entries carry deterministic ids and readers keep one per id.
+        const chunks: Document[] = [];
+        for (let i = 0; i < log.documents.length; i += LOG_CHUNK) {
+          chunks.push({ _id: `${partition}:${epoch}:${write.seq}:${i / LOG_CHUNK}`, partition, epoch, seq: write.seq, entries: log.documents.slice(i, i + LOG_CHUNK) });
+        }
+        if (chunks.length === 0) continue;
+        await this.store.collection(log.collection).bulkWrite(chunks.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
+        documents += chunks.length;
       }
       const committed = await this.docs.updateOne(
         { _id: taskId(partition), epoch } as never,
@@ -179,6 +197,12 @@ export class MongoCheckpointStore implements CheckpointStore {
     if (ids.length === 0) return [];
     const slots = (await this.docs.find({ _id: { $in: ids } }, { projection: { views: 1 } }).toArray()) as SlotDocument[];
     return slots.flatMap((s) => s.views);
+  }
+
+  /** Every task's committed positions and meta (no state). */
+  async tasks(): Promise<{ partition: number; meta: unknown; positions: Record<string, number> }[]> {
+    const tasks = (await this.docs.find({ kind: 'task' }, { projection: { partition: 1, meta: 1, positions: 1 } }).toArray()) as TaskDocument[];
+    return tasks.map((t) => ({ partition: t.partition, meta: t.meta, positions: t.positions }));
   }
 
   /** Every committed entry (serialised), across partitions: for verification tools. */

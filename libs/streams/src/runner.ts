@@ -40,6 +40,8 @@ export interface StreamsRunnerOptions<E, V> {
   heartbeatIntervalMs?: number;
   /** Bytes fetched per partition per request. @default 1 MiB */
   maxBytesPerPartition?: number;
+  /** Called when a task has been restored and processes (e.g. to re-score what another model scored meanwhile). */
+  onRestored?(task: StreamTask<E, V>): void;
   /** Called when the consumer crashed beyond kafkajs' own restarts. */
   onCrash?(err: Error): void;
   metrics: StandardMetrics;
@@ -143,15 +145,17 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     void (async () => {
       try {
         await task.restore();
-        if (task.state !== 'running') return;
+        if (task.state !== 'restoring') return;
         const offsets = await Promise.all(options.topics.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
         for (const [topic, list] of offsets) {
           const p = list.find((x) => x.partition === partition);
           if (p) task.setWatermarks(topic, Number(p.low), Number(p.high));
         }
-        if (task.state !== 'running' || tasks.get(partition) !== task) return;
+        if (task.state !== 'restoring' || tasks.get(partition) !== task) return;
         for (const topic of options.topics) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
+        task.begin();
         consumer.resume(topicPartitions(partition));
+        options.onRestored?.(task);
       } catch (err) {
         logger.error({ partition, code: errorCode(err), err: errorMessage(err) }, 'task restore failed');
         if (tasks.get(partition) === task) tasks.delete(partition);

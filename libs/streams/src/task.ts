@@ -197,8 +197,13 @@ export class StreamTask<E, V> {
     metrics.stateKeys.set(this.label, this.store.size);
     metrics.stateBytes.set(this.label, this.serializedBytes);
     logger.info({ partition: this.partition, epoch: this.epoch, keys: this.store.size, positions: this.processed, ms: Math.round(performance.now() - started) }, 'task restored');
+  }
+
+  /** Starts processing after {@link restore} and the runner's {@link setWatermarks} (until then fetched records are ignored). */
+  begin(): void {
+    if (this.stateName !== 'restoring') return;
     this.stateName = 'running';
-    this.commitTimer = setInterval(() => void this.checkpoint(), options.commitIntervalMs);
+    this.commitTimer = setInterval(() => void this.checkpoint(), this.parts.options.commitIntervalMs);
     this.commitTimer.unref();
     this.schedule();
   }
@@ -226,7 +231,11 @@ export class StreamTask<E, V> {
    * (retention removed those records), and the high watermark tells whether the topic lags (the idle wait).
    */
   setWatermarks(topic: string, low: number, high: number): void {
-    if (this.group.position(topic) < low) this.acceptGap(topic, low);
+    if (this.group.position(topic) < low) {
+      this.parts.logger.warn({ partition: this.partition, topic, from: this.group.position(topic), to: low }, 'offsets skipped: they are no longer in the log');
+      this.group.skipTo(topic, low);
+      this.processed[topic] = low;
+    }
     this.group.add(topic, [], high);
   }
 

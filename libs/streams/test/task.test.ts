@@ -92,6 +92,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const producer = new FakeProducer();
     const { task } = makeTask(store, producer);
     await task.restore();
+    task.begin();
     task.enqueue('a', [message('a', 0, 'k', { amount: 1, eventTime: at(1) }), message('a', 1, 'k', { amount: 4, eventTime: at(4) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
     task.enqueue('b', [message('b', 0, 'k', { amount: 2, eventTime: at(2) }), message('b', 1, 'k', { amount: -1, eventTime: at(3) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
     await until(() => producer.sent.length === 4);
@@ -104,6 +105,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const producer = new FakeProducer();
     const first = makeTask(store, producer);
     await first.task.restore();
+    first.task.begin();
     producer.hold();
     first.task.enqueue('a', [0, 1, 2].map((o) => message('a', o, `k${o % 2}`, { amount: o + 1, eventTime: at(o + 1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 3);
     await until(() => first.task.positions.a === 3);
@@ -120,6 +122,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     // A second owner takes over: same state, same positions; the first one is fenced at its next checkpoint.
     const second = makeTask(store, producer);
     await second.task.restore();
+    second.task.begin();
     assert.deepEqual(second.task.store.get('k0'), { total: 4 });
     assert.deepEqual(second.task.store.get('k1'), { total: 2 });
     assert.equal(second.task.expected('a'), 3);
@@ -144,6 +147,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const reference = new FakeProducer();
     const clean = makeTask(new InMemoryCheckpointStore(), reference);
     await clean.task.restore();
+    clean.task.begin();
     feed(clean.task, { a: 0, b: 0 });
     await until(() => clean.task.positions.a === a.length && clean.task.positions.b === b.length);
     await until(() => reference.sent.length === 40);
@@ -152,6 +156,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const crashed = new FakeProducer();
     const one = makeTask(store, crashed, { recordsPerTurn: 7 });
     await one.task.restore();
+    one.task.begin();
     feed(one.task, { a: 0, b: 0 });
     await until(() => (one.task.positions.a ?? 0) + (one.task.positions.b ?? 0) >= 15);
     await one.task.checkpoint();
@@ -159,6 +164,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     await one.task.close({ checkpoint: false });
     const two = makeTask(store, crashed);
     await two.task.restore();
+    two.task.begin();
     feed(two.task, { a: two.task.expected('a'), b: two.task.expected('b') });
     await until(() => two.task.positions.a === a.length && two.task.positions.b === b.length);
     await until(() => new Set(crashed.sent.map((s) => s.value)).size === 40);
@@ -172,6 +178,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const producer = new FakeProducer();
     const { task } = makeTask(store, producer, { maxUncommittedRecords: 5, retry: { initialMs: 20, maxMs: 20 } });
     await task.restore();
+    task.begin();
     task.enqueue('a', Array.from({ length: 12 }, (_, o) => message('a', o, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 12);
     await until(() => task.positions.a === 5);
     await new Promise((r) => setTimeout(r, 30));

@@ -1,6 +1,6 @@
-export { createFeatureService, FEATURE_INPUTS, SERVICE_NAME, type FeatureServiceOptions } from './service';
+export { createFeatureService, FEATURE_INDEXES, FEATURE_INPUTS, SERVICE_NAME, type FeatureService, type FeatureServiceOptions } from './service';
 export { featureServiceSpec, loadFeatureServiceConfig, type FeatureServiceConfig } from './config';
-export { FeatureProcessor } from './processor';
-export { StateStore, FEATURE_INDEXES, type LoadedCustomer } from './state-store';
+export { customerView, FeatureProcessor, type FeatureProcessorOptions } from './processor';
+export { FeatureStateReader, type StoredCustomer } from './reader';
 export * from './documents';
-export { diffStore, foldEventLog, readEventLog, writeFold, type Difference } from './verify';
+export { diffStore, foldEventLog, readEventLog, writeFold, type Difference, type FoldedLog } from './verify';

@@ -2,267 +2,149 @@ import {
   applyEvent,
   applyTick,
   appliedOffset,
-  customerFeatures,
-  diffFeatures,
+  CUSTOMER_FEATURE_NAMES,
   FEATURE_SET_VERSION,
   findInvoice,
   invoiceFeatures,
+  predictionInputs,
   sourceKey,
   type CustomerState,
   type InputEvent,
-  type InvoiceState,
-  type PaymentRecord,
 } from '@creditstream/features';
-import type { BatchOutcome, EventProducer, InboundMessage } from '@creditstream/kafka';
-import { PoisonMessageError } from '@creditstream/kafka';
-import type { Logger } from '@creditstream/logging';
-import { type BusinessDayTickEvent, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
-import { childId, versionOf, type FeatureLogEntry, type PartitionClockDocument, type PendingChildren } from './documents';
-import { Lru } from './lru';
-import { PartitionLocks } from '@creditstream/kafka';
-import type { BatchWrite, LoadedCustomer, StateStore } from './state-store';
+import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, OpenInvoiceFeatures } from '@creditstream/schemas';
+import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
+import { childId, COLLECTIONS, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
 import type { FeatureMetrics } from './metrics';
 
-export interface ProcessorOptions {
-  store: StateStore;
-  producer: EventProducer;
+/** The read-model view of one customer. */
+export function customerView(customerId: string, value: CustomerValue, partition: number): CustomerView {
+  const s = value.state;
+  return {
+    customerId,
+    partition,
+    version: versionOf(s),
+    asOf: s.asOf,
+    segment: s.registration?.segment ?? null,
+    currency: s.registration?.currency ?? null,
+    accountStatus: s.account.status,
+    features: value.features,
+    openInvoices: s.invoices.filter((i) => i.status === 'OPEN').map((i) => ({ invoiceId: i.invoiceId, invoiceDate: i.invoiceDate, dueDate: i.dueDate, currency: i.currency, amountMinor: i.amountMinor, openMinor: i.openMinor, disputed: i.disputedNow })),
+  };
+}
+
+export interface FeatureProcessorOptions {
+  /** The task's partition. */
+  partition: number;
   /** Output topic of `customer features changed`. */
   outputTopic: string;
   /** The clock topic (ticks are told apart by topic). */
   clockTopic: string;
-  cacheCustomers: number;
-  logger: Logger;
   metrics: FeatureMetrics;
 }
 
-/** What folding one customer's events of a batch produced. */
-interface Touched {
-  customer: LoadedCustomer;
-  before: Record<string, number>;
-  changed: boolean;
-  changedInvoiceIds: Set<string>;
-  changedPaymentIds: Set<string>;
-  featureLog: FeatureLogEntry[];
-  last: InboundMessage<InputEvent>;
-}
-
 /**
- * The feature service's batch logic: folds a batch of one topic-partition into the customers it touches, writes
- * the new state (invoices, payments and the feature log first, then each customer with its outbox), then produces
- * the `customer features changed` events and returns the rejected messages for the dead-letter topic.
- *
- * Clock ticks are lazy: a tick only records the partition's latest business date; each customer catches up with
- * it the next time it is loaded or touched. Days overdue and aging are derived from that date, never stored.
+ * The feature service's per-record logic, on one partition task: folds each event into its customer's state in
+ * memory and, when a feature or an invoice changed, produces `customer features changed` with the customer's
+ * features and every open invoice's features. A business-day tick moves the partition clock; every customer with an
+ * open invoice is brought to the new day at once (days to due and overdue change daily) and announced, the others
+ * catch up lazily when next touched. Deterministic: the same records in the same order give the same states and
+ * outputs.
  */
-export class FeatureProcessor {
-  private readonly cache: Lru<string, LoadedCustomer>;
-  private readonly locks = new PartitionLocks();
-  private readonly clocks = new Map<number, PartitionClockDocument>();
-  private readonly flushed = new Set<number>();
-  private clocksLoaded = false;
+export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
+  constructor(private readonly options: FeatureProcessorOptions) {}
 
-  constructor(private readonly options: ProcessorOptions) {
-    this.cache = new Lru(options.cacheCustomers);
-  }
-
-  /** Forget everything partition-bound: after a rebalance another instance may have written these customers. */
-  reset(): void {
-    this.cache.clear();
-    this.flushed.clear();
-    this.clocksLoaded = false;
-  }
-
-  /** Handles one batch of one topic-partition. */
-  async handle(messages: InboundMessage<InputEvent>[]): Promise<BatchOutcome<InputEvent>> {
-    const first = messages[0];
-    if (!first) return {};
-    return this.locks.run(first.partition, async () => {
-      if (!this.clocksLoaded) {
-        const clocks = await this.options.store.loadClocks();
-        this.clocks.clear();
-        for (const [p, c] of clocks) this.clocks.set(p, c);
-        this.clocksLoaded = true;
-      }
-      if (!this.flushed.has(first.partition)) await this.flushOutbox(first.partition);
-      if (first.topic === this.options.clockTopic) return this.handleTicks(messages as InboundMessage<BusinessDayTickEvent>[]);
-      try {
-        return await this.handleEvents(messages);
-      } catch (err) {
-        // The cached states were mutated by a batch that was not written: drop them, the retry reloads.
-        for (const m of messages) this.cache.delete(m.event?.customerId);
-        throw err;
-      }
-    });
-  }
-
-  private async flushOutbox(partition: number): Promise<void> {
-    const events = await this.options.store.outboxOf(partition);
-    if (events.length > 0) {
-      await this.options.producer.send(this.options.outputTopic, events.map((event) => ({ key: event.customerId, event })));
-      this.options.logger.info({ partition, events: events.length }, 'outbox produced again after (re)assignment');
+  process(record: TaskRecord<InputEvent>, ctx: ProcessorContext<CustomerValue>): Rejection | void {
+    const source = { topic: record.topic, partition: record.partition, offset: record.offset };
+    if (record.topic === this.options.clockTopic) return this.tick(record.event as BusinessDayTickEvent, source, ctx);
+    const event = record.event;
+    const customerId = event.customerId;
+    const known = ctx.store.get(customerId);
+    if (known) this.catchUp(known.state, ctx);
+    const result = applyEvent(known?.state ?? null, event, source);
+    if (result.rejection) return { code: result.rejection.code, message: result.rejection.message };
+    if (!result.changed) {
+      this.options.metrics.redeliveries.inc();
+      return;
     }
-    this.flushed.add(partition);
+    for (const a of result.anomalies ?? []) this.options.metrics.anomalies.inc({ code: a.code });
+    const value: CustomerValue = known ?? { state: result.state as CustomerState, features: {} };
+    if (!known) this.catchUp(value.state, ctx);
+    ctx.store.put(customerId, value);
+    const changedInvoiceIds = new Set(result.changedInvoiceIds);
+    this.announce(value, changedInvoiceIds, event, ctx);
+    if (event.type === 'InvoiceIssued' && changedInvoiceIds.has(event.payload.invoiceId)) this.logIssued(value.state, event.payload.invoiceId, ctx);
   }
 
-  private async handleTicks(messages: InboundMessage<BusinessDayTickEvent>[]): Promise<BatchOutcome<InputEvent>> {
-    const rejected: NonNullable<BatchOutcome<InputEvent>['rejected']> = [];
-    let latest: PartitionClockDocument | null = null;
-    for (const m of messages) {
-      const source = { topic: m.topic, partition: m.partition, offset: m.offset };
-      const check = applyTick(null, m.event, source);
-      if (check.rejection) {
-        rejected.push({ message: m as InboundMessage<InputEvent>, error: new PoisonMessageError(check.rejection.code, check.rejection.message) });
-        continue;
-      }
-      latest = { _id: m.partition, offset: m.offset, businessDate: m.event.payload.businessDate, tick: m.event };
-    }
-    if (latest) {
-      const known = this.clocks.get(latest._id);
-      if (!known || known.offset < latest.offset) {
-        await this.options.store.saveClock(latest);
-        this.clocks.set(latest._id, latest);
-        this.options.metrics.businessDate.set({ partition: String(latest._id) }, Date.parse(`${latest.businessDate}T00:00:00Z`) / 1000);
-      }
-    }
-    return { rejected };
+  view(customerId: string, value: CustomerValue): CustomerView {
+    return customerView(customerId, value, this.options.partition);
   }
 
-  /** Brings a customer up to its partition's latest tick (ticks are applied lazily). */
-  private catchUp(customer: LoadedCustomer): void {
-    const clock = this.clocks.get(customer.partition);
-    if (!clock) return;
-    const source = { topic: this.options.clockTopic, partition: clock._id, offset: clock.offset };
-    if (appliedOffset(customer.state, sourceKey(source)) >= clock.offset) return;
-    applyTick(customer.state, clock.tick as BusinessDayTickEvent, source);
+  private tick(tick: BusinessDayTickEvent, source: { topic: string; partition: number; offset: number }, ctx: ProcessorContext<CustomerValue>): Rejection | void {
+    const check = applyTick(null, tick, source);
+    if (check.rejection) return { code: check.rejection.code, message: check.rejection.message };
+    if (!ctx.clock.advance({ businessDate: tick.payload.businessDate, offset: source.offset, tick })) return;
+    this.options.metrics.businessDate.set({ partition: String(source.partition) }, Date.parse(`${tick.payload.businessDate}T00:00:00Z`) / 1000);
+    for (const [customerId, value] of ctx.store.entries()) {
+      if (value.state.open.length === 0) continue;
+      if (!this.catchUp(value.state, ctx)) continue;
+      ctx.store.touch(customerId);
+      this.announce(value, new Set(), tick, ctx);
+    }
   }
 
-  private async handleEvents(messages: InboundMessage<InputEvent>[]): Promise<BatchOutcome<InputEvent>> {
-    const { store, metrics } = this.options;
-    const partition = (messages[0] as InboundMessage<InputEvent>).partition;
-    const ids = [...new Set(messages.map((m) => m.event.customerId))];
-    const missing = ids.filter((id) => this.cache.get(id) === undefined);
-    const loaded = await store.load(missing);
-    metrics.cacheMisses.inc(missing.length);
-    metrics.cacheHits.inc(ids.length - missing.length);
-
-    const touched = new Map<string, Touched>();
-    const rejected: NonNullable<BatchOutcome<InputEvent>['rejected']> = [];
-
-    for (const m of messages) {
-      const customerId = m.event.customerId;
-      let t = touched.get(customerId);
-      if (!t) {
-        const customer = this.cache.get(customerId) ?? loaded.get(customerId) ?? null;
-        if (customer) this.catchUp(customer);
-        t = { customer: customer as LoadedCustomer, before: customer?.features ?? {}, changed: false, changedInvoiceIds: new Set(), changedPaymentIds: new Set(), featureLog: [], last: m };
-        touched.set(customerId, t);
-      }
-      const source = { topic: m.topic, partition: m.partition, offset: m.offset };
-      const result = applyEvent(t.customer?.state ?? null, m.event, source);
-      if (result.rejection) {
-        rejected.push({ message: m, error: new PoisonMessageError(result.rejection.code, result.rejection.message) });
-        continue;
-      }
-      if (!result.changed) {
-        metrics.redeliveries.inc();
-        continue;
-      }
-      for (const a of result.anomalies ?? []) metrics.anomalies.inc({ code: a.code });
-      if (!t.customer) {
-        t.customer = { state: result.state as CustomerState, partition, version: 0, features: {} };
-        this.catchUp(t.customer);
-      }
-      t.changed = true;
-      t.last = m;
-      for (const id of result.changedInvoiceIds) t.changedInvoiceIds.add(id);
-      if (m.event.type === 'PaymentReceived' || m.event.type === 'PaymentReturned') t.changedPaymentIds.add(m.event.payload.paymentId);
-      if (m.event.type === 'InvoiceIssued' && result.changedInvoiceIds.length > 0) {
-        const entry = this.issuedVector(t.customer, m.event.payload.invoiceId);
-        if (entry) t.featureLog.push(entry);
-      }
-    }
-
-    const write: BatchWrite = { customers: [] };
-    const outputs: CustomerFeaturesChangedEvent[] = [];
-    let invoicesWritten = 0;
-    for (const t of touched.values()) {
-      if (!t.changed) continue;
-      const c = t.customer;
-      c.version = versionOf(c.state);
-      const after = customerFeatures(c.state);
-      const changedFeatures = diffFeatures(t.before, after);
-      c.features = after;
-      const outbox: CustomerFeaturesChangedEvent[] = [];
-      const event = this.featuresChanged(c, t, changedFeatures);
-      if (event) {
-        outbox.push(event);
-        outputs.push(event);
-      }
-      const pending: PendingChildren = { invoices: [], payments: [], featureLog: t.featureLog };
-      for (const id of t.changedInvoiceIds) {
-        const invoice = findInvoice(c.state, id);
-        if (invoice) pending.invoices.push(invoice);
-      }
-      for (const id of t.changedPaymentIds) {
-        const payment = c.state.payments.find((p: PaymentRecord) => p.paymentId === id);
-        if (payment) pending.payments.push(payment);
-      }
-      invoicesWritten += pending.invoices.length;
-      write.customers.push({ customer: c, outbox, pending });
-    }
-
-    await store.write(write);
-    for (const t of touched.values()) if (t.customer) this.cache.set(t.customer.state.customerId, t.customer);
-    if (outputs.length > 0) {
-      await this.options.producer.send(this.options.outputTopic, outputs.map((event) => ({ key: event.customerId, event })));
-      metrics.featuresChanged.inc(outputs.length);
-    }
-    metrics.invoicesWritten.inc(invoicesWritten);
-    return { rejected };
-  }
-
-  /** The feature vector of a just-issued invoice, as of the customer's business date, for the feature log. */
-  private issuedVector(customer: LoadedCustomer, invoiceId: string): FeatureLogEntry | null {
-    const invoice = findInvoice(customer.state, invoiceId);
-    if (!invoice) return null;
-    const values = Array.from(invoiceFeatures(customer.state, invoice));
-    return {
-      id: childId(customer.state.customerId, `${invoiceId}:issued`),
-      customerId: customer.state.customerId,
-      invoiceId,
-      kind: 'issued',
-      asOf: customer.state.asOf,
-      invoiceDate: invoice.invoiceDate,
-      dueDate: invoice.dueDate,
-      featureSetVersion: FEATURE_SET_VERSION,
-      customerVersion: versionOf(customer.state),
-      values,
-    };
+  /** Brings a state to the partition clock's tick; returns whether it moved. */
+  private catchUp(state: CustomerState, ctx: ProcessorContext<CustomerValue>): boolean {
+    const clock = ctx.clock.reading;
+    if (clock === null) return false;
+    const source = { topic: this.options.clockTopic, partition: ctx.partition, offset: clock.offset };
+    if (appliedOffset(state, sourceKey(source)) >= clock.offset) return false;
+    return applyTick(state, clock.tick as BusinessDayTickEvent, source).changed;
   }
 
   /**
-   * The `customer features changed` event of a customer after a batch, or null when nothing a consumer cares
-   * about changed (only offsets moved, e.g. an identical duplicate). Re-scoring: every open invoice when a
-   * customer feature changed, otherwise the open ones among the invoices that changed.
+   * Recomputes the customer's features and produces `customer features changed` when a feature or an invoice
+   * changed: re-scoring is needed for every open invoice when a customer feature changed, else for the changed ones.
    */
-  private featuresChanged(c: LoadedCustomer, t: Touched, changedFeatures: string[]): CustomerFeaturesChangedEvent | null {
-    if (changedFeatures.length === 0 && t.changedInvoiceIds.size === 0) return null;
-    const open = c.state.invoices.filter((i: InvoiceState) => i.status === 'OPEN').map((i: InvoiceState) => i.invoiceId);
-    const openInvoiceIds = changedFeatures.length > 0 ? open : open.filter((id: string) => t.changedInvoiceIds.has(id));
-    return {
-      eventId: `${c.state.customerId}:features:${c.version}`,
-      eventTime: t.last.event.eventTime,
-      customerId: c.state.customerId,
-      causationId: t.last.event.eventId,
+  private announce(value: CustomerValue, changedInvoiceIds: Set<string>, cause: { eventId: string; eventTime: string }, ctx: ProcessorContext<CustomerValue>): void {
+    const state = value.state;
+    const inputs = predictionInputs(state);
+    const changedFeatures = CUSTOMER_FEATURE_NAMES.filter((n) => value.features[n] !== inputs.features[n]);
+    value.features = inputs.features;
+    if (changedFeatures.length === 0 && changedInvoiceIds.size === 0) return;
+    const openInvoices: OpenInvoiceFeatures[] = inputs.openInvoices;
+    const openInvoiceIds = openInvoices.filter((i) => changedFeatures.length > 0 || changedInvoiceIds.has(i.invoiceId)).map((i) => i.invoiceId);
+    const features = inputs.features;
+    const version = versionOf(state);
+    const event: CustomerFeaturesChangedEvent = {
+      eventId: `${state.customerId}:features:${version}`,
+      eventTime: cause.eventTime,
+      customerId: state.customerId,
+      causationId: cause.eventId,
       type: 'CustomerFeaturesChanged',
-      payload: {
-        version: c.version,
-        featureSetVersion: FEATURE_SET_VERSION,
-        businessDate: c.state.asOf,
-        changedFeatures,
-        features: c.features,
-        openInvoiceIds,
-      },
+      payload: { version, featureSetVersion: FEATURE_SET_VERSION, businessDate: state.asOf, changedFeatures, features, openInvoiceIds, customerCurrency: state.registration?.currency ?? null, openInvoices },
     };
+    ctx.forward(this.options.outputTopic, state.customerId, event);
+    this.options.metrics.featuresChanged.inc();
+  }
+
+  /** Logs the feature vector of a just-issued invoice, as of the customer's business date (point in time). */
+  private logIssued(state: CustomerState, invoiceId: string, ctx: ProcessorContext<CustomerValue>): void {
+    const invoice = findInvoice(state, invoiceId);
+    if (!invoice) return;
+    const id = childId(state.customerId, `${invoiceId}:issued`);
+    const entry: FeatureLogEntry = {
+      _id: id,
+      id,
+      customerId: state.customerId,
+      invoiceId,
+      kind: 'issued',
+      asOf: state.asOf,
+      invoiceDate: invoice.invoiceDate,
+      dueDate: invoice.dueDate,
+      featureSetVersion: FEATURE_SET_VERSION,
+      customerVersion: versionOf(state),
+      values: Array.from(invoiceFeatures(state, invoice), (x) => (Number.isNaN(x) ? null : x)),
+    };
+    ctx.log(COLLECTIONS.featureLog, entry);
   }
 }

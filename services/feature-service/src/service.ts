@@ -1,15 +1,20 @@
 import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import type { InputEvent } from '@creditstream/features';
-import { Infrastructure, ServiceRuntime } from '@creditstream/service';
+import { checkpointIndexes } from '@creditstream/streams';
+import { Infrastructure, ServiceRuntime, streamsSettings } from '@creditstream/service';
 import type { FeatureServiceConfig } from './config';
+import { COLLECTIONS, type CustomerValue } from './documents';
 import { createFeatureMetrics } from './metrics';
 import { FeatureProcessor } from './processor';
-import { FEATURE_INDEXES, StateStore } from './state-store';
+import { FeatureStateReader } from './reader';
 
 export const SERVICE_NAME = 'feature-service';
 
-/** The input topics, in the order they are subscribed. */
+/** The input topics, in tie-break order (at equal business time a customer's registration comes first, the tick last). */
 export const FEATURE_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.orders, TOPIC.clock] as const;
+
+/** Indexes of the feature service's collections. */
+export const FEATURE_INDEXES = checkpointIndexes(COLLECTIONS.state, ['customerId']);
 
 export interface FeatureServiceOptions {
   config: FeatureServiceConfig;
@@ -17,13 +22,16 @@ export interface FeatureServiceOptions {
   topicPrefix?: string;
 }
 
+export type FeatureService = ServiceRuntime & { readonly reader: () => FeatureStateReader; readonly streams: () => ReturnType<Infrastructure['streams']> };
+
 /** The feature service as a runtime component tree; `main.ts` starts it, tests start it in-process. */
-export function createFeatureService(options: FeatureServiceOptions): ServiceRuntime & { readonly processor: FeatureProcessor; readonly stateStore: () => StateStore } {
+export function createFeatureService(options: FeatureServiceOptions): FeatureService {
   const { config } = options;
   const prefix = options.topicPrefix ?? '';
   const name = (t: string) => `${prefix}${t}`;
   const deadLetterTopic = name(`creditstream.${SERVICE_NAME}.dlq.v1`);
   const outputTopic = name(TOPIC.featuresChanged);
+  const settings = streamsSettings(config, 'FEATURE_SERVICE');
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const topics = [...FEATURE_INPUTS, TOPIC.featuresChanged, `creditstream.${SERVICE_NAME}.dlq.v1`].map((t) => ({ ...topicSpec(t), name: name(t) }));
   const schemas: Record<string, object> = {};
@@ -36,32 +44,18 @@ export function createFeatureService(options: FeatureServiceOptions): ServiceRun
     schemas,
     store: { database: config.MONGODB_DATABASE, indexes: FEATURE_INDEXES },
   }));
-  let stateStore: StateStore | null = null;
-  let processor: FeatureProcessor | null = null;
   const metrics = createFeatureMetrics(runtime.metrics.registry);
-  runtime.add({
-    name: 'processor',
-    start: async () => {
-      stateStore = new StateStore(infra.store, (n) => metrics.mongoRoundTrips.inc(n));
-      processor = new FeatureProcessor({ store: stateStore, producer: infra.producer, outputTopic, clockTopic: name(TOPIC.clock), cacheCustomers: config.FEATURE_SERVICE_CACHE_CUSTOMERS, logger: runtime.logger, metrics });
-    },
-  });
-  runtime.add(infra.consumer<InputEvent>({
+  const streams = runtime.add(infra.streams<InputEvent, CustomerValue>({
+    collection: COLLECTIONS.state,
+    groupId: settings.groupId,
     topics: FEATURE_INPUTS.map(name),
-    groupId: config.FEATURE_SERVICE_GROUP_ID,
     deadLetterTopic,
-    maxBatchSize: config.FEATURE_SERVICE_MAX_BATCH,
-    // About 5,000 events per partition fetch under a backlog: each customer document is rewritten once per batch.
-    maxBytesPerPartition: 2 * 1024 * 1024,
-    partitionsConsumedConcurrently: config.FEATURE_SERVICE_CONCURRENCY,
-    sessionTimeoutMs: config.FEATURE_SERVICE_SESSION_TIMEOUT_MS,
-    onRebalance: () => processor?.reset(),
-    handler: (messages) => (processor as FeatureProcessor).handle(messages),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    processor: (partition) => new FeatureProcessor({ partition, outputTopic, clockTopic: name(TOPIC.clock), metrics }),
   }));
   return Object.assign(runtime, {
-    get processor() {
-      return processor as FeatureProcessor;
-    },
-    stateStore: () => stateStore as StateStore,
+    reader: () => new FeatureStateReader(infra.store),
+    streams: () => streams,
   });
 }

@@ -2,8 +2,11 @@ import type { Kafka } from 'kafkajs';
 import { applyTick, appliedOffset, createFolder, customerFeatures, sourceKey, type CustomerState, type InputEvent, type SourcedEvent } from '@creditstream/features';
 import type { SchemaCodec } from '@creditstream/schema';
 import type { BusinessDayTickEvent } from '@creditstream/schemas';
-import { versionOf, type PartitionClockDocument } from './documents';
-import type { StateStore } from './state-store';
+import { compileTaskOptions, compressedJsonSerde, MongoCheckpointStore, slotOf, type ClockReading } from '@creditstream/streams';
+import type { Store } from '@creditstream/store';
+import { COLLECTIONS, type CustomerValue, type CustomerView } from './documents';
+import { customerView } from './processor';
+import type { FeatureStateReader } from './reader';
 
 /** Reads every message of `topics` from the beginning up to the end offsets at the time of the call. */
 export async function readEventLog(kafka: Kafka, codec: SchemaCodec, topics: readonly string[], onProgress?: (read: number, total: number) => void): Promise<SourcedEvent[]> {
@@ -56,22 +59,36 @@ export async function readEventLog(kafka: Kafka, codec: SchemaCodec, topics: rea
  * Folds an event log from scratch with the same pure domain code as the service. Within a topic-partition the
  * log's order is kept; the topics may interleave in any way (the fold does not depend on it).
  */
-export function foldEventLog(events: readonly SourcedEvent[]): { customers: Map<string, CustomerState>; partitions: Map<string, number>; clocks: Map<number, PartitionClockDocument>; rejections: number } {
+export interface FoldedLog {
+  customers: Map<string, CustomerState>;
+  partitions: Map<string, number>;
+  /** Latest valid tick per partition. */
+  clocks: Map<number, ClockReading>;
+  /** Per partition, the next offset of every topic: where a service resuming from this fold starts. */
+  positions: Map<number, Record<string, number>>;
+  rejections: number;
+}
+
+export function foldEventLog(events: readonly SourcedEvent[]): FoldedLog {
   const folder = createFolder();
   const partitions = new Map<string, number>();
-  const clocks = new Map<number, PartitionClockDocument>();
+  const clocks = new Map<number, ClockReading>();
+  const positions = new Map<number, Record<string, number>>();
   for (const { event, source } of events) {
     const result = folder.apply(event, source);
+    let p = positions.get(source.partition);
+    if (p === undefined) positions.set(source.partition, (p = {}));
+    p[source.topic] = Math.max(p[source.topic] ?? 0, source.offset + 1);
     if (event.type === 'BusinessDayTick') {
       if (!result.rejection) {
         const known = clocks.get(source.partition);
-        if (!known || known.offset < source.offset) clocks.set(source.partition, { _id: source.partition, offset: source.offset, businessDate: event.payload.businessDate, tick: event });
+        if (!known || known.offset < source.offset) clocks.set(source.partition, { offset: source.offset, businessDate: event.payload.businessDate, tick: event });
       }
     } else if (!partitions.has(event.customerId)) {
       partitions.set(event.customerId, source.partition);
     }
   }
-  return { customers: folder.customers, partitions, clocks, rejections: folder.rejections.length };
+  return { customers: folder.customers, partitions, clocks, positions, rejections: folder.rejections.length };
 }
 
 /** One difference between the store and the from-scratch fold. */
@@ -83,32 +100,28 @@ export interface Difference {
 }
 
 /**
- * Compares the stored state of every customer with the from-scratch fold. The store applies clock ticks lazily, so
+ * Compares the committed state of every customer with the from-scratch fold. Clock ticks are applied lazily, so
  * each stored customer is first brought to its partition's latest tick (as the service does when it next touches
  * it); the result must then be equal, invoices and payments included.
  */
-export async function diffStore(store: StateStore, folded: ReturnType<typeof foldEventLog>, clockTopic: string, limit = 100): Promise<Difference[]> {
+export async function diffStore(reader: FeatureStateReader, folded: FoldedLog, clockTopic: string, limit = 100): Promise<Difference[]> {
   const differences: Difference[] = [];
-  const ids = [...new Set([...folded.customers.keys(), ...(await store.customers.distinct('_id'))])].sort();
-  const clocks = await store.loadClocks();
-  for (let i = 0; i < ids.length && differences.length < limit; i += 200) {
-    const chunk = ids.slice(i, i + 200);
-    const loaded = await store.load(chunk, { repair: false });
-    for (const id of chunk) {
-      const expected = folded.customers.get(id);
-      const stored = loaded.get(id);
-      if (!stored || !expected) {
-        differences.push({ customerId: id, path: '', stored: stored ? 'present' : 'missing', expected: expected ? 'present' : 'missing' });
-        continue;
-      }
-      const clock = clocks.get(stored.partition);
-      if (clock) {
-        const source = { topic: clockTopic, partition: clock._id, offset: clock.offset };
-        if (appliedOffset(stored.state, sourceKey(source)) < clock.offset) applyTick(stored.state, clock.tick as BusinessDayTickEvent, source);
-      }
-      diffValues(id, 'state', stored.state, expected, differences, limit);
-      if (stored.partition !== folded.partitions.get(id)) differences.push({ customerId: id, path: 'partition', stored: stored.partition, expected: folded.partitions.get(id) });
+  const stored = await reader.customers();
+  const ids = [...new Set([...folded.customers.keys(), ...stored.keys()])].sort();
+  for (const id of ids) {
+    if (differences.length >= limit) break;
+    const expected = folded.customers.get(id);
+    const mine = stored.get(id);
+    if (!mine || !expected) {
+      differences.push({ customerId: id, path: '', stored: mine ? 'present' : 'missing', expected: expected ? 'present' : 'missing' });
+      continue;
     }
+    if (mine.clock) {
+      const source = { topic: clockTopic, partition: mine.partition, offset: mine.clock.offset };
+      if (appliedOffset(mine.state, sourceKey(source)) < mine.clock.offset) applyTick(mine.state, mine.clock.tick as BusinessDayTickEvent, source);
+    }
+    diffValues(id, 'state', mine.state, expected, differences, limit);
+    if (mine.partition !== folded.partitions.get(id)) differences.push({ customerId: id, path: 'partition', stored: mine.partition, expected: folded.partitions.get(id) });
   }
   return differences;
 }
@@ -129,15 +142,41 @@ function diffValues(customerId: string, path: string, a: unknown, b: unknown, ou
   out.push({ customerId, path, stored: a, expected: b });
 }
 
-/** Writes a from-scratch fold into a (fresh) store: customers, invoice and payment buckets, partition clocks. */
-export async function writeFold(store: StateStore, folded: ReturnType<typeof foldEventLog>, onProgress?: (written: number, total: number) => void): Promise<void> {
-  const ids = [...folded.customers.keys()];
-  for (let i = 0; i < ids.length; i += 200) {
-    await store.writeRebuilt(ids.slice(i, i + 200).map((id) => {
-      const state = structuredClone(folded.customers.get(id) as CustomerState);
-      return { state, partition: folded.partitions.get(id) ?? 0, version: versionOf(state), features: customerFeatures(state) };
-    }));
-    onProgress?.(Math.min(i + 200, ids.length), ids.length);
+/**
+ * Writes a from-scratch fold into a (fresh) store as the feature service's checkpoints: per partition, every
+ * customer, the partition clock and the positions after the folded log, so a service started on it resumes there.
+ */
+export async function writeFold(store: Store, folded: FoldedLog, onProgress?: (written: number, total: number) => void): Promise<void> {
+  const checkpoints = new MongoCheckpointStore(store, COLLECTIONS.state);
+  const serde = compressedJsonSerde<CustomerValue>();
+  const { slots } = compileTaskOptions();
+  const byPartition = new Map<number, string[]>();
+  for (const id of folded.customers.keys()) {
+    const p = folded.partitions.get(id) ?? 0;
+    byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
   }
-  for (const clock of folded.clocks.values()) await store.saveClock(clock);
+  const partitions = new Set([...byPartition.keys(), ...folded.positions.keys()]);
+  let written = 0;
+  for (const partition of [...partitions].sort((a, b) => a - b)) {
+    const { epoch } = await checkpoints.acquire(partition);
+    const bySlot = new Map<number, { entries: { k: string; v: Buffer }[]; views: CustomerView[] }>();
+    for (const id of (byPartition.get(partition) ?? []).sort()) {
+      const state = structuredClone(folded.customers.get(id) as CustomerState);
+      const value = { state, features: customerFeatures(state) };
+      const slot = slotOf(id, slots);
+      const s = bySlot.get(slot) ?? { entries: [], views: [] };
+      s.entries.push({ k: id, v: serde.serialize(value) });
+      s.views.push(customerView(id, value, partition));
+      bySlot.set(slot, s);
+    }
+    await checkpoints.commit(partition, epoch, {
+      seq: 1,
+      positions: folded.positions.get(partition) ?? {},
+      meta: { clock: folded.clocks.get(partition) ?? null },
+      slots: [...bySlot].map(([slot, { entries, views }]) => ({ slot, entries, views })),
+      logs: [],
+    });
+    written += byPartition.get(partition)?.length ?? 0;
+    onProgress?.(written, folded.customers.size);
+  }
 }

@@ -1,4 +1,5 @@
 import { connectionSpec, env, loadConfig, type ConfigOf } from '@creditstream/config';
+import { streamsSpec } from '@creditstream/service';
 
 /** Default memory of the exact TreeSHAP whole-tree memo (SCORING_EXPLANATION_MEMO_MB). */
 export const DEFAULT_EXPLANATION_MEMO_MB = 16;
@@ -7,13 +8,8 @@ export const DEFAULT_EXPLANATION_MEMO_MB = 16;
 export const scoringServiceSpec = {
   ...connectionSpec,
   HTTP_PORT: env.int('Port of /metrics, /livez and /readyz (0: any free port).', { default: 0, min: 0, max: 65535 }),
-  SCORING_SERVICE_GROUP_ID: env.string('Kafka consumer group of the features-changed and clock topics.', { default: 'scoring-service' }),
-  SCORING_SERVICE_MAX_BATCH: env.int('Largest number of messages scored and written as one batch.', { default: 1000, min: 1 }),
-  SCORING_SERVICE_CONCURRENCY: env.int('Partitions processed at the same time.', { default: 2, min: 1 }),
-  SCORING_SERVICE_SESSION_TIMEOUT_MS: env.int('How long the group waits for a silent instance before moving its partitions.', { default: 30_000, min: 6_000 }),
-  SCORING_CUSTOMERS_PER_CHUNK: env.int('Customers loaded and scored at once when a clock tick or a new model re-scores a whole partition.', { default: 200, min: 1 }),
+  ...streamsSpec('SCORING_SERVICE', 'scoring-service'),
   SCORING_EXPLANATION_MEMO_MB: env.int('Memory for the exact TreeSHAP whole-tree memo behind the top factors (0: compute every explanation directly; same factors either way).', { default: DEFAULT_EXPLANATION_MEMO_MB, min: 0, max: 2048 }),
-  SCORING_SWEEP_SHARE: env.number('Largest share of the time a background sweep (a new business day, a new model) may take; it pauses between chunks for the rest, so events come first.', { default: 0.5, min: 0.05, max: 1 }),
   SCORING_MIN_PROBABILITY_CHANGE: env.number('A new prediction is emitted when a probability moved by at least this much (or the bucket, the at-risk flag or the model changed).', { default: 0.005, min: 0, max: 1 }),
   SCORING_AT_RISK_THRESHOLD: env.number('An invoice is at risk when P(on time) is below this (unset: the active model\'s threshold, 0.5 by default).', { optional: true, min: 0, max: 1 }),
   SCORING_HIGH_LATE_BALANCE_SHARE: env.number('A customer has a high late balance when expected late + very late exceeds this share of its open balance (unset: the active model\'s, 0.5 by default).', { optional: true, min: 0, max: 1 }),

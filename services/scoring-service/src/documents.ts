@@ -1,10 +1,13 @@
-import type { CustomerPaymentOutlook, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent, PaymentBucket, PredictionFactor } from '@creditstream/schemas';
+import type { OpenInvoiceInput } from '@creditstream/features';
+import type { CustomerPaymentOutlook, PaymentBucket, PredictionFactor } from '@creditstream/schemas';
 
-/** Collection of the current predictions (the feature log is the feature service's `feature_log`). */
-export const PREDICTION_COLLECTION = 'customer_predictions';
-
-/** Writer name of the scoring service's feature-log documents. */
-export const LOG_WRITER = 'scoring-service';
+/** Collections of the scoring service (its own: no other service reads or writes them). */
+export const COLLECTIONS = {
+  /** Checkpoints of the partition tasks, with each customer's current predictions as its read-model view. */
+  state: 'scoring_state',
+  /** The feature vectors behind the emitted predictions, in chunks (read with PredictionReader.scoredVectors). */
+  scoredVectors: 'scored_vectors',
+} as const;
 
 /**
  * The current (last emitted) prediction of one open invoice. The probabilities, bucket, flag and factors are those
@@ -40,22 +43,33 @@ export interface ScoredMark {
   modelVersion: string;
 }
 
-/**
- * One customer's current predictions: one document per customer, because a document write costs about the same
- * whatever its size and a re-scoring touches all of a customer's open invoices at once.
- */
-export interface CustomerPredictionsDocument {
-  _id: string;
-  /** Partition of the customer-keyed topics that owns the customer. */
-  partition: number;
-  scored: ScoredMark;
+/** The input of a customer's predictions: the latest `customer features changed` of the customer. */
+export interface ScoringInputState {
+  version: number;
+  businessDate: string;
+  features: Record<string, number>;
+  customerCurrency: string | null;
+  openInvoices: OpenInvoiceInput[];
+  /** The event it came from (the causation of the predictions it gives). */
+  trigger: { eventId: string; eventTime: string };
+}
+
+/** What the scoring service keeps per customer in its task's store. */
+export interface ScoringValue {
+  input: ScoringInputState;
+  /** Null until first scored. */
+  scored: ScoredMark | null;
   /** Open invoices only, sorted by invoice id: settled and written-off invoices drop out at once. */
   predictions: CurrentPrediction[];
   /** The last emitted outlook; null before the first. */
   outlook: CustomerPaymentOutlook | null;
-  /**
-   * The events of the write that produced this document. They are produced after it is written, and again after a
-   * (re)assignment or a failed send, so an emitted prediction is always a persisted one (duplicates keep their id).
-   */
-  outbox: { predictions: InvoicePaymentPredictedEvent[]; outlooks: CustomerPaymentOutlookEvent[] };
+}
+
+/** The read-model document of one customer's predictions. */
+export interface CustomerPredictionsView {
+  customerId: string;
+  partition: number;
+  scored: ScoredMark | null;
+  predictions: CurrentPrediction[];
+  outlook: CustomerPaymentOutlook | null;
 }

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { StateStore } from '@creditstream/feature-service';
-import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec } from '@creditstream/schemas';
-import { Infrastructure, ServiceRuntime } from '@creditstream/service';
+import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
+import { Infrastructure, ServiceRuntime, streamsSettings } from '@creditstream/service';
+import { checkpointIndexes } from '@creditstream/streams';
 import type { ScoringServiceConfig } from './config';
+import { COLLECTIONS, type ScoringValue } from './documents';
 import { createScoringMetrics } from './metrics';
 import { ModelHolder } from './model-holder';
-import { PREDICTION_INDEXES, PredictionStore } from './prediction-store';
-import { ScoringProcessor, type ScoringInput } from './processor';
+import { ScoringProcessor } from './processor';
+import { PredictionReader } from './reader';
 
 export const SERVICE_NAME = 'scoring-service';
 
-/** The main consumer's input topics (the model topic has a consumer of its own). */
-export const SCORING_INPUTS = [TOPIC.featuresChanged, TOPIC.clock] as const;
+/** The partition tasks' input topics (the model topic has a consumer of its own). */
+export const SCORING_INPUTS = [TOPIC.featuresChanged] as const;
 
 /** Top factors per emitted prediction. */
 const FACTORS = 5;
@@ -22,7 +23,7 @@ export interface ScoringServiceOptions {
   topicPrefix?: string;
 }
 
-export type ScoringService = ServiceRuntime & { readonly processor: () => ScoringProcessor; readonly models: ModelHolder; readonly predictionStore: () => PredictionStore };
+export type ScoringService = ServiceRuntime & { readonly models: ModelHolder; readonly reader: () => PredictionReader; readonly streams: () => ReturnType<Infrastructure['streams']> };
 
 /** The scoring service as a runtime component tree; `main.ts` starts it, tests start it in-process. */
 export function createScoringService(options: ScoringServiceOptions): ScoringService {
@@ -30,6 +31,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
   const prefix = options.topicPrefix ?? '';
   const name = (t: string) => `${prefix}${t}`;
   const deadLetter = `creditstream.${SERVICE_NAME}.dlq.v1`;
+  const settings = streamsSettings(config, 'SCORING_SERVICE');
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const consumed = [...SCORING_INPUTS, TOPIC.modelsPublished];
   const produced = [TOPIC.invoicePredictions, TOPIC.customerOutlook];
@@ -40,65 +42,51 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     connection: config,
     topics: [...consumed, ...produced, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
-    store: { database: config.MONGODB_DATABASE, indexes: PREDICTION_INDEXES },
+    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId']) },
   }));
   const metrics = createScoringMetrics(runtime.metrics.registry);
   const models = new ModelHolder(() => infra.store, runtime.logger, metrics, { shapTreeMemoBytes: config.SCORING_EXPLANATION_MEMO_MB * 1024 * 1024 });
-  let processor: ScoringProcessor | null = null;
-  let predictionStore: PredictionStore | null = null;
-  runtime.add({
-    name: 'scorer',
-    start: async () => {
-      await models.load();
-      predictionStore = new PredictionStore(infra.store);
-      processor = new ScoringProcessor({
-        featureStore: new StateStore(infra.store),
-        predictions: predictionStore,
-        producer: infra.producer,
+  const processors = new Map<number, ScoringProcessor>();
+  runtime.add({ name: 'model', start: () => models.load() });
+  const streams = runtime.add(infra.streams<CustomerFeaturesChangedEvent, ScoringValue>({
+    collection: COLLECTIONS.state,
+    groupId: settings.groupId,
+    topics: SCORING_INPUTS.map(name),
+    deadLetterTopic: name(deadLetter),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    processor: (partition) => {
+      const processor = new ScoringProcessor({
+        partition,
         models,
-        topics: { featuresChanged: name(TOPIC.featuresChanged), clock: name(TOPIC.clock), predictions: name(TOPIC.invoicePredictions), outlooks: name(TOPIC.customerOutlook) },
+        topics: { predictions: name(TOPIC.invoicePredictions), outlooks: name(TOPIC.customerOutlook) },
         policy: { minChange: config.SCORING_MIN_PROBABILITY_CHANGE, atRisk: config.SCORING_AT_RISK_THRESHOLD, highLateShare: config.SCORING_HIGH_LATE_BALANCE_SHARE, factors: FACTORS },
-        customersPerChunk: config.SCORING_CUSTOMERS_PER_CHUNK,
-        sweepShare: config.SCORING_SWEEP_SHARE,
-        logger: runtime.logger,
         metrics,
       });
+      processors.set(partition, processor);
+      return processor;
     },
-    // Stopped after both consumers (reverse order): the running sweep chunk finishes, the rest is the next owner's.
-    stop: async () => {
-      await processor?.stop();
-    },
-  });
-  const active = () => processor as ScoringProcessor;
-  runtime.add(infra.consumer<ScoringInput>({
-    topics: SCORING_INPUTS.map(name),
-    groupId: config.SCORING_SERVICE_GROUP_ID,
-    deadLetterTopic: name(deadLetter),
-    maxBatchSize: config.SCORING_SERVICE_MAX_BATCH,
-    partitionsConsumedConcurrently: config.SCORING_SERVICE_CONCURRENCY,
-    sessionTimeoutMs: config.SCORING_SERVICE_SESSION_TIMEOUT_MS,
-    onRebalance: (assignment) => active().reset(assignment),
-    handler: (messages, context) => active().handle(messages, context),
+    // Customers another model scored while this task was elsewhere are re-scored once it is back.
+    onRestored: (task) => task.punctuate((ctx) => processors.get(task.partition)?.rescoreAll(ctx)),
   }));
+  const rescoreAll = () => streams.runner?.punctuateAll((ctx, partition) => processors.get(partition)?.rescoreAll(ctx));
   // Every instance must see every model event, so the model topic (one partition) is read by a group of this instance
   // alone, from the beginning: a reload reads the registry's active model, so replaying old events changes nothing.
   runtime.add(infra.consumer({
     topics: [name(TOPIC.modelsPublished)],
-    groupId: `${config.SCORING_SERVICE_GROUP_ID}.models.${randomUUID()}`,
+    groupId: `${settings.groupId}.models.${randomUUID()}`,
     service: SERVICE_NAME,
     deadLetterTopic: name(deadLetter),
     fromBeginning: true,
     partitionsConsumedConcurrently: 1,
     handler: async () => {
-      await models.reload();
-      // Also after a reload that found nothing new (cheap: the sweep skips whoever the serving model scored).
-      active().rescoreWithServingModel();
+      if (await models.reload()) rescoreAll();
       return {};
     },
   }));
   return Object.assign(runtime, {
-    processor: active,
     models,
-    predictionStore: () => predictionStore as PredictionStore,
+    reader: () => new PredictionReader(infra.store),
+    streams: () => streams,
   });
 }

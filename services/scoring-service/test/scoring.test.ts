@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { applyEvent, type ApplyResult, type CustomerState, type InputEvent } from '@creditstream/features';
+import { applyEvent, findInvoice, invoiceFeatures, predictionInputs, vectorFromInputs, type ApplyResult, type CustomerState, type InputEvent, type InvoiceState } from '@creditstream/features';
 import { builtInColdStart, createScorer } from '@creditstream/model';
-import { outlookOf, sameOutlook, scoreCustomer, shouldEmit, type CurrentPrediction, type Emittable } from '../src';
+import { outlookOf, sameOutlook, scoreCustomer, shouldEmit, upToDate, type CurrentPrediction, type Emittable, type ScoringValue } from '../src';
 
 const scorer = createScorer(builtInColdStart());
 const policy = { minChange: 0.005, atRisk: 0.5, highLateShare: 0.5, factors: 5 };
@@ -73,42 +73,61 @@ describe('scoring: the customer payment outlook', () => {
   });
 });
 
+/** A customer's value as the processor holds it after `customer features changed` at `version`. */
+function valueOf(state: CustomerState, version: number, previous: ScoringValue | null = null): ScoringValue {
+  const inputs = predictionInputs(state);
+  const input = { version, businessDate: state.asOf, features: inputs.features, customerCurrency: state.registration?.currency ?? null, openInvoices: inputs.openInvoices, trigger };
+  return previous === null ? { input, scored: null, predictions: [], outlook: null } : { ...structuredClone(previous), input };
+}
+
 describe('scoring: one customer', () => {
   const history = [registered, invoice('A', '2024-01-10', '2024-02-09', 10_000), invoice('B', '2024-01-20', '2024-02-19', 20_000), invoice('X', '2024-01-21', '2024-02-20', 5_000, 'USD')];
 
-  it('scores every open invoice, logs each vector, and emits predictions equal to scoring the logged vector', () => {
+  it('the vector rebuilt from the event\'s inputs equals the feature function\'s vector of the state, bit for bit', () => {
     const state = fold(history);
-    const r = scoreCustomer({ state, version: 7, partition: 3, previous: null }, scorer, policy, trigger);
+    const inputs = predictionInputs(state);
+    for (const inv of inputs.openInvoices) {
+      const direct = invoiceFeatures(state, findInvoice(state, inv.invoiceId) as InvoiceState);
+      assert.deepEqual(Array.from(vectorFromInputs(inputs.features, inv.features)), Array.from(direct));
+    }
+  });
+
+  it('scores every open invoice, logs the emitted vectors, and emits predictions equal to scoring the logged vector', () => {
+    const state = fold(history);
+    const value = valueOf(state, 7);
+    const r = scoreCustomer('c1', value, scorer, policy, trigger);
     assert.deepEqual(r.log.map((l) => l.invoiceId), ['A', 'B', 'X']);
     assert.deepEqual(r.predictions.map((e) => e.eventId), ['c1:prediction:A:cold-start-default:7:2024-01-21', 'c1:prediction:B:cold-start-default:7:2024-01-21', 'c1:prediction:X:cold-start-default:7:2024-01-21']);
     for (const e of r.predictions) {
       const entry = r.log.find((l) => l.id === e.payload.featureVectorId);
       assert.ok(entry, `${e.payload.invoiceId}: logged vector ${e.payload.featureVectorId}`);
       assert.equal(entry.kind, 'scored');
-      const direct = scorer.score(entry.values, { factors: 5 });
+      const direct = scorer.score(entry.values.map((x) => (x === null ? NaN : x)), { factors: 5 });
       assert.deepEqual([e.payload.pOnTime, e.payload.pLate, e.payload.pVeryLate, e.payload.predictedBucket], [direct.pOnTime, direct.pLate, direct.pVeryLate, direct.predictedBucket]);
       assert.deepEqual(e.payload.topFactors, direct.factors.map((f) => ({ ...f })));
       assert.equal(e.causationId, trigger.eventId);
     }
     assert.equal(r.outlook?.payload.openInvoiceCount, 2, 'the USD invoice is scored but not in the EUR outlook');
     assert.equal(r.outlook?.payload.openBalanceMinor, 30_000);
-    assert.equal(r.document.scored.customerVersion, 7);
-    assert.deepEqual(r.document.outbox.predictions, r.predictions);
+    assert.deepEqual(value.scored, { customerVersion: 7, asOf: '2024-01-21', modelVersion: scorer.modelVersion });
+    assert.equal(upToDate(value, scorer.modelVersion), true);
   });
 
   it('emits nothing when nothing moved, and drops a settled invoice from the outlook at once', () => {
-    const first = scoreCustomer({ state: fold(history), version: 7, partition: 3, previous: null }, scorer, policy, trigger);
-    const again = scoreCustomer({ state: fold(history), version: 7, partition: 3, previous: first.document }, scorer, policy, trigger);
-    assert.deepEqual(again.predictions, []);
-    assert.equal(again.outlook, null);
-    assert.deepEqual(again.document.predictions, first.document.predictions);
+    const first = valueOf(fold(history), 7);
+    scoreCustomer('c1', first, scorer, policy, trigger);
+    const again = valueOf(fold(history), 7, first);
+    const r = scoreCustomer('c1', again, scorer, policy, trigger);
+    assert.deepEqual(r.predictions, []);
+    assert.equal(r.outlook, null);
+    assert.deepEqual(again.predictions, first.predictions);
 
-    const paid = fold([...history, payment('P1', '2024-01-25', 'A', 10_000)]);
-    const after = scoreCustomer({ state: paid, version: 9, partition: 3, previous: first.document }, scorer, policy, { eventId: 'c1:features:9', eventTime: '2024-01-25T09:00:00.000Z' });
-    assert.deepEqual(after.document.predictions.map((p) => p.invoiceId), ['B', 'X']);
+    const paid = valueOf(fold([...history, payment('P1', '2024-01-25', 'A', 10_000)]), 9, first);
+    const after = scoreCustomer('c1', paid, scorer, policy, { eventId: 'c1:features:9', eventTime: '2024-01-25T09:00:00.000Z' });
+    assert.deepEqual(paid.predictions.map((p) => p.invoiceId), ['B', 'X']);
     assert.equal(after.outlook?.payload.openBalanceMinor, 20_000);
     assert.equal(after.outlook?.payload.openInvoiceCount, 1);
     assert.equal(after.outlook?.eventId, 'c1:outlook:cold-start-default:9:2024-01-25');
-    assert.deepEqual(after.log.map((l) => l.invoiceId), ['B', 'X'], 'the other open invoices are re-scored');
+    assert.equal(after.invoices, 2, 'the other open invoices are re-scored');
   });
 });

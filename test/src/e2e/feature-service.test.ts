@@ -1,26 +1,54 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createFeatureService, diffStore, FEATURE_INPUTS, foldEventLog, loadFeatureServiceConfig, readEventLog, StateStore } from '@creditstream/feature-service';
+import { COLLECTIONS, createFeatureService, diffStore, FEATURE_INPUTS, FeatureStateReader, foldEventLog, loadFeatureServiceConfig, readEventLog, versionOf, type CustomerValue } from '@creditstream/feature-service';
 import { committedTotal, createKafka, createProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
-import { invoiceFeatures } from '@creditstream/features';
-import { loadSchema, TOPIC, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
-import { openStore } from '@creditstream/store';
+import { applyTick, appliedOffset, findInvoice, invoiceFeatures, sourceKey, vectorFromInputs, type InvoiceState } from '@creditstream/features';
+import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
+import { compressedJsonSerde } from '@creditstream/streams';
+import { openStore, type Store } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor, type StackEndpoints } from '@creditstream/testing';
 import { runFeaturesRebuild, runFeaturesVerify } from '@creditstream/cli';
 import { readTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
 
+/** Changes one customer's committed state in place (to prove that verify sees a difference). */
+async function tamper(store: Store, customerId: string, change: (value: CustomerValue) => void): Promise<void> {
+  const serde = compressedJsonSerde<CustomerValue>();
+  const docs = store.collection<{ _id: string; kind: string; slots?: Record<string, string>; entries?: { k: string; v: { buffer: Uint8Array } }[] }>(COLLECTIONS.state);
+  const live = (await docs.find({ kind: 'task' }).toArray()).flatMap((t) => Object.values(t.slots ?? {}));
+  const slot = await docs.findOne({ _id: { $in: live }, 'entries.k': customerId });
+  assert.ok(slot?.entries, `${customerId} is in a committed slot`);
+  const entries = slot.entries.map((e) => {
+    if (e.k !== customerId) return e;
+    const value = serde.deserialize(Buffer.from(e.v.buffer));
+    change(value);
+    return { k: e.k, v: serde.serialize(value) };
+  });
+  await docs.updateOne({ _id: slot._id }, { $set: { entries } as never });
+}
+
 function isolation(name: string) {
   const prefix = `${uniqueName(name)}.`;
   return { prefix, database: uniqueName('fs').replace(/[-.]/g, '_'), groupId: uniqueName('feature-service'), topic: (t: string) => `${prefix}${t}` };
 }
 
-/** Checks that no customer's `customer features changed` version ever goes down, in the order consumers see them. */
+/**
+ * Checks that no customer's `customer features changed` version ever goes down, in the order consumers see them once
+ * they drop duplicates by id (a replay after a crash produces events again, each identical to its first copy).
+ */
 function assertVersionsNeverDecrease(events: { event: CustomerFeaturesChangedEvent }[]): number {
   const last = new Map<string, number>();
+  const seen = new Map<string, string>();
   for (const { event } of events) {
+    const content = JSON.stringify(event);
+    const first = seen.get(event.eventId);
+    if (first !== undefined) {
+      assert.equal(content, first, `${event.eventId}: a repeated event is identical`);
+      continue;
+    }
+    seen.set(event.eventId, content);
     const previous = last.get(event.customerId) ?? -1;
     assert.ok(event.payload.version >= previous, `${event.customerId}: version ${event.payload.version} after ${previous}`);
     assert.equal(event.eventId, `${event.customerId}:features:${event.payload.version}`);
@@ -71,32 +99,38 @@ describe('feature service on the real stack', function () {
       assert.ok(log.length >= events, `read back ${log.length} events of ${events}`);
       const folded = foldEventLog(log);
       assert.ok(folded.customers.size >= 40);
-      const differences = await diffStore(service.stateStore(), folded, iso.topic(TOPIC.clock));
+      const reader = service.reader();
+      const differences = await diffStore(reader, folded, iso.topic(TOPIC.clock));
       assert.deepEqual(differences, [], 'stored state equals the from-scratch fold');
 
       const deadLetters = await readTopic<{ payload: { reasonCode: string; originalOffset: number } }>(kafka, codec, iso.topic('creditstream.feature-service.dlq.v1'));
       assert.deepEqual(deadLetters.map((d) => d.event.payload.reasonCode).sort(), ['CURRENCY_MISMATCH', 'DUPLICATE_CONFLICT', 'INVALID_AMOUNT', 'SCHEMA_DECODE_FAILED']);
-      // The scoring service's load (open invoices only, no payments): the same open invoices and feature vectors.
-      const ids = [...folded.customers.keys()];
-      const full = await service.stateStore().load(ids, { repair: false });
-      const open = await service.stateStore().load(ids, { repair: false, openInvoicesOnly: true });
+      const stored = await reader.customers();
+      assert.ok(stored.get('C000001')?.state.pendingApplications.some((p) => p.invoiceId === 'INV-NOT-YET'), 'the unknown invoice application is pending');
+
+      // What scoring needs travels in the events: the last one of each customer with open invoices carries the
+      // final state's version and, for every open invoice, features that rebuild the feature function's vector.
+      const lastEvent = new Map<string, CustomerFeaturesChangedEvent>();
+      for (const { event } of await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged))) lastEvent.set(event.customerId, event);
       let vectors = 0;
-      for (const [id, { state }] of full) {
-        const partial = open.get(id)?.state;
-        assert.ok(partial, `${id}: loaded`);
-        const openOf = (s: typeof state) => s.invoices.filter((i) => i.status === 'OPEN');
-        assert.deepEqual(openOf(partial), openOf(state), `${id}: the open invoices`);
-        // No payment buckets: only the payments still pending from the customer's last write.
-        assert.ok(partial.invoices.length <= state.invoices.length && partial.payments.length <= state.payments.length);
-        for (const invoice of openOf(state)) {
+      for (const [id, { state, clock, partition }] of stored) {
+        if (clock) {
+          const source = { topic: iso.topic(TOPIC.clock), partition, offset: clock.offset };
+          if (appliedOffset(state, sourceKey(source)) < clock.offset) applyTick(state, clock.tick as BusinessDayTickEvent, source);
+        }
+        const open = state.invoices.filter((i: InvoiceState) => i.status === 'OPEN');
+        if (open.length === 0) continue;
+        const event = lastEvent.get(id);
+        assert.ok(event, `${id}: announced`);
+        assert.equal(event.payload.version, versionOf(state), `${id}: the last event is of the final state`);
+        assert.deepEqual(event.payload.openInvoices.map((i) => i.invoiceId), open.map((i) => i.invoiceId), `${id}: every open invoice`);
+        for (const carried of event.payload.openInvoices) {
           vectors++;
-          assert.deepEqual(invoiceFeatures(partial, invoice, partial.asOf), invoiceFeatures(state, invoice, state.asOf), `${id}/${invoice.invoiceId}: the feature vector`);
+          const direct = invoiceFeatures(state, findInvoice(state, carried.invoiceId) as InvoiceState);
+          assert.deepEqual(vectorFromInputs(event.payload.features, carried.features), direct, `${id}/${carried.invoiceId}: the feature vector`);
         }
       }
       assert.ok(vectors >= 20, `${vectors} open invoices compared`);
-      await assert.rejects(service.stateStore().load(ids, { openInvoicesOnly: true }), /cannot repair/);
-      const pending = await service.stateStore().load(['C000001']);
-      assert.ok(pending.get('C000001')?.state.pendingApplications.some((p) => p.invoiceId === 'INV-NOT-YET'), 'the unknown invoice application is pending');
 
       const changed = await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged));
       assert.ok(changed.length > 0);
@@ -109,7 +143,12 @@ describe('feature service on the real stack', function () {
       const rebuilt = `${iso.database}_rebuilt`;
       await runFeaturesRebuild({ into: rebuilt }, io, cliEnv);
       assert.equal(await runFeaturesVerify({ limit: 10 }, io, { ...cliEnv, MONGODB_DATABASE: rebuilt }), 0, out.join('\n'));
-      await service.stateStore().customers.updateOne({ _id: 'C000002' }, { $inc: { 'state.lateness.all.late': 1 } });
+      const mongo = await openStore({ uri: s.mongodbUri, database: iso.database });
+      try {
+        await tamper(mongo, 'C000002', (v) => (v.state.lateness.all.late += 1));
+      } finally {
+        await mongo.close();
+      }
       assert.equal(await runFeaturesVerify({ limit: 10 }, io, cliEnv), 1);
       assert.match(out.join('\n'), /C000002 state\.lateness\.all\.late: stored \d+, expected \d+/);
 
@@ -154,10 +193,10 @@ describe('feature service on the real stack', function () {
     }
     const mongo = await openStore({ uri: s.mongodbUri, database: iso.database });
     try {
-      const store = new StateStore(mongo);
+      const reader = new FeatureStateReader(mongo);
       const folded = foldEventLog(await readEventLog(kafka, codec, FEATURE_INPUTS.map(iso.topic)));
-      assert.equal(await store.customers.countDocuments(), folded.customers.size);
-      assert.deepEqual(await diffStore(store, folded, iso.topic(TOPIC.clock)), [], `after ${kills} SIGKILLs the store equals the from-scratch fold`);
+      assert.equal((await reader.customers()).size, folded.customers.size);
+      assert.deepEqual(await diffStore(reader, folded, iso.topic(TOPIC.clock)), [], `after ${kills} SIGKILLs the store equals the from-scratch fold`);
       const changed = await readTopic<CustomerFeaturesChangedEvent>(kafka, codec, iso.topic(TOPIC.featuresChanged));
       assertVersionsNeverDecrease(changed);
     } finally {

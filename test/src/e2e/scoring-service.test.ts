@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { runModelPublish, runModelTrain } from '@creditstream/cli';
 import { join } from 'node:path';
-import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, StateStore, type LoadedCustomer } from '@creditstream/feature-service';
-import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type InvoiceState } from '@creditstream/features';
+import { createFeatureService, FEATURE_INPUTS, FeatureStateReader, loadFeatureServiceConfig, versionOf } from '@creditstream/feature-service';
+import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type CustomerState, type InvoiceState } from '@creditstream/features';
 import { committedTotal, createKafka, createProducer, endOffsetsTotal, type Kafka } from '@creditstream/kafka';
 import { builtInColdStart, createScorer, ModelRegistry, type Scorer } from '@creditstream/model';
 import { SchemaCodec } from '@creditstream/schema';
-import { createScoringService, loadScoringServiceConfig, PREDICTION_COLLECTION, scoredVectorId, shouldEmit, type CustomerPredictionsDocument, type ScoringService } from '@creditstream/scoring-service';
+import { createScoringService, loadScoringServiceConfig, PredictionReader, scoredVectorId, shouldEmit, type CustomerPredictionsView, type ScoringService } from '@creditstream/scoring-service';
 import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerPaymentOutlookEvent, type InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
@@ -27,18 +27,23 @@ function isolation(name: string) {
 
 const invoiceKey = (customerId: string, invoiceId: string) => `${customerId.length}:${customerId}:${invoiceId}`;
 
-/** The final states, brought to their partition's latest tick the way the scoring service does it. */
-async function finalStates(store: StateStore, clockTopic: string): Promise<LoadedCustomer[]> {
-  const ids = (await store.customers.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
-  const clocks = await store.loadClocks();
-  const states = [...(await store.load(ids, { repair: false })).values()];
-  for (const c of states) {
-    const clock = clocks.get(c.partition);
-    if (!clock) continue;
-    const source = { topic: clockTopic, partition: clock._id, offset: clock.offset };
-    if (appliedOffset(c.state, sourceKey(source)) < clock.offset) applyTick(c.state, clock.tick as BusinessDayTickEvent, source);
+/** A final customer state with its version. */
+interface FinalState {
+  state: CustomerState;
+  version: number;
+}
+
+/** The final states, brought to their partition's latest tick the way the feature service does it lazily. */
+async function finalStates(reader: FeatureStateReader, clockTopic: string): Promise<FinalState[]> {
+  const out: FinalState[] = [];
+  for (const { state, clock, partition } of (await reader.customers()).values()) {
+    if (clock) {
+      const source = { topic: clockTopic, partition, offset: clock.offset };
+      if (appliedOffset(state, sourceKey(source)) < clock.offset) applyTick(state, clock.tick as BusinessDayTickEvent, source);
+    }
+    out.push({ state, version: versionOf(state) });
   }
-  return states;
+  return out;
 }
 
 /** The last event per invoice, in topic order (one customer's events are on one partition, in order). */
@@ -50,24 +55,24 @@ function lastPerInvoice(events: { event: InvoicePaymentPredictedEvent }[]): Map<
 
 const asVector = (values: readonly (number | null)[]) => Float64Array.from(values, (x) => (x === null ? NaN : x));
 
-/** What the checks read: the topics of a test, the feature store, and the scoring service's predictions. */
+/** What the checks read: the topics of a test, the feature service's state, and the scoring service's predictions. */
 interface Pipeline {
   kafka: Kafka;
   codec: SchemaCodec;
   iso: ReturnType<typeof isolation>;
-  store: StateStore;
-  predictionDocs: () => Promise<Map<string, CustomerPredictionsDocument>>;
+  features: FeatureStateReader;
+  predictions: PredictionReader;
 }
 
 /**
  * Every open invoice of the final state has a current prediction: the last event for it equals a direct scoring of
- * the vector it names, the final state's vector was logged (exactly as the features library computes it) and
- * scored, and the current prediction is within the emission threshold of it. The stored predictions hold exactly
- * the open invoices. `duplicates`: 'none' in a run without crashes; 'identical' after crashes (an outbox produced
- * again repeats an event with its id and content).
+ * the vector it names (logged), the scoring service scored the final state (its version and business date), and the
+ * current prediction is within the emission threshold of a direct scoring of the final state's vector (as the
+ * features library computes it). The stored predictions hold exactly the open invoices. `duplicates`: 'none' in a
+ * run without crashes; 'identical' after crashes (a replay repeats an event with its id and content).
  */
-async function checkCurrentPredictions(p: Pipeline, scorer: Scorer, duplicates: 'none' | 'identical'): Promise<{ states: LoadedCustomer[]; docs: Map<string, CustomerPredictionsDocument> }> {
-  const { kafka, codec, iso, store } = p;
+async function checkCurrentPredictions(p: Pipeline, scorer: Scorer, duplicates: 'none' | 'identical'): Promise<{ states: FinalState[]; docs: Map<string, CustomerPredictionsView> }> {
+  const { kafka, codec, iso } = p;
   const predicted = await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions));
   const byId = new Map<string, string>();
   for (const { event } of predicted) {
@@ -80,15 +85,16 @@ async function checkCurrentPredictions(p: Pipeline, scorer: Scorer, duplicates: 
     byId.set(event.eventId, content);
   }
   const last = lastPerInvoice(predicted);
-  const log = new Map((await store.readFeatureLog({ writer: 'scoring-service' })).map((e) => [e.id, e]));
-  const states = await finalStates(store, iso.topic(TOPIC.clock));
-  const docs = await p.predictionDocs();
+  const log = new Map((await p.predictions.scoredVectors()).map((e) => [e.id, e]));
+  const states = await finalStates(p.features, iso.topic(TOPIC.clock));
+  const docs = await p.predictions.customers();
   let open = 0;
   for (const { state, version } of states) {
     const openInvoices = state.invoices.filter((i: InvoiceState) => i.status === 'OPEN');
     const doc = docs.get(state.customerId);
     assert.deepEqual(doc?.predictions.map((x) => x.invoiceId) ?? [], openInvoices.map((i) => i.invoiceId), `${state.customerId}: stored predictions are the open invoices`);
     const customerVector = customerFeatureVector(state, state.asOf);
+    if (openInvoices.length > 0) assert.deepEqual(doc?.scored, { customerVersion: version, asOf: state.asOf, modelVersion: scorer.modelVersion }, `${state.customerId}: the final state was scored`);
     for (const invoice of openInvoices) {
       open++;
       const what = `${state.customerId}/${invoice.invoiceId}`;
@@ -105,10 +111,7 @@ async function checkCurrentPredictions(p: Pipeline, scorer: Scorer, duplicates: 
       );
       const current = doc?.predictions.find((x) => x.invoiceId === invoice.invoiceId);
       assert.equal(current?.eventId, event.eventId, `${what}: the stored current prediction is the last event`);
-      const finalEntry = log.get(scoredVectorId(state.customerId, invoice.invoiceId, state.asOf, version));
-      assert.ok(finalEntry, `${what}: the final state (v${version}, ${state.asOf}) was scored`);
-      assert.deepEqual(asVector(finalEntry.values), invoiceFeatures(state, invoice, state.asOf, customerVector), `${what}: logged vector = invoiceFeatures`);
-      const now = scorer.score(asVector(finalEntry.values), { factors: 0 });
+      const now = scorer.score(invoiceFeatures(state, invoice, state.asOf, customerVector), { factors: 0 });
       assert.equal(shouldEmit(event.payload, { ...now, atRisk: now.pOnTime < 0.5, modelVersion: scorer.modelVersion }, 0.005), false, `${what}: the current prediction is up to date`);
     }
   }
@@ -137,15 +140,13 @@ describe('scoring service on the real stack', function () {
     const scoring: ScoringService = createScoringService({ config: loadScoringServiceConfig({ ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup }), topicPrefix: iso.prefix });
     await features.start();
     await scoring.start();
-    const scoringInputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
+    const scoringInputs = [iso.topic(TOPIC.featuresChanged)];
     try {
       await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 120_000);
       await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 120_000);
-      await scoring.processor().sweepsIdle();
-      const store = features.stateStore();
-      const predictionDocs = async () => new Map((await scoring.predictionStore().predictions.find({}).toArray()).map((d) => [d._id, d]));
-
-      const pipeline: Pipeline = { kafka, codec, iso, store, predictionDocs };
+      const reader = scoring.reader();
+      const predictionDocs = () => reader.customers();
+      const pipeline: Pipeline = { kafka, codec, iso, features: features.reader(), predictions: reader };
       const checkCurrent = (scorer: Scorer) => checkCurrentPredictions(pipeline, scorer, 'none');
 
       // 1. Before any model is published, the built-in cold-start model scores.
@@ -158,7 +159,7 @@ describe('scoring service on the real stack', function () {
       assert.ok(target, 'a customer with two open invoices');
       const customerId = target.state.customerId;
       const [paid, ...others] = target.state.invoices.filter(sameCurrency) as [InvoiceState, ...InvoiceState[]];
-      const before = docs.get(customerId) as CustomerPredictionsDocument;
+      const before = docs.get(customerId) as CustomerPredictionsView;
       const producer = createProducer({ kafka, codec });
       await producer.connect();
       await codec.register(iso.topic(TOPIC.payments), loadSchema(TOPIC.payments));
@@ -170,23 +171,28 @@ describe('scoring service on the real stack', function () {
       await producer.disconnect();
       const after = await waitFor('the payment re-scored', async () => {
         const doc = (await predictionDocs()).get(customerId);
-        return doc !== undefined && doc.scored.customerVersion > before.scored.customerVersion && !doc.predictions.some((p) => p.invoiceId === paid.invoiceId) ? doc : undefined;
+        return doc?.scored && before.scored && doc.scored.customerVersion > before.scored.customerVersion && !doc.predictions.some((p) => p.invoiceId === paid.invoiceId) ? doc : undefined;
       }, { timeoutMs: 60_000, intervalMs: 200 });
       await waitCaughtUp(kafka, iso.featureGroup, FEATURE_INPUTS.map(iso.topic), 60_000);
       await waitCaughtUp(kafka, iso.scoringGroup, scoringInputs, 60_000);
-      await scoring.processor().sweepsIdle();
-      const version = after.scored.customerVersion;
-      const log = new Map((await store.readFeatureLog({ customerId, writer: 'scoring-service' })).map((e) => [e.id, e]));
+      const scored = after.scored as NonNullable<CustomerPredictionsView['scored']>;
+      const version = scored.customerVersion;
+      const log = new Map((await reader.scoredVectors(customerId)).map((e) => [e.id, e]));
       const predicted = (await readTopic<InvoicePaymentPredictedEvent>(kafka, codec, iso.topic(TOPIC.invoicePredictions))).filter((p) => p.event.customerId === customerId);
+      const paidState = (await finalStates(features.reader(), iso.topic(TOPIC.clock))).find((f) => f.state.customerId === customerId) as FinalState;
+      assert.equal(paidState.version, version, 'scored at the state after the payment');
       for (const invoice of others) {
-        const entry = log.get(scoredVectorId(customerId, invoice.invoiceId, after.scored.asOf, version));
-        assert.ok(entry, `${invoice.invoiceId} re-scored at v${version}`);
-        const rescored = coldStart.score(asVector(entry.values), { factors: 0 });
+        const vector = invoiceFeatures(paidState.state, paidState.state.invoices.find((i) => i.invoiceId === invoice.invoiceId) as InvoiceState);
+        const rescored = coldStart.score(vector, { factors: 0 });
         const previous = before.predictions.find((p) => p.invoiceId === invoice.invoiceId);
-        const emitted = predicted.find((p) => p.event.payload.featureVectorId === entry.id);
-        // Emitted exactly when the rule says so.
+        const id = scoredVectorId(customerId, invoice.invoiceId, scored.asOf, version);
+        const emitted = predicted.find((p) => p.event.payload.featureVectorId === id);
+        // Emitted exactly when the rule says so; an emitted one's vector is logged.
         assert.equal(emitted !== undefined, shouldEmit(previous, { ...rescored, atRisk: rescored.pOnTime < 0.5, modelVersion: coldStart.modelVersion }, 0.005), `${invoice.invoiceId}: emitted per the rule`);
-        if (emitted) assert.equal(emitted.event.causationId, `${customerId}:features:${version}`);
+        if (emitted) {
+          assert.equal(emitted.event.causationId, `${customerId}:features:${version}`);
+          assert.deepEqual(asVector(log.get(id)?.values ?? []), vector, `${invoice.invoiceId}: logged vector`);
+        }
       }
       const outlooks = (await readTopic<CustomerPaymentOutlookEvent>(kafka, codec, iso.topic(TOPIC.customerOutlook))).filter((o) => o.event.customerId === customerId);
       const outlook = outlooks[outlooks.length - 1]?.event;
@@ -209,9 +215,8 @@ describe('scoring service on the real stack', function () {
       await waitFor('the model reloaded', () => scoring.models.scorer.modelVersion === version1, { timeoutMs: 30_000 });
       await waitFor(`every customer re-scored by ${version1}`, async () => {
         const all = [...(await predictionDocs()).values()];
-        return all.length > 0 && all.every((d) => d.scored.modelVersion === version1);
+        return all.length > 0 && all.every((d) => d.scored?.modelVersion === version1);
       }, { timeoutMs: 60_000, intervalMs: 250 });
-      await scoring.processor().sweepsIdle();
       await checkCurrent(published);
     } finally {
       await scoring.stop();
@@ -231,8 +236,8 @@ describe('scoring service on the real stack', function () {
     } finally {
       await features.stop();
     }
-    // Small batches and chunks: many writes and commits, so the kills land between them.
-    const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_MAX_BATCH: '10', SCORING_CUSTOMERS_PER_CHUNK: '5' };
+    // Frequent checkpoints, so the kills land between and inside them.
+    const childEnv = { ...env, SCORING_SERVICE_GROUP_ID: iso.scoringGroup, SCORING_SERVICE_SESSION_TIMEOUT_MS: '6000', SCORING_SERVICE_COMMIT_INTERVAL_MS: '50' };
     const start = () => spawnService(SCORING_MAIN, childEnv);
     // After each start, wait until it has committed progress, then a seeded random 0.02 to 0.25 s more, then SIGKILL.
     let seed = 424242;
@@ -240,7 +245,7 @@ describe('scoring service on the real stack', function () {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return 20 + (seed % 230);
     };
-    const inputs = [iso.topic(TOPIC.featuresChanged), iso.topic(TOPIC.clock)];
+    const inputs = [iso.topic(TOPIC.featuresChanged)];
     const ends = await endOffsetsTotal(kafka, inputs);
     const killedAt: number[] = [];
     let kills = 0;
@@ -259,8 +264,6 @@ describe('scoring service on the real stack', function () {
     const final = start();
     try {
       await waitCaughtUp(kafka, iso.scoringGroup, inputs, 300_000);
-      // Ticks are swept in the background, after their offsets are committed.
-      await waitFor('the sweeps finished', async () => (await final.metric('creditstream_scoring_sweeps_pending')) === 0, { timeoutMs: 300_000, intervalMs: 200 });
     } finally {
       await final.announced;
       final.child.kill('SIGTERM');
@@ -268,8 +271,7 @@ describe('scoring service on the real stack', function () {
     }
     const mongo = await openStore({ uri: stack().mongodbUri, database: iso.database });
     try {
-      const predictions = mongo.collection<CustomerPredictionsDocument>(PREDICTION_COLLECTION);
-      const pipeline: Pipeline = { kafka, codec, iso, store: new StateStore(mongo), predictionDocs: async () => new Map((await predictions.find({}).toArray()).map((d) => [d._id, d])) };
+      const pipeline: Pipeline = { kafka, codec, iso, features: new FeatureStateReader(mongo), predictions: new PredictionReader(mongo) };
       await checkCurrentPredictions(pipeline, createScorer(builtInColdStart()), 'identical');
     } finally {
       await mongo.close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
-import { diffStore, FEATURE_INPUTS, foldEventLog, readEventLog, StateStore, writeFold, FEATURE_INDEXES } from '@creditstream/feature-service';
+import { COLLECTIONS, diffStore, FEATURE_INDEXES, FEATURE_INPUTS, FeatureStateReader, foldEventLog, readEventLog, writeFold } from '@creditstream/feature-service';
 import { createKafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { TOPIC } from '@creditstream/schemas';
@@ -39,7 +39,7 @@ export async function runFeaturesVerify(o: { limit: number }, io: Io, environmen
   const { config, folded, clockTopic, events } = await foldFromKafka(io, environment);
   const mongo = await openStore({ uri: config.MONGODB_URI, database: config.MONGODB_DATABASE });
   try {
-    const differences = await diffStore(new StateStore(mongo), folded, clockTopic, o.limit);
+    const differences = await diffStore(new FeatureStateReader(mongo), folded, clockTopic, o.limit);
     for (const d of differences) io.out(`${d.customerId} ${d.path || '(document)'}: stored ${JSON.stringify(d.stored)}, expected ${JSON.stringify(d.expected)}`);
     io.out(differences.length === 0
       ? `OK: ${grouped(folded.customers.size)} customers in ${config.MONGODB_DATABASE} equal a from-scratch fold of ${grouped(events)} events`
@@ -58,13 +58,13 @@ export async function runFeaturesRebuild(o: { into: string; force?: boolean }, i
   const mongo = await openStore({ uri: config.MONGODB_URI, database: o.into, indexes: FEATURE_INDEXES });
   try {
     const existing = await mongo.db.listCollections({}, { nameOnly: true }).toArray();
-    if (existing.length > 0 && (await mongo.collection('customers').estimatedDocumentCount()) > 0) {
+    if (existing.length > 0 && (await mongo.collection(COLLECTIONS.state).estimatedDocumentCount()) > 0) {
       if (!o.force) throw new CliOptionError('into', `database ${o.into} already holds customers; pass --force to drop it first`);
       await mongo.db.dropDatabase();
-      for (const ix of FEATURE_INDEXES) await mongo.collection(ix.collection).createIndex(ix.keys, ix.options ?? {});
+      for (const ix of FEATURE_INDEXES) await mongo.collection(ix.collection).createIndex(ix.keys);
     }
     const { folded, events } = await foldFromKafka(io, environment);
-    await writeFold(new StateStore(mongo), folded, (written, total) => {
+    await writeFold(mongo, folded, (written, total) => {
       if (written === total || written % 2000 === 0) io.err(`wrote ${grouped(written)} of ${grouped(total)} customers`);
     });
     io.out(`rebuilt ${grouped(folded.customers.size)} customers from ${grouped(events)} events into ${o.into}`);

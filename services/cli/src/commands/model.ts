@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
-import { FEATURE_INPUTS, readEventLog, StateStore } from '@creditstream/feature-service';
+import { FEATURE_INPUTS, FeatureStateReader, readEventLog } from '@creditstream/feature-service';
 import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
 import {
   CLASSES,
@@ -104,29 +104,23 @@ function trainerOptions(o: ModelTrainCommandOptions): TrainerOptions {
   return options;
 }
 
-/** Customers loaded per round trip when reading the feature service's state. */
-const LOAD_CHUNK = 200;
-
 /**
- * Reads the training data from the feature service's store through its StateStore: the feature log's vectors, every
- * customer's invoices (their state at the end), segments, and the end of the data (the latest business date of any
+ * Reads the training data from the feature service's store through its reader: the feature log's vectors, every
+ * customer's invoices (their committed state), segments, and the end of the data (the latest business date of any
  * partition clock or customer).
  */
 async function featureLogData(store: Store): Promise<TrainingData> {
-  const states = new StateStore(store);
-  const vectors = await states.readFeatureLog({});
-  const ids = (await states.customers.distinct('_id')).sort();
+  const reader = new FeatureStateReader(store);
+  const vectors = await reader.readFeatureLog({ kind: 'issued' });
   const invoices = [];
   const segments = new Map<string, string>();
   let dataEnd = '';
-  for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
-    for (const { state } of (await states.load(ids.slice(i, i + LOAD_CHUNK), { repair: false })).values()) {
-      invoices.push(...state.invoices);
-      if (state.registration !== null) segments.set(state.customerId, state.registration.segment);
-      if (state.asOf > dataEnd) dataEnd = state.asOf;
-    }
+  for (const { state, clock } of (await reader.customers()).values()) {
+    invoices.push(...state.invoices);
+    if (state.registration !== null) segments.set(state.customerId, state.registration.segment);
+    if (state.asOf > dataEnd) dataEnd = state.asOf;
+    if (clock !== null && clock.businessDate > dataEnd) dataEnd = clock.businessDate;
   }
-  for (const clock of (await states.loadClocks()).values()) if (clock.businessDate > dataEnd) dataEnd = clock.businessDate;
   return trainingDataFromFeatureLog({ vectors, invoices, segments, dataEnd });
 }
 
@@ -275,7 +269,7 @@ export async function runModelShow(version: string, o: { json?: boolean }, io: I
 /** The latest business date the feature service has seen (its partition clocks), for the publication's event time. */
 async function currentBusinessTime(store: Store, model: ModelVersion): Promise<string> {
   let latest = '';
-  for (const clock of (await new StateStore(store).loadClocks()).values()) if (clock.businessDate > latest) latest = clock.businessDate;
+  for (const clock of (await new FeatureStateReader(store).clocks()).values()) if (clock.businessDate > latest) latest = clock.businessDate;
   const date = latest || model.data.dataEnd || '1970-01-01';
   return `${date}T00:00:00.000Z`;
 }

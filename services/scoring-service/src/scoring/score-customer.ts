@@ -1,8 +1,8 @@
 import { childId, type FeatureLogEntry } from '@creditstream/feature-service';
-import { customerFeatureVector, FEATURE_SET_VERSION, invoiceFeatures, type CustomerState, type InvoiceState } from '@creditstream/features';
+import { FEATURE_NAMES, FEATURE_SET_VERSION, vectorFromInputs } from '@creditstream/features';
 import type { Scorer } from '@creditstream/model';
 import type { CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
-import type { CurrentPrediction, CustomerPredictionsDocument } from '../documents';
+import type { CurrentPrediction, ScoredMark, ScoringInputState, ScoringValue } from '../documents';
 import { shouldEmit } from './emission';
 import { outlookOf, sameOutlook } from './outlook';
 
@@ -25,24 +25,18 @@ export interface Trigger {
   eventTime: string;
 }
 
-export interface CustomerToScore {
-  /** The customer's state, already brought to its partition's latest business day. */
-  state: CustomerState;
-  /** The stored version of that state (the feature service's `customer features changed` version). */
-  version: number;
-  partition: number;
-  previous: CustomerPredictionsDocument | null;
-}
-
 export interface CustomerScoring {
-  document: CustomerPredictionsDocument;
-  /** Every vector scored, for the feature log. */
+  /** The customer's value after the scoring (the same object, updated). */
+  scored: ScoredMark;
+  /** The vectors behind the emitted predictions, for the scored-vector log. */
   log: FeatureLogEntry[];
   predictions: InvoicePaymentPredictedEvent[];
   outlook: CustomerPaymentOutlookEvent | null;
+  /** Open invoices scored. */
+  invoices: number;
 }
 
-/** Deterministic id of the feature-log entry of an invoice scored at (as of, customer version). */
+/** Deterministic id of the logged vector of an invoice scored at (as of, customer version). */
 export function scoredVectorId(customerId: string, invoiceId: string, asOf: string, version: number): string {
   return childId(customerId, `${invoiceId}:scored:${asOf}:${version}`);
 }
@@ -57,38 +51,39 @@ export function outlookEventId(customerId: string, modelVersion: string, version
   return `${customerId}:outlook:${modelVersion}:${version}:${asOf}`;
 }
 
+/** Whether the value was already scored at its input's version and date with this model. */
+export function upToDate(value: ScoringValue, modelVersion: string): boolean {
+  const s = value.scored;
+  return s !== null && s.modelVersion === modelVersion && s.customerVersion === value.input.version && s.asOf === value.input.businessDate;
+}
+
 /**
- * Scores every open invoice of one customer as of its state's business date (pure: no I/O, no clock). Every open
- * invoice is scored, not only the ones an event listed: the vectors of a (state version, business date) are then
- * one fixed set, so the feature-log document they go to is the same whoever asks, and no invoice is missed when the
- * state read is newer than the event. Probabilities are computed first without factors (the fast path); the factors
- * are computed only for the predictions that are emitted.
+ * Scores every open invoice of one customer from its latest prediction input (pure: no I/O, no clock) and updates
+ * `value` in place. Probabilities are computed first without factors (the fast path); the factors only for the
+ * predictions that are emitted (a new invoice, a move of at least `minChange`, a new bucket, flag or model).
  */
-export function scoreCustomer(customer: CustomerToScore, scorer: Scorer, policy: ScoringPolicy, trigger: Trigger): CustomerScoring {
-  const { state, version, partition, previous } = customer;
-  const customerId = state.customerId;
-  const asOf = state.asOf;
+export function scoreCustomer(customerId: string, value: ScoringValue, scorer: Scorer, policy: ScoringPolicy, trigger: Trigger): CustomerScoring {
+  const input: ScoringInputState = value.input;
+  const { version, businessDate: asOf } = input;
   const modelVersion = scorer.modelVersion;
-  const currentBy = new Map((previous?.predictions ?? []).map((p) => [p.invoiceId, p]));
-  const customerVector = customerFeatureVector(state, asOf);
+  const currentBy = new Map(value.predictions.map((p) => [p.invoiceId, p]));
   const log: FeatureLogEntry[] = [];
   const events: InvoicePaymentPredictedEvent[] = [];
   const next: CurrentPrediction[] = [];
-
-  for (const invoice of state.invoices) {
-    if (invoice.status !== 'OPEN') continue;
-    const vector = invoiceFeatures(state, invoice, asOf, customerVector);
-    const featureVectorId = scoredVectorId(customerId, invoice.invoiceId, asOf, version);
-    log.push(logEntry(state, invoice, vector, featureVectorId, version));
+  const vector = new Float64Array(FEATURE_NAMES.length);
+  for (const invoice of [...input.openInvoices].sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0))) {
+    vectorFromInputs(input.features, invoice.features, vector);
     const fast = scorer.score(vector, { factors: 0 });
     const candidate = { ...fast, atRisk: fast.pOnTime < policy.atRisk, modelVersion };
     const current = currentBy.get(invoice.invoiceId);
     const inOutlook = !invoice.currencyMismatch;
     if (current !== undefined && !shouldEmit(current, candidate, policy.minChange)) {
-      next.push({ ...current, openAmountMinor: invoice.openMinor, currency: invoice.currency, inOutlook });
+      next.push({ ...current, openAmountMinor: invoice.openAmountMinor, currency: invoice.currency, inOutlook });
       continue;
     }
     const full = policy.factors > 0 ? scorer.score(vector, { factors: policy.factors }) : fast;
+    const featureVectorId = scoredVectorId(customerId, invoice.invoiceId, asOf, version);
+    log.push({ _id: featureVectorId, id: featureVectorId, customerId, invoiceId: invoice.invoiceId, kind: 'scored', asOf, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, featureSetVersion: FEATURE_SET_VERSION, customerVersion: version, values: Array.from(vector, (x) => (Number.isNaN(x) ? null : x)) });
     const eventId = predictionEventId(customerId, invoice.invoiceId, modelVersion, version, asOf);
     const topFactors = full.factors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }));
     const prediction: CurrentPrediction = {
@@ -104,7 +99,7 @@ export function scoreCustomer(customer: CustomerToScore, scorer: Scorer, policy:
       businessDate: asOf,
       featureVectorId,
       eventId,
-      openAmountMinor: invoice.openMinor,
+      openAmountMinor: invoice.openAmountMinor,
       currency: invoice.currency,
       inOutlook,
     };
@@ -125,7 +120,7 @@ export function scoreCustomer(customer: CustomerToScore, scorer: Scorer, policy:
         pVeryLate: prediction.pVeryLate,
         predictedBucket: prediction.predictedBucket,
         atRisk: prediction.atRisk,
-        openAmountMinor: invoice.openMinor,
+        openAmountMinor: invoice.openAmountMinor,
         currency: invoice.currency,
         topFactors,
         featureVectorId,
@@ -133,40 +128,17 @@ export function scoreCustomer(customer: CustomerToScore, scorer: Scorer, policy:
     });
   }
 
-  const currency = state.registration?.currency ?? next.find((p) => p.inOutlook)?.currency ?? previous?.outlook?.currency ?? 'XXX';
+  const currency = input.customerCurrency ?? next.find((p) => p.inOutlook)?.currency ?? value.outlook?.currency ?? 'XXX';
   const outlook = outlookOf(next, { businessDate: asOf, modelVersion, currency, highLateShare: policy.highLateShare });
-  const previousOutlook = previous?.outlook ?? null;
+  const previousOutlook = value.outlook;
   // A customer that never had an open invoice scored has nothing to say yet.
   const emitOutlook = !sameOutlook(previousOutlook, outlook) && (previousOutlook !== null || outlook.openInvoiceCount > 0);
   const outlookEvent: CustomerPaymentOutlookEvent | null = emitOutlook
     ? { eventId: outlookEventId(customerId, modelVersion, version, asOf), eventTime: trigger.eventTime, customerId, causationId: trigger.eventId, type: 'CustomerPaymentOutlook', payload: outlook }
     : null;
-  return {
-    document: {
-      _id: customerId,
-      partition,
-      scored: { customerVersion: version, asOf, modelVersion },
-      predictions: next,
-      outlook: emitOutlook ? outlook : previousOutlook,
-      outbox: { predictions: events, outlooks: outlookEvent ? [outlookEvent] : [] },
-    },
-    log,
-    predictions: events,
-    outlook: outlookEvent,
-  };
-}
-
-function logEntry(state: CustomerState, invoice: InvoiceState, vector: Float64Array, id: string, version: number): FeatureLogEntry {
-  return {
-    id,
-    customerId: state.customerId,
-    invoiceId: invoice.invoiceId,
-    kind: 'scored',
-    asOf: state.asOf,
-    invoiceDate: invoice.invoiceDate,
-    dueDate: invoice.dueDate,
-    featureSetVersion: FEATURE_SET_VERSION,
-    customerVersion: version,
-    values: Array.from(vector),
-  };
+  const scored = { customerVersion: version, asOf, modelVersion };
+  value.scored = scored;
+  value.predictions = next;
+  if (emitOutlook) value.outlook = outlook;
+  return { scored, log, predictions: events, outlook: outlookEvent, invoices: input.openInvoices.length };
 }
