@@ -7,13 +7,13 @@ import { interruptible } from './waiting';
 const count = (s: string | undefined) => Number((s ?? '0').replace(/,/g, ''));
 
 /**
- * The phases of `creditstream model train --source event-log`, recognised in the lines it writes to stderr, with
- * where each puts the bar. Reading the log is measured in events; the LightGBM phases only announce themselves.
+ * The phases of `creditstream model train`, recognised in the lines it writes to stderr, with where each puts the
+ * bar; the training phases only announce themselves.
  */
 const TRAINING_PHASES: readonly { pattern: RegExp; at: (m: RegExpExecArray) => number; detail: (m: RegExpExecArray) => string }[] = [
   { pattern: /^read ([\d,]+) of ([\d,]+) events/, at: (m) => (0.35 * count(m[1])) / Math.max(1, count(m[2])), detail: (m) => `reading the event log: ${m[1]} of ${m[2]} events` },
   { pattern: /^read ([\d,]+) events; folding/, at: () => 0.35, detail: (m) => `folding ${m[1]} events in business-time order (point-in-time vectors)` },
-  { pattern: /^event-log: ([\d,]+) point-in-time vectors, data end ([\d-]+)/, at: () => 0.45, detail: (m) => `labelling ${m[1]} invoices (data end ${m[2]})` },
+  { pattern: /^(?:feature|event)-log: ([\d,]+) point-in-time vectors, data end ([\d-]+)/, at: () => 0.45, detail: (m) => `labelling ${m[1]} invoices (data end ${m[2]})` },
   { pattern: /^training on ([\d,]+) invoices/, at: () => 0.5, detail: (m) => `LightGBM on ${m[1]} invoices, early stopping on the next 15%` },
   { pattern: /^early stopping kept (\d+) rounds; refitting on ([\d,]+)/, at: () => 0.75, detail: (m) => `refitting ${m[1]} rounds on ${m[2]} invoices` },
   { pattern: /^explaining ([\d,]+) holdout/, at: () => 0.9, detail: (m) => `holdout metrics; TreeSHAP on ${m[1]} invoices` },
@@ -34,14 +34,14 @@ async function runCli(ctx: CliContext, args: readonly string[], onStderr?: (line
 }
 
 /**
- * `creditstream model train --source event-log`: the event log, because a fast replay interleaves the topics and
- * leaves most of the feature log's vectors computed after their invoice date (libs/model README). Returns the
- * registered version; a history below the trainer's minimum throws DEMO_HISTORY_TOO_SHORT.
+ * `creditstream model train`: from the feature service's log (the default source), point-in-time even after a fast
+ * replay because the partition tasks fold the topics in business-time order. Returns the registered version; a
+ * history below the trainer's minimum throws DEMO_HISTORY_TOO_SHORT.
  */
 export async function trainModel(ctx: CliContext, seed: number): Promise<{ version: string; seconds: number }> {
   const bar = new ProgressBar('training');
-  bar.update(0, 'reading the event log');
-  const args = ['model', 'train', '--source', 'event-log', '--seed', String(seed)];
+  bar.update(0, 'reading the feature log');
+  const args = ['model', 'train', '--seed', String(seed)];
   let stdout: string[];
   try {
     stdout = await runCli(ctx, args, (line) => {

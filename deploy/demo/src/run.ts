@@ -90,7 +90,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
   const readModels = await ReadModels.open(endpoints.mongodbUri, o.database);
   try {
     const inputs = INPUT_TOPICS.map(topic);
-    const scoringInputs = [topic(TOPIC.featuresChanged), topic(TOPIC.clock)];
+    const scoringInputs = [topic(TOPIC.featuresChanged)];
     const featureFrom = await committedOffsets(admin, o.featureGroup, inputs);
     const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
 
@@ -134,7 +134,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
 
     // Training while the live stream goes on: until the new model is published, the active one scores.
     const active = await readModels.activeVersion();
-    say(`training a model on the replayed history (from the event log: a fast replay leaves the feature log not point-in-time); meanwhile the live stream goes on, scored by ${active === null ? 'the built-in cold-start model (nothing published yet)' : `model ${active}, published earlier`}`);
+    say(`training a model on the replayed history (from the feature service's log, point-in-time: the replay was folded in business-time order); meanwhile the live stream goes on, scored by ${active === null ? 'the built-in cold-start model (nothing published yet)' : `model ${active}, published earlier`}`);
     const cli: CliContext = { processes: ctx.processes, env, signal };
     const trained = await trainModel(cli, o.seed);
     ctx.timings.push(['training', trained.seconds]);

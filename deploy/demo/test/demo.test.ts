@@ -108,7 +108,7 @@ describe('npm run demo, end to end on the real stack', function () {
     assert.equal(version, 'v1');
 
     // A trained LightGBM model, not the cold-start one, with its holdout metrics and report.
-    const dataEnd = new RegExp(`model ${version} \\(lightgbm-multiclass\\): [\\d,]+ matured invoices from the event-log up to (\\d{4}-\\d{2}-\\d{2})`).exec(output())?.[1];
+    const dataEnd = new RegExp(`model ${version} \\(lightgbm-multiclass\\): [\\d,]+ matured invoices from the feature-log up to (\\d{4}-\\d{2}-\\d{2})`).exec(output())?.[1];
     assert.ok(dataEnd !== undefined, `no trained-model line for ${version}:\n${output()}`);
     // Regression: the simulator's --history-days counts business days; passed the calendar days unconverted, the
     // history ran about 70 days past its end at full speed, and "caught up" was measured against a moving end.
