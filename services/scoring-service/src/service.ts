@@ -45,7 +45,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId']) },
   }));
   const metrics = createScoringMetrics(runtime.metrics.registry);
-  const models = new ModelHolder(() => infra.store, runtime.logger, metrics, { shapTreeMemoBytes: config.SCORING_EXPLANATION_MEMO_MB * 1024 * 1024 });
+  const models = new ModelHolder(() => infra.store, runtime.logger, metrics, { shapTableBytes: config.SCORING_EXPLANATION_MEMO_MB * 1024 * 1024 });
   const processors = new Map<number, ScoringProcessor>();
   runtime.add({ name: 'model', start: () => models.load() });
   const streams = runtime.add(infra.streams<CustomerFeaturesChangedEvent, ScoringValue>({
