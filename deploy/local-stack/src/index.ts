@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { compileStackOptions } from './options';
+import { kafkaToolCommand as installedKafkaTool } from './parts/kafka';
 import { pymongoPython as installPymongoPython } from './parts/mongodb';
 import { resolvePaths, targetsDirOf } from './paths';
 
@@ -28,4 +30,14 @@ export async function pymongoPython(env: NodeJS.ProcessEnv = process.env, log: (
 /** The path of the compiled CLI (`npm run stack -- ...`), for callers that must run `up` in a child process. */
 export function cliPath(): string {
   return join(__dirname, 'cli.js');
+}
+
+/**
+ * The command line (java, its arguments, then `mainClass`) that runs a Kafka command-line tool from the jars the
+ * stack installed, e.g. `kafka.admin.BrokerApiVersionsCommand --bootstrap-server 127.0.0.1:19092`; installs Kafka
+ * on first use. Kafka's own Java client: a check of the broker that does not go through kafkajs and needs no
+ * tool beyond what the stack installs (no kcat).
+ */
+export async function kafkaTool(mainClass: string, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<{ command: string; args: string[] }> {
+  return installedKafkaTool({ paths: resolvePaths(env), options: compileStackOptions(env), log }, mainClass);
 }

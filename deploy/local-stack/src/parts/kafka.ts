@@ -89,6 +89,22 @@ function installDirOf(ctx: PartContext): string {
   return join(ctx.paths.cacheDir, DIR_NAME);
 }
 
+/** log4j for Kafka's command-line tools: their own warnings only, on stderr, so stdout carries just the answer. */
+const TOOL_LOG4J = ['log4j.rootLogger=WARN, stderr', 'log4j.appender.stderr=org.apache.log4j.ConsoleAppender', 'log4j.appender.stderr.Target=System.err', 'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stderr.layout.ConversionPattern=%p %m (%c)%n', ''].join('\n');
+
+/**
+ * How to run one of the Kafka command-line tools shipped in the installed broker jars (e.g.
+ * `kafka.admin.BrokerApiVersionsCommand`), installing Kafka first if needed. It is Kafka's own Java client, so
+ * tests can check the broker with a second, independent client without any tool beyond the stack's own.
+ */
+export async function kafkaToolCommand(ctx: PartContext, mainClass: string): Promise<{ command: string; args: string[] }> {
+  await kafkaPart.install(ctx);
+  const java = requireCommand('kafka', 'java', 'install a Java 17+ runtime (Debian: openjdk-17-jre-headless)');
+  const log4j = join(installDirOf(ctx), 'tools-log4j.properties');
+  if (!existsSync(log4j)) writeFileSync(log4j, TOOL_LOG4J);
+  return { command: java, args: ['-Xms32m', '-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${log4j}`, '-cp', classpath(installDirOf(ctx)), mainClass] };
+}
+
 /** Apache Kafka from Maven Central jars, single node, KRaft. */
 export const kafkaPart: Part = {
   name: 'kafka',
