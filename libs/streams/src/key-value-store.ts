@@ -5,6 +5,7 @@ export interface ReadOnlyKeyValueStore<V> {
   readonly size: number;
   keys(): IterableIterator<string>;
   entries(): IterableIterator<[string, V]>;
+  values(): IterableIterator<V>;
 }
 
 /**
@@ -13,19 +14,19 @@ export interface ReadOnlyKeyValueStore<V> {
  * {@link touch}) so the change is checkpointed.
  */
 export class KeyValueStore<V> implements ReadOnlyKeyValueStore<V> {
-  private readonly values = new Map<string, V>();
+  private readonly map = new Map<string, V>();
   private dirty = new Set<string>();
 
   get(key: string): V | undefined {
-    return this.values.get(key);
+    return this.map.get(key);
   }
 
   has(key: string): boolean {
-    return this.values.has(key);
+    return this.map.has(key);
   }
 
   get size(): number {
-    return this.values.size;
+    return this.map.size;
   }
 
   /** Keys changed since the last {@link takeDirty}. */
@@ -34,25 +35,29 @@ export class KeyValueStore<V> implements ReadOnlyKeyValueStore<V> {
   }
 
   put(key: string, value: V): void {
-    this.values.set(key, value);
+    this.map.set(key, value);
     this.dirty.add(key);
   }
 
   /** Marks a value changed in place. */
   touch(key: string): void {
-    if (this.values.has(key)) this.dirty.add(key);
+    if (this.map.has(key)) this.dirty.add(key);
   }
 
   delete(key: string): void {
-    if (this.values.delete(key)) this.dirty.add(key);
+    if (this.map.delete(key)) this.dirty.add(key);
   }
 
   keys(): IterableIterator<string> {
-    return this.values.keys();
+    return this.map.keys();
   }
 
   entries(): IterableIterator<[string, V]> {
-    return this.values.entries();
+    return this.map.entries();
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
   }
 
   /** The keys changed since the last call (deleted ones included), and forgets them. */
@@ -69,8 +74,8 @@ export class KeyValueStore<V> implements ReadOnlyKeyValueStore<V> {
 
   /** Replaces the whole content (a restore), nothing dirty. */
   load(entries: Iterable<[string, V]>): void {
-    this.values.clear();
+    this.map.clear();
     this.dirty.clear();
-    for (const [k, v] of entries) this.values.set(k, v);
+    for (const [k, v] of entries) this.map.set(k, v);
   }
 }

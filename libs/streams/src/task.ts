@@ -54,6 +54,11 @@ export interface Processor<E, V> {
   process(record: TaskRecord<E>, context: ProcessorContext<V>): Rejection | void;
   /** The read-model document of a key, stored with the checkpoint (null: none). */
   view?(key: string, value: V): Document | null;
+  /**
+   * Called once after a restore, before the first record: the place to re-derive in memory what the processor
+   * chose not to checkpoint (it must then equal the state the checkpointed run had at the snapshot).
+   */
+  restored?(context: ProcessorContext<V>): void;
 }
 
 /** What the runner lets a task do to its consumer. */
@@ -188,6 +193,9 @@ export class StreamTask<E, V> {
     // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
     if (relayout) for (const [k] of entries) this.store.touch(k);
     this.clock.restore(((restored.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null);
+    const dirtyBefore = this.store.dirtyCount;
+    this.parts.processor.restored?.(this.context);
+    if (this.store.dirtyCount !== dirtyBefore && !relayout) this.store.takeDirty();
     for (const t of topics) this.processed[t] = restored.positions[t] ?? 0;
     this.lastCommitted = { ...this.processed };
     this.group.reset(this.processed);

@@ -3,7 +3,9 @@ import type { Document } from 'mongodb';
 import { createMetrics } from '@creditstream/metrics';
 import type { InputEvent } from '@creditstream/features';
 import type { CustomerFeaturesChangedEvent } from '@creditstream/schemas';
-import { KeyValueStore, PartitionClock, type ProcessorContext, type TaskRecord } from '@creditstream/streams';
+import type { EventProducer } from '@creditstream/kafka';
+import { createLogger } from '@creditstream/logging';
+import { compileTaskOptions, compressedJsonSerde, InMemoryCheckpointStore, KeyValueStore, OutputSender, PartitionClock, StreamTask, taskMetrics, type ProcessorContext, type TaskRecord } from '@creditstream/streams';
 import { COLLECTIONS, FeatureProcessor, versionOf, type CustomerValue } from '../src';
 import { createFeatureMetrics } from '../src/metrics';
 
@@ -80,3 +82,45 @@ describe('feature processor (against an in-memory task context)', () => {
     assert.equal(forwarded.length, n);
   });
 });
+
+describe('feature processor on a task (in-memory checkpoint store)', () => {
+  it('a tick writes nothing to the checkpoint, and a restore re-derives the ticked customers exactly', async () => {
+    const metrics = createMetrics({ service: 'test' });
+    const featureMetrics = createFeatureMetrics(metrics.registry);
+    const processor = () => new FeatureProcessor({ partition: 0, outputTopic: 'out', clockTopic: 'clock', metrics: featureMetrics });
+    const checkpoints = new InMemoryCheckpointStore();
+    const logger = createLogger({ name: 'test', level: 'silent' });
+    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async () => undefined };
+    const makeTask = () =>
+      new StreamTask<InputEvent, CustomerValue>({
+        partition: 0, topics: ['customers', 'invoices', 'clock'], processor: processor(), checkpoints, serde: compressedJsonSerde(),
+        sender: new OutputSender(producer, logger, { initialMs: 1, maxMs: 2 }), encode: () => Buffer.alloc(0),
+        deadLetter: () => ({ topic: 'dlq', key: null, value: Buffer.alloc(0) }),
+        hooks: { pause: () => undefined, resume: () => undefined, seek: () => undefined, commitOffsets: async () => undefined, onClosed: () => undefined },
+        options: compileTaskOptions({ commitIntervalMs: 60_000, maxIdleMs: 0 }), metrics: taskMetrics(metrics.registry), logger,
+      });
+    const q = (r: TaskRecord<InputEvent>) => ({ offset: r.offset, time: r.time, record: r });
+    const live = makeTask();
+    await live.restore();
+    live.begin();
+    for (const k in offsets) delete offsets[k];
+    live.enqueue('customers', [q(registered('2024-01-02'))], 1);
+    live.enqueue('invoices', [q(issued('A', '2024-01-03', '2024-02-02'))], 1);
+    await until(() => live.positions.invoices === 1);
+    await live.checkpoint();
+    const written = checkpoints.commits;
+    live.enqueue('clock', [q(tick('2024-01-10')), q(tick('2024-01-11'))], 2);
+    await until(() => live.positions.clock === 2);
+    await live.checkpoint();
+    assert.equal(checkpoints.commits, written + 1, 'the ticks moved the positions');
+    assert.deepEqual([...(checkpoints.tasks.get(0)?.slots.values() ?? [])].flat().length, 1, 'one customer in the checkpoint');
+    const restored = makeTask();
+    await restored.restore();
+    assert.deepEqual(restored.store.get('c1'), live.store.get('c1'), 'restored = the live state brought to the clock, features included');
+    assert.equal(restored.store.dirtyCount, 0);
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setImmediate(r));
+}

@@ -65,11 +65,23 @@ export interface ScoringValue {
   outlook: CustomerPaymentOutlook | null;
 }
 
-/** The read-model document of one customer's predictions. */
-export interface CustomerPredictionsView {
+/** One customer's current predictions, as readers see them. */
+export interface CustomerPredictions {
   customerId: string;
   partition: number;
   scored: ScoredMark | null;
   predictions: CurrentPrediction[];
   outlook: CustomerPaymentOutlook | null;
+}
+
+/**
+ * The read-model view stored in the slot documents: a queryable summary (what was scored, the outlook, the at-risk
+ * invoices). The full predictions with their factors are in the compressed state (PredictionReader.customers).
+ */
+export interface CustomerPredictionsView {
+  customerId: string;
+  partition: number;
+  scored: ScoredMark | null;
+  outlook: CustomerPaymentOutlook | null;
+  atRiskInvoiceIds: string[];
 }

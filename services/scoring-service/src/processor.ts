@@ -40,7 +40,7 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
   }
 
   view(customerId: string, value: ScoringValue): CustomerPredictionsView {
-    return { customerId, partition: this.options.partition, scored: value.scored, predictions: value.predictions, outlook: value.outlook };
+    return { customerId, partition: this.options.partition, scored: value.scored, outlook: value.outlook, atRiskInvoiceIds: value.predictions.filter((p) => p.atRisk).map((p) => p.invoiceId) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { FeatureLogEntry } from '@creditstream/feature-service';
-import { MongoCheckpointStore, readSideLog } from '@creditstream/streams';
+import { compressedJsonSerde, MongoCheckpointStore, readSideLog } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
-import { COLLECTIONS, type CustomerPredictionsView } from './documents';
+import { COLLECTIONS, type CustomerPredictions, type ScoringValue } from './documents';
 
 /** Read-only access to the scoring service's read models: current predictions and the vectors behind them. */
 export class PredictionReader {
@@ -11,10 +11,20 @@ export class PredictionReader {
     this.checkpoints = new MongoCheckpointStore(store, COLLECTIONS.state);
   }
 
-  /** Every customer's current predictions and outlook, as of its partition's last checkpoint. */
-  async customers(): Promise<Map<string, CustomerPredictionsView>> {
-    const views = (await this.checkpoints.views()) as CustomerPredictionsView[];
-    return new Map(views.map((v) => [v.customerId, v]));
+  /**
+   * Every customer's current predictions (top factors included) and outlook, as of its partition's last checkpoint,
+   * from the committed state (the slot documents' views hold only the summary, to keep checkpoints small).
+   */
+  async customers(): Promise<Map<string, CustomerPredictions>> {
+    const serde = compressedJsonSerde<ScoringValue>();
+    const out = new Map<string, CustomerPredictions>();
+    for (const task of await this.checkpoints.entries()) {
+      for (const e of task.entries) {
+        const v = serde.deserialize(e.v);
+        out.set(e.k, { customerId: e.k, partition: task.partition, scored: v.scored, predictions: v.predictions, outlook: v.outlook });
+      }
+    }
+    return out;
   }
 
   /** The logged vectors behind emitted predictions, one per id, optionally of one customer. */
