@@ -1,4 +1,4 @@
-export { createKafka, type KafkaClientOptions } from './client';
+export { createKafka, kafkajsLogLevel, type KafkaClientOptions } from './client';
 export { ensureTopics, type TopicDefinition } from './topics';
 export { committedTotal, endOffsetsTotal } from './offsets';
 export { PartitionLocks } from './partition-lock';
