@@ -34,7 +34,7 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     checkpointFailures: new Counter({ name: 'creditstream_task_checkpoint_failures_total', help: 'Checkpoint attempts that failed, by error code (retried).', labelNames: ['code'], registers }),
     checkpointBytes: new Counter({ name: 'creditstream_task_checkpoint_bytes_total', help: 'Serialised state bytes written by checkpoints.', registers }),
     uncommittedRecords: new Gauge({ name: 'creditstream_task_uncommitted_records', help: 'Records processed since the last committed checkpoint (bounded by maxUncommittedRecords).', labelNames: ['partition'], registers }),
-    backpressureSeconds: new Counter({ name: 'creditstream_task_backpressure_seconds_total', help: 'Time processing waited for a checkpoint because the uncommitted backlog reached its bound.', registers }),
+    backpressureSeconds: new Counter({ name: 'creditstream_task_backpressure_seconds_total', help: 'Time processing waited because the uncommitted backlog (for a checkpoint) or the unacknowledged outputs (for the broker) reached their bound.', registers }),
     idleWaits: new Counter({ name: 'creditstream_task_idle_waits_total', help: 'Times a task processed without a lagging topic-partition after waiting maxIdleMs for it.', labelNames: ['topic'], registers }),
     stateKeys: new Gauge({ name: 'creditstream_task_state_keys', help: 'Keys held in memory by the task.', labelNames: ['partition'], registers }),
     stateBytes: new Gauge({ name: 'creditstream_task_state_bytes', help: 'Serialised (compressed) bytes of the task state, as of its last checkpoint.', labelNames: ['partition'], registers }),

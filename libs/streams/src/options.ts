@@ -15,6 +15,11 @@ export interface TaskOptions {
    * (backpressure; counted in creditstream_task_backpressure_seconds_total). @default 50000
    */
   maxUncommittedRecords?: number;
+  /**
+   * Outputs produced but not yet acknowledged beyond which processing waits for the broker (a replay can produce
+   * faster than one request in flight sends). @default 20000
+   */
+  maxPendingOutputs?: number;
   /** Records buffered per input topic-partition beyond which its fetching pauses. @default 20000 */
   maxBufferedRecords?: number;
   /**
@@ -49,6 +54,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
     maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 20_000),
+    maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 20_000),
     slots: positiveInt('slots', options.slots, 16),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
     retry,

@@ -359,9 +359,13 @@ export class StreamTask<E, V> {
     const covered = this.sinceSnapshot;
     this.sinceSnapshot = 0;
     const seq = ++this.seq;
+    let flushedAt: number;
+    let committedAt: number;
     try {
       await sender.flushed();
+      flushedAt = performance.now();
       const { documents } = await (retry ? this.retrying('checkpoint', () => checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs })) : checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs }));
+      committedAt = performance.now();
       metrics.checkpointDocuments.inc(documents);
       metrics.checkpointBytes.inc(bytes);
     } catch (err) {
@@ -381,7 +385,12 @@ export class StreamTask<E, V> {
     } catch (err) {
       this.parts.logger.debug({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'committing consumer offsets failed (the checkpoint holds the positions)');
     }
-    metrics.checkpointSeconds.observe((performance.now() - started) / 1000);
+    const ended = performance.now();
+    metrics.checkpointSeconds.observe((ended - started) / 1000);
+    if (ended - started > 2 * options.commitIntervalMs) {
+      const ms = (x: number) => Math.round(x);
+      this.parts.logger.warn({ partition: this.partition, ms: ms(ended - started), outputsMs: ms(flushedAt - started), storeMs: ms(committedAt - flushedAt), offsetsMs: ms(ended - committedAt), slots: slots.length, keys: dirty.size, bytes }, 'slow checkpoint');
+    }
   }
 
   private remember(k: string, bytes: Buffer, view: Document | null): void {
@@ -433,13 +442,19 @@ export class StreamTask<E, V> {
       void this.checkpoint();
       return;
     }
+    if (this.parts.sender.pending >= options.maxPendingOutputs) {
+      // Backpressure from the broker: go on once what is queued now is acknowledged.
+      this.blockedSince ??= performance.now();
+      void this.parts.sender.flushed().then(() => this.schedule());
+      return;
+    }
     if (this.blockedSince !== null) {
       metrics.backpressureSeconds.inc((performance.now() - this.blockedSince) / 1000);
       this.blockedSince = null;
     }
     while (this.punctuations.length > 0) (this.punctuations.shift() as (c: ProcessorContext<V>) => void)(this.context);
     let n = 0;
-    while (n < options.recordsPerTurn && this.uncommitted < options.maxUncommittedRecords) {
+    while (n < options.recordsPerTurn && this.uncommitted < options.maxUncommittedRecords && this.parts.sender.pending < options.maxPendingOutputs) {
       const next = this.group.next(Date.now());
       if (next.kind === 'empty') break;
       if (next.kind === 'wait') {
@@ -480,7 +495,6 @@ export class StreamTask<E, V> {
     }
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.bufferedRecords.set(this.label, this.group.size);
-    if (n === options.recordsPerTurn) this.schedule();
-    else if (this.uncommitted >= options.maxUncommittedRecords) this.schedule();
+    if (n === options.recordsPerTurn || this.uncommitted >= options.maxUncommittedRecords || this.parts.sender.pending >= options.maxPendingOutputs) this.schedule();
   }
 }
