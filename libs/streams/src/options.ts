@@ -20,7 +20,7 @@ export interface TaskOptions {
    * faster than one request in flight sends). @default 20000
    */
   maxPendingOutputs?: number;
-  /** Records buffered per input topic-partition beyond which its fetching pauses. @default 20000 */
+  /** Records buffered per input topic-partition beyond which its fetching pauses (memory: decoded records). @default 2000 */
   maxBufferedRecords?: number;
   /**
    * Slots per partition: the unit of a checkpoint write. Fewer slots mean fewer, larger documents per checkpoint.
@@ -53,7 +53,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     maxIdleMs: positiveInt('maxIdleMs', options.maxIdleMs, 1000, 0),
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
-    maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 20_000),
+    maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),
     maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 20_000),
     slots: positiveInt('slots', options.slots, 16),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
