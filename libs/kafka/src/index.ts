@@ -1,7 +1,6 @@
 export { createKafka, kafkajsLogLevel, type KafkaClientOptions } from './client';
 export { ensureTopics, type TopicDefinition } from './topics';
 export { committedTotal, endOffsetsTotal } from './offsets';
-export { PartitionLocks } from './partition-lock';
 export { createProducer, DEFAULT_MAX_REQUEST_BYTES, splitRequests, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
 export {
   createConsumerRunner,
