@@ -170,9 +170,15 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     for (const [p, task] of tasks) {
       if (next.has(p)) continue;
       tasks.delete(p);
+      for (const topic of options.topics) options.metrics.consumerLag.remove({ topic, partition: String(p) });
       void task.close({ checkpoint: true });
     }
-    for (const p of next) if (!tasks.has(p)) start(p);
+    for (const p of next) {
+      const kept = tasks.get(p);
+      if (kept === undefined) start(p);
+      // A rejoin resets the fetch positions to the committed offsets, behind what a kept task has processed.
+      else if (kept.state === 'running') for (const topic of options.topics) consumer.seek({ topic, partition: p, offset: String(kept.expected(topic)) });
+    }
     metrics.tasks.set(tasks.size);
     logger.info({ partitions: [...next].sort((a, b) => a - b) }, 'tasks assigned');
   }
@@ -212,6 +218,8 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       records.push({ offset, time, record: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, time, event: message.event, message, failure } });
     }
     task.enqueue(topic, records, Number(batch.highWatermark));
+    // Messages behind this batch not fetched yet; with creditstream_task_buffered_records, what the group lags by.
+    options.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(batch.offsetLag())));
     const last = records[records.length - 1];
     if (last) resolveOffset(String(last.offset));
   }
