@@ -141,6 +141,11 @@ describe('npm run demo, end to end on the real stack', function () {
       assert.ok(await portFree(port), `port ${port} still in use after the demo stopped`);
     }
 
+    // A healthy run logs nothing at error level: an error line must mean something is wrong. (Regression: every
+    // start printed kafkajs errors for the group coordinator loading, which is normal while a broker starts.)
+    const errorLines = lines.filter((l) => /"level":\s*"(error|fatal)"|"level":\s*(50|60)\b/.test(l));
+    assert.deepEqual(errorLines, [], `error-level lines in a healthy demo run:\n${errorLines.join('\n')}`);
+
     // The stack was given by the environment: the demo must have left it running.
     const admin = createKafka({ brokers: endpoints.kafkaBrokers, clientId: 'demo-test' }).admin();
     await admin.connect();
