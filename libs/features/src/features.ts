@@ -1,3 +1,4 @@
+import type { OpenInvoiceFeatures } from '@creditstream/schemas';
 import { overdueSummary } from './aging';
 import { bucketOf } from './buckets';
 import { effectiveCreditLimit } from './credit';
@@ -300,17 +301,11 @@ export function diffFeatures(before: Record<string, number>, after: Record<strin
   });
 }
 
-/** One open invoice's part of a prediction's input, as the `customer features changed` event carries it. */
-export interface OpenInvoiceInput {
-  invoiceId: string;
-  invoiceDate: string;
-  dueDate: string;
-  currency: string;
-  openAmountMinor: number;
-  currencyMismatch: boolean;
-  /** The invoice features, in {@link INVOICE_FEATURE_NAMES} order, NaN = missing. */
-  features: number[];
-}
+/**
+ * One open invoice's part of a prediction's input, as the `customer features changed` event carries it (its
+ * `features` are the invoice features in {@link INVOICE_FEATURE_NAMES} order, NaN = missing).
+ */
+export type OpenInvoiceInput = OpenInvoiceFeatures;
 
 /**
  * Everything a prediction of the customer's open invoices needs, as of the state's business date: the customer
