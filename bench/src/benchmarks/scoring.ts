@@ -170,6 +170,10 @@ export const scoring: Benchmark = {
       for (const s of [...all].reverse()) await s.stop();
       rmSync(sdDir, { recursive: true, force: true });
     };
+    // An interrupted run must not leave its service processes behind.
+    const onSignal = () => void stopAll().finally(() => process.exit(130));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
       startService('feature-service');
       startService('scoring-service');
