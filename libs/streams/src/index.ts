@@ -6,6 +6,6 @@ export { OutputSender, type OutputRecord } from './output-sender';
 export { compressedJsonSerde, slotOf, type Serde } from './serde';
 export { compileTaskOptions, type CompiledTaskOptions, type TaskOptions } from './options';
 export { taskMetrics, type TaskMetrics } from './metrics';
-export { StreamTask, type Processor, type ProcessorContext, type Rejection, type StreamTaskParts, type TaskHooks, type TaskRecord, type TaskState } from './task';
+export { StreamTask, type Processor, type ProcessorContext, type Rejection, type StreamTaskParts, type TaskHooks, type TaskRecord, type TaskState, type Work } from './task';
 export { createStreamsRunner, type StreamsRunner, type StreamsRunnerOptions } from './runner';
 export * from './errors';

@@ -30,6 +30,8 @@ export interface TaskOptions {
   slots?: number;
   /** Records processed per turn of the event loop before yielding to I/O. @default 500 */
   recordsPerTurn?: number;
+  /** Longest turn (ms) of processing or deferred work before yielding to I/O (heartbeats, fetches, sends). @default 10 */
+  maxTurnMs?: number;
   /** Backoff of failed sends and checkpoints. @default { initialMs: 100, maxMs: 5000 } */
   retry?: { initialMs?: number; maxMs?: number };
 }
@@ -57,6 +59,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 20_000),
     slots: positiveInt('slots', options.slots, 16),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
+    maxTurnMs: positiveInt('maxTurnMs', options.maxTurnMs, 10),
     retry,
   };
 }

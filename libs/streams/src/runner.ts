@@ -57,7 +57,7 @@ export interface StreamsRunner<E, V> {
   /** The running tasks, by partition. */
   tasks(): ReadonlyMap<number, StreamTask<E, V>>;
   /** Runs `work` inside every running task, between its records. */
-  punctuateAll(work: (context: ProcessorContext<V>, partition: number) => void): void;
+  punctuateAll(work: (context: ProcessorContext<V>, partition: number) => boolean | void): void;
   /** Checkpoints every task now; resolves when all are committed. */
   checkpointAll(): Promise<void>;
 }

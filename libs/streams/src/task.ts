@@ -37,7 +37,16 @@ export interface ProcessorContext<V> {
   forward(topic: string, key: string, event: unknown): void;
   /** Appends a document to a side log (e.g. the feature log), written with the next checkpoint. Its `_id` must be deterministic. */
   log(collection: string, document: Document & { _id: string }): void;
+  /**
+   * Runs `work` before the next record, in turns of at most `maxTurnMs` (it returns true while it has more to do),
+   * so a record that fans out to every key (a business-day tick) never blocks the event loop for long. No
+   * checkpoint is taken while deferred work is pending: its record's effects are committed whole or not at all.
+   */
+  defer(work: Work<V>): void;
 }
+
+/** Work run between records; returns true while it has more to do. */
+export type Work<V> = (context: ProcessorContext<V>) => boolean | void;
 
 /** A refusal: the record goes to the dead-letter topic with this machine-readable reason, and the task moves on. */
 export interface Rejection {
@@ -118,7 +127,7 @@ export class StreamTask<E, V> {
   private readonly slotMembers = new Map<number, Set<string>>();
   private serializedBytes = 0;
   private logs = new Map<string, Document[]>();
-  private punctuations: ((context: ProcessorContext<V>) => void)[] = [];
+  private punctuations: Work<V>[] = [];
   private readonly paused = new Set<string>();
   private scheduled = false;
   private waitTimer: NodeJS.Timeout | null = null;
@@ -141,6 +150,7 @@ export class StreamTask<E, V> {
         if (list === undefined) this.logs.set(collection, (list = []));
         list.push(document);
       },
+      defer: (work) => this.punctuate(work),
     };
   }
 
@@ -160,6 +170,11 @@ export class StreamTask<E, V> {
 
   get buffered(): number {
     return this.group.size;
+  }
+
+  /** Deferred work and punctuations not finished yet. */
+  get pendingWork(): number {
+    return this.punctuations.length;
   }
 
   /**
@@ -263,8 +278,11 @@ export class StreamTask<E, V> {
     return this.group.position(topic);
   }
 
-  /** Runs `work` between records, with the processor's context (e.g. re-scoring every key after a model change). */
-  punctuate(work: (context: ProcessorContext<V>) => void): void {
+  /**
+   * Runs `work` between records, before the next one, with the processor's context (e.g. re-scoring every key after
+   * a model change); it returns true while it has more to do and is called again in the next turn.
+   */
+  punctuate(work: Work<V>): void {
     this.punctuations.push(work);
     this.schedule();
   }
@@ -319,6 +337,8 @@ export class StreamTask<E, V> {
   }
 
   private hasWork(): boolean {
+    // Deferred work belongs to records already counted as processed: a snapshot now would commit half of them.
+    if (this.punctuations.length > 0) return false;
     if (this.store.dirtyCount > 0 || this.logs.size > 0) return true;
     for (const t of this.parts.topics) if (this.processed[t] !== this.lastCommitted[t]) return true;
     return false;
@@ -436,6 +456,16 @@ export class StreamTask<E, V> {
     this.scheduled = false;
     if (this.stateName !== 'running') return;
     const { options, metrics, processor } = this.parts;
+    // Deferred work first: it belongs to a record already processed, and no checkpoint is taken until it is done.
+    const turnEnds = performance.now() + options.maxTurnMs;
+    while (this.punctuations.length > 0) {
+      const more = (this.punctuations[0] as Work<V>)(this.context);
+      if (!more) this.punctuations.shift();
+      if (performance.now() >= turnEnds) {
+        this.schedule();
+        return;
+      }
+    }
     if (this.uncommitted >= options.maxUncommittedRecords) {
       // Backpressure: wait for the running checkpoint (its completion schedules the pump again).
       this.blockedSince ??= performance.now();
@@ -452,9 +482,12 @@ export class StreamTask<E, V> {
       metrics.backpressureSeconds.inc((performance.now() - this.blockedSince) / 1000);
       this.blockedSince = null;
     }
-    while (this.punctuations.length > 0) (this.punctuations.shift() as (c: ProcessorContext<V>) => void)(this.context);
     let n = 0;
     while (n < options.recordsPerTurn && this.uncommitted < options.maxUncommittedRecords && this.parts.sender.pending < options.maxPendingOutputs) {
+      if (n > 0 && performance.now() >= turnEnds) {
+        n = options.recordsPerTurn;
+        break;
+      }
       const next = this.group.next(Date.now());
       if (next.kind === 'empty') break;
       if (next.kind === 'wait') {
@@ -486,6 +519,11 @@ export class StreamTask<E, V> {
       this.uncommitted += 1;
       this.sinceSnapshot += 1;
       n += 1;
+      if (this.punctuations.length > 0) {
+        // The record deferred work: it runs before the next record.
+        n = options.recordsPerTurn;
+        break;
+      }
     }
     for (const topic of this.paused) {
       if (this.group.sizeOf(topic) <= options.maxBufferedRecords / 2) {

@@ -187,4 +187,44 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.ok(store.commits >= 1);
     assert.equal(store.failNext, 0, 'the failed commits were retried');
   });
+
+  it('work a record defers runs in turns before the next record, and no checkpoint is taken until it is done', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const order: string[] = [];
+    let gate = false;
+    const fanOut: Processor<Ev, { total: number }> = {
+      process(record, ctx) {
+        order.push(`record ${record.offset}`);
+        if (record.offset !== 0) return;
+        let i = 0;
+        ctx.defer(() => {
+          order.push(`chunk ${i}`);
+          i += 1;
+          return i < 3 || !gate;
+        });
+      },
+    };
+    const registry = createMetrics({ service: 'test' }).registry;
+    const task = new StreamTask<Ev, { total: number }>({
+      partition: 0, topics: ['a', 'b'], processor: fanOut, checkpoints: store, serde: compressedJsonSerde(),
+      sender: new OutputSender(producer.asProducer(), createLogger({ name: 'test', level: 'silent' }), { initialMs: 1, maxMs: 2 }),
+      encode: (_t, e) => Buffer.from(JSON.stringify(e)), deadLetter: (m) => ({ topic: 'dlq', key: m.key, value: Buffer.alloc(0) }),
+      hooks: { pause: () => undefined, resume: () => undefined, seek: () => undefined, commitOffsets: async () => undefined, onClosed: () => undefined },
+      options: compileTaskOptions({ commitIntervalMs: 60_000, maxIdleMs: 0, maxTurnMs: 1 }), metrics: taskMetrics(registry), logger: createLogger({ name: 'test', level: 'silent' }),
+    });
+    await task.restore();
+    task.begin();
+    task.enqueue('a', [0, 1].map((o) => message('a', o, 'k', { amount: 1, eventTime: at(1 + o) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
+    await until(() => order.length >= 5);
+    assert.deepEqual(order.slice(0, 4), ['record 0', 'chunk 0', 'chunk 1', 'chunk 2']);
+    assert.ok(!order.includes('record 1'), 'the next record waits for the deferred work');
+    await task.checkpoint();
+    assert.equal(store.commits, 0, 'no checkpoint while deferred work is pending');
+    gate = true;
+    await until(() => order.includes('record 1'));
+    assert.equal(task.pendingWork, 0);
+    await task.checkpoint();
+    assert.equal(store.commits, 1);
+  });
 });

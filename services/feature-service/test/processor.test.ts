@@ -19,6 +19,9 @@ function fakeContext() {
     clock: new PartitionClock(),
     forward: (topic, key, event) => void forwarded.push({ topic, key, event: event as CustomerFeaturesChangedEvent }),
     log: (collection, document) => void logged.push({ collection, document }),
+    defer: (work) => {
+      while (work(ctx));
+    },
   };
   return { ctx, forwarded, logged };
 }
@@ -110,7 +113,7 @@ describe('feature processor on a task (in-memory checkpoint store)', () => {
     await live.checkpoint();
     const written = checkpoints.commits;
     live.enqueue('clock', [q(tick('2024-01-10')), q(tick('2024-01-11'))], 2);
-    await until(() => live.positions.clock === 2);
+    await until(() => live.positions.clock === 2 && live.pendingWork === 0);
     await live.checkpoint();
     assert.equal(checkpoints.commits, written + 1, 'the ticks moved the positions');
     assert.deepEqual([...(checkpoints.tasks.get(0)?.slots.values() ?? [])].flat().length, 1, 'one customer in the checkpoint');

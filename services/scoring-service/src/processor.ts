@@ -5,6 +5,9 @@ import type { ScoringMetrics } from './metrics';
 import type { ModelHolder } from './model-holder';
 import { scoreCustomer, upToDate, type ScoringPolicy, type Trigger } from './scoring/score-customer';
 
+/** Customers re-scored per turn of deferred work after a model swap. */
+const RESCORE_CHUNK = 20;
+
 export interface ScoringProcessorOptions {
   partition: number;
   models: ModelHolder;
@@ -44,22 +47,26 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
   }
 
   /**
-   * Re-scores, with the serving model, every customer of the task scored by another one (a punctuation, between
-   * records). The causation is the model's publication.
+   * Re-scores, with the serving model, every customer of the task scored by another one, as deferred work in chunks
+   * (between records, without blocking the event loop). The causation is the model's publication.
    */
-  rescoreAll(ctx: ProcessorContext<ScoringValue>): number {
-    const { models } = this.options;
-    const modelVersion = models.scorer.modelVersion;
-    const publication = models.active.publication;
-    let n = 0;
-    for (const [customerId, value] of ctx.store.entries()) {
-      if (upToDate(value, modelVersion)) continue;
-      const trigger: Trigger = publication ? { eventId: publication.eventId, eventTime: publication.businessTime } : value.input.trigger;
-      ctx.store.touch(customerId);
-      this.score(customerId, value, trigger, ctx);
-      n += 1;
-    }
-    return n;
+  rescoreAll(ctx: ProcessorContext<ScoringValue>): void {
+    const ids = [...ctx.store.keys()].sort();
+    let i = 0;
+    ctx.defer((c) => {
+      const { models } = this.options;
+      const modelVersion = models.scorer.modelVersion;
+      const publication = models.active.publication;
+      for (const end = Math.min(ids.length, i + RESCORE_CHUNK); i < end; i++) {
+        const customerId = ids[i] as string;
+        const value = c.store.get(customerId);
+        if (value === undefined || upToDate(value, modelVersion)) continue;
+        const trigger: Trigger = publication ? { eventId: publication.eventId, eventTime: publication.businessTime } : value.input.trigger;
+        c.store.touch(customerId);
+        this.score(customerId, value, trigger, c);
+      }
+      return i < ids.length;
+    });
   }
 
   private score(customerId: string, value: ScoringValue, trigger: Trigger, ctx: ProcessorContext<ScoringValue>): void {
