@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { compileStackOptions } from './options';
 import { kafkaToolCommand as installedKafkaTool } from './parts/kafka';
 import { pymongoPython as installPymongoPython } from './parts/mongodb';
+import { promtoolPath } from './parts/prometheus';
 import { resolvePaths, targetsDirOf } from './paths';
 
 export { StackError, type StackErrorCode } from './errors';
@@ -40,4 +41,9 @@ export function cliPath(): string {
  */
 export async function kafkaTool(mainClass: string, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<{ command: string; args: string[] }> {
   return installedKafkaTool({ paths: resolvePaths(env), options: compileStackOptions(env), log }, mainClass);
+}
+
+/** The path of `promtool` (from the Debian `prometheus` package the stack uses), installing the package if needed. */
+export async function promtool(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<string> {
+  return promtoolPath({ paths: resolvePaths(env), options: compileStackOptions(env), log });
 }

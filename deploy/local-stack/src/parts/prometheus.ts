@@ -6,7 +6,7 @@ import { findOnPath, type InstallContext } from '../install';
 import { withLock } from '../lock';
 import { installLogFile, targetsDirOf } from '../paths';
 import { runLogged } from '../process/run-command';
-import { expectHttpOk, type Part } from './part';
+import { expectHttpOk, type Part, type PartContext } from './part';
 
 const DEBIAN_BINARY = '/usr/bin/prometheus';
 /** Debian's hook that tells maintainer scripts whether they may start services; exit 101 = "no". */
@@ -42,6 +42,17 @@ async function aptInstallPrometheus(ctx: InstallContext): Promise<void> {
       if (ownPolicy) rmSync(POLICY_RC_D, { force: true });
     }
   });
+}
+
+/**
+ * The path of `promtool`, which comes with the Debian package next to the server; installs the package first if it
+ * is missing (as `up` would).
+ */
+export async function promtoolPath(ctx: PartContext): Promise<string> {
+  await prometheusPart.install(ctx);
+  const found = findOnPath('promtool') ?? (existsSync('/usr/bin/promtool') ? '/usr/bin/promtool' : undefined);
+  if (found === undefined) throw new StackError('STACK_PREREQUISITE_MISSING', 'promtool is missing although prometheus is installed: reinstall the Debian package `prometheus`', { part: 'prometheus' });
+  return found;
 }
 
 /** Scrapes itself and every creditstream process that drops a file_sd target file into `targetsDir`. */
