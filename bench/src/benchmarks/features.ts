@@ -30,10 +30,11 @@ export const features: Benchmark = {
     const service = createFeatureService({ config, topicPrefix: prefix });
     // The service's own metrics (it runs in this process): records processed by its partition tasks and MongoDB
     // documents written by their checkpoints.
-    const metric = async (name: string) => {
+    const metric = async (name: string, histogramPart?: '_count' | '_sum') => {
       const m = service.metrics.registry.getSingleMetric(name);
       if (m === undefined) return 0;
-      return (await m.get()).values.reduce((n, v) => n + v.value, 0);
+      const values = (await m.get()).values.filter((v) => histogramPart === undefined || (v as { metricName?: string }).metricName === `${name}${histogramPart}`);
+      return values.reduce((n, v) => n + v.value, 0);
     };
     await service.start();
     // The window runs from the last poll before the first processed record (start-up and group join are not
@@ -61,7 +62,7 @@ export const features: Benchmark = {
     while ((await committedTotal(kafka, groupId, inputs)) < total) await new Promise((r) => setTimeout(r, 250));
     const committedSeconds = (performance.now() - processedAt) / 1000;
     const documents = await metric('creditstream_task_checkpoint_documents_total');
-    const checkpoints = await metric('creditstream_task_checkpoint_seconds_count');
+    const checkpoints = await metric('creditstream_task_checkpoint_seconds', '_count');
     const backpressure = await metric('creditstream_task_backpressure_seconds_total');
     const featuresOut = await endOffsetsTotal(kafka, [`${prefix}${TOPIC.featuresChanged}`]);
     await service.stop();
