@@ -3,9 +3,11 @@ import { StreamsOptionsError } from './errors';
 /** Tuning of the partition-task runtime. Every field has a documented default; {@link compileTaskOptions} checks them. */
 export interface TaskOptions {
   /**
-   * Longest wait (ms) for a lagging input topic-partition that has nothing buffered before the task processes the
-   * other topics' earlier records without it. Higher keeps replays in business-time order under slow fetches.
-   * @default 1000
+   * Longest wait (ms) for a lagging input topic-partition (known to hold records beyond what was fetched) that has
+   * nothing buffered, before the task processes the other topics' records without it. The wait ends as soon as its
+   * fetch arrives, and a topic-partition at its end is never waited for (live operation never waits). Long by
+   * default: a replay reordered by one slow fetch would emit other intermediate versions than the run it replays.
+   * @default 30000
    */
   maxIdleMs?: number;
   /** Time (ms) between checkpoints: the most work a crash can lose, and the read models' freshness. @default 2000 */
@@ -52,7 +54,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
   };
   if (retry.maxMs < retry.initialMs) throw new StreamsOptionsError('retry.maxMs', `must be ≥ retry.initialMs (${retry.initialMs}), got ${retry.maxMs}`);
   return {
-    maxIdleMs: positiveInt('maxIdleMs', options.maxIdleMs, 1000, 0),
+    maxIdleMs: positiveInt('maxIdleMs', options.maxIdleMs, 30_000, 0),
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
     maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),

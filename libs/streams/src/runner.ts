@@ -197,9 +197,15 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       if (count >= 3) task.acceptGap(topic, first);
     } else gaps.delete(key);
     const records: QueuedRecord<TaskRecord<E>>[] = [];
+    // The last offset this batch settled (queued, or below the task's position: a duplicate). kafkajs fetches from
+    // the resolved offset, so a batch of duplicates must be resolved too, or it would be fetched again forever.
+    let settled: string | null = null;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
-      if (offset < expected) continue;
+      if (offset < expected) {
+        settled = m.offset;
+        continue;
+      }
       const base = { topic, partition, offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
       let message: InboundMessage<E>;
       let failure: { code: string; message: string } | null = null;
@@ -216,12 +222,12 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       }
       const time = failure ? Number(m.timestamp) : timeOf(message.event, message);
       records.push({ offset, time, record: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, time, event: message.event, message, failure } });
+      settled = m.offset;
     }
     task.enqueue(topic, records, Number(batch.highWatermark));
     // Messages behind this batch not fetched yet; with creditstream_task_buffered_records, what the group lags by.
     options.metrics.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, Number(batch.offsetLag())));
-    const last = records[records.length - 1];
-    if (last) resolveOffset(String(last.offset));
+    if (settled !== null) resolveOffset(settled);
   }
 
   return {
