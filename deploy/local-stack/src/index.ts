@@ -4,9 +4,11 @@ import { kafkaToolCommand as installedKafkaTool } from './parts/kafka';
 import { pymongoPython as installPymongoPython } from './parts/mongodb';
 import { promtoolPath } from './parts/prometheus';
 import { resolvePaths, targetsDirOf } from './paths';
+import { installGoTool, type GoToolName } from './tools';
 
 export { StackError, type StackErrorCode } from './errors';
 export { compileStackOptions, PART_NAMES, VERSIONS, type PartName, type StackOptions, type StackPorts } from './options';
+export { GO_TOOLS, goModuleDir, type GoToolName } from './tools';
 export { down, endpointLines, logFile, runningParts, status, up } from './stack';
 export type { DownOptions, PartOrigin, PartStatus, StackCallOptions, StackEndpoints, UpResult } from './stack';
 
@@ -46,4 +48,12 @@ export async function kafkaTool(mainClass: string, env: NodeJS.ProcessEnv = proc
 /** The path of `promtool` (from the Debian `prometheus` package the stack uses), installing the package if needed. */
 export async function promtool(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<string> {
   return promtoolPath({ paths: resolvePaths(env), options: compileStackOptions(env), log });
+}
+
+/**
+ * The path of helm or kubeconform, built with `go install <module>@<version>` from the Go module proxy into the
+ * cache on first use (a few minutes; cached per version). Needs Go on PATH.
+ */
+export async function goTool(name: GoToolName, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = (line) => process.stderr.write(`[stack] ${line}\n`)): Promise<string> {
+  return installGoTool({ paths: resolvePaths(env), log }, name);
 }

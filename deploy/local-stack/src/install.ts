@@ -25,7 +25,7 @@ const INSTALL_LOCK_TIMEOUT_MS = 30 * 60_000;
  */
 export async function ensureInstalled(
   ctx: InstallContext,
-  part: PartName,
+  part: PartName | string,
   dirName: string,
   build: (dir: string, logFile: string) => Promise<void>,
 ): Promise<string> {
@@ -66,7 +66,7 @@ export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /** The path of `command`, or a STACK_PREREQUISITE_MISSING error naming the part and how to get it. */
-export function requireCommand(part: PartName, command: string, howToGet: string): string {
+export function requireCommand(part: PartName | string, command: string, howToGet: string): string {
   const found = findOnPath(command);
   if (found === undefined) throw new StackError('STACK_PREREQUISITE_MISSING', `\`${command}\` is not on PATH: ${howToGet}`, { part });
   return found;

@@ -43,7 +43,7 @@ export function partLogFile(paths: StackPaths, part: PartName): string {
 }
 
 /** The log file of a part's install. */
-export function installLogFile(paths: StackPaths, part: PartName): string {
+export function installLogFile(paths: StackPaths, part: string): string {
   return join(paths.logsDir, `${part}-install.log`);
 }
 

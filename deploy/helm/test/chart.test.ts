@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { goTool } from '@creditstream/local-stack';
+import { parseAllDocuments } from 'yaml';
+import { CHART_DIR, chartTopics, generatedChartFiles } from '../src';
+import { KUBERNETES_VERSION, schemaLocationArgs, writeSchemas } from '../src/schemas';
+
+const run = promisify(execFile);
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+async function tool(name: 'helm' | 'kubeconform', args: string[], input?: string): Promise<string> {
+  const binary = await goTool(name);
+  try {
+    if (input === undefined) return (await run(binary, args, { cwd: CHART_DIR, maxBuffer: 64 << 20 })).stdout;
+    return await new Promise<string>((resolve, reject) => {
+      const child = execFile(binary, args, { cwd: CHART_DIR, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(Object.assign(err, { stdout, stderr })) : resolve(stdout)));
+      child.stdin?.end(input);
+    });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${name} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
+  }
+}
+
+const VALUES = { default: [], production: ['-f', join(CHART_DIR, 'values-production.yaml')] } as const;
+
+async function render(values: readonly string[]): Promise<{ text: string; manifests: Manifest[] }> {
+  const text = await tool('helm', ['template', 'cs', CHART_DIR, '--kube-version', KUBERNETES_VERSION, ...values]);
+  const manifests = parseAllDocuments(text).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m !== null);
+  return { text, manifests };
+}
+
+describe('Helm chart deploy/helm/creditstream (helm and kubeconform from the Go module proxy)', function () {
+  // The first run builds helm and kubeconform with `go install` (minutes); later runs find them in the cache.
+  this.timeout(20 * 60_000);
+  let schemaDir = '';
+
+  before(async () => {
+    schemaDir = mkdtempSync(join(tmpdir(), 'creditstream-kubeconform-'));
+    const kinds = new Map<string, { group: string; version: string; kind: string }>();
+    for (const values of Object.values(VALUES)) {
+      for (const m of (await render(values)).manifests) {
+        const [group, version] = m.apiVersion.includes('/') ? (m.apiVersion.split('/') as [string, string]) : ['', m.apiVersion];
+        kinds.set(`${m.apiVersion}/${m.kind}`, { group, version, kind: m.kind });
+      }
+    }
+    await writeSchemas(schemaDir, [...kinds.values()]);
+  });
+
+  after(() => rmSync(schemaDir, { recursive: true, force: true }));
+
+  it('carries the topic table, alert rules and dashboards generated from the code (npm run generate -w @creditstream/helm)', () => {
+    for (const [path, content] of generatedChartFiles()) assert.equal(readFileSync(join(CHART_DIR, path), 'utf8'), content, `${path} is stale`);
+  });
+
+  for (const [name, values] of Object.entries(VALUES)) {
+    it(`passes helm lint --strict with the ${name} values`, async () => {
+      const output = await tool('helm', ['lint', '--strict', CHART_DIR, ...values]);
+      assert.match(output, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+
+    it(`renders with the ${name} values into manifests kubeconform accepts against the Kubernetes ${KUBERNETES_VERSION}, KEDA and Prometheus Operator schemas`, async () => {
+      const { text, manifests } = await render(values);
+      // No Strimzi schema is available from the Go module proxy or Maven Central: KafkaTopic is checked below.
+      const output = await tool('kubeconform', ['-strict', '-summary', '-output', 'text', ...schemaLocationArgs(schemaDir), '-skip', 'KafkaTopic', '-'], text);
+      assert.match(output, /Summary: \d+ resources? found parsing stdin - Valid: \d+, Invalid: 0, Errors: 0, Skipped: \d+/, output);
+      const skipped = Number(/Skipped: (\d+)/.exec(output)?.[1]);
+      assert.equal(skipped, manifests.filter((m) => m.kind === 'KafkaTopic').length, `kubeconform skipped more than the KafkaTopics:\n${output}`);
+    });
+  }
+
+  it('default values: a Deployment with probes, resources, a PodDisruptionBudget per existing service, the trainer CronJob, a Strimzi topic per table row', async () => {
+    const { manifests } = await render(VALUES.default);
+    const of = (kind: string) => manifests.filter((m) => m.kind === kind);
+    assert.deepEqual(of('Deployment').map((d) => d.metadata.name).sort(), ['cs-feature-service', 'cs-scoring-service']);
+    for (const d of of('Deployment')) {
+      const container = (d.spec as { template: { spec: { containers: Record<string, { path: string } & Record<string, unknown>>[] } } }).template.spec.containers[0] as Record<string, { httpGet?: { path: string } }>;
+      assert.equal(container.livenessProbe?.httpGet?.path, '/livez', d.metadata.name);
+      assert.equal(container.readinessProbe?.httpGet?.path, '/readyz', d.metadata.name);
+      assert.ok(container.resources, d.metadata.name);
+    }
+    assert.equal(of('PodDisruptionBudget').length, 2);
+    assert.equal(of('CronJob').length, 1);
+    assert.equal(of('ScaledObject').length, 0, 'autoscaling is off by default');
+    const topics = of('KafkaTopic');
+    const table = chartTopics();
+    assert.deepEqual(topics.map((t) => t.spec?.topicName), table.map((t) => t.name));
+    for (const [i, t] of topics.entries()) {
+      const row = table[i];
+      assert.equal(t.spec?.partitions, row?.partitions === 'keyed' ? 6 : row?.partitions, t.metadata.name);
+      assert.deepEqual({ ...(t.spec?.config as Record<string, string>), 'min.insync.replicas': undefined }, { ...row?.config, 'min.insync.replicas': undefined }, t.metadata.name);
+    }
+  });
+
+  it('every command the chart runs exists in the build, in a directory the Dockerfile copies into the image', async () => {
+    const repo = join(CHART_DIR, '..', '..', '..');
+    const dockerfile = readFileSync(join(repo, 'deploy', 'docker', 'Dockerfile'), 'utf8');
+    const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) /gm)].map((m) => m[1] ?? '');
+    const { manifests } = await render(VALUES.production);
+    const commands = manifests.flatMap((m) => JSON.stringify(m.spec ?? {}).match(/"command":\["node","([^"]+)"/g) ?? []).map((c) => /"node","([^"]+)"/.exec(c)?.[1] ?? '');
+    const existing = commands.filter((c) => ['services/feature-service', 'services/scoring-service', 'services/cli'].some((s) => c.startsWith(s)));
+    assert.ok(existing.length >= 3, `commands: ${commands.join(', ')}`);
+    for (const command of existing) {
+      assert.ok(existsSync(join(repo, command)), `${command} is not built`);
+      assert.ok(copied.some((dir) => command.startsWith(`${dir}/`)), `${command} is not in a directory the Dockerfile copies (${copied.join(', ')})`);
+    }
+  });
+
+  it('production values: every consumer scales on lag with KEDA up to the partition count, SASL from a secret, monitoring resources', async () => {
+    const { manifests } = await render(VALUES.production);
+    const scaled = manifests.filter((m) => m.kind === 'ScaledObject');
+    assert.equal(scaled.length, 5);
+    for (const s of scaled) {
+      assert.equal(s.spec?.maxReplicaCount, 24, s.metadata.name);
+      const trigger = (s.spec?.triggers as { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[])[0];
+      assert.equal(trigger?.type, 'kafka');
+      assert.ok(Number(trigger?.metadata.lagThreshold) > 0);
+      assert.equal(trigger?.authenticationRef?.name, 'cs-kafka');
+    }
+    assert.equal(manifests.filter((m) => m.kind === 'Secret').length, 0, 'existing secrets are used, none created');
+    assert.equal(manifests.filter((m) => m.kind === 'ServiceMonitor').length, 5);
+    assert.equal(manifests.filter((m) => m.kind === 'PrometheusRule').length, 1);
+    assert.equal(manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1').length, 3);
+    assert.ok(manifests.filter((m) => m.kind === 'KafkaTopic').every((t) => t.metadata.labels?.['strimzi.io/cluster'] === 'prod'));
+  });
+});
