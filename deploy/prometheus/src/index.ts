@@ -33,3 +33,14 @@ export function ruleGroups(file: string = RULES_FILE): { name: string; rules: Ru
 export function alerts(file: string = RULES_FILE): (Rule & { alert: string })[] {
   return ruleGroups(file).flatMap((g) => g.rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined));
 }
+
+/** docs/operations.md, whose metrics catalogue is generated. */
+export const OPERATIONS_DOC = join(PROMETHEUS_DIR, '..', '..', 'docs', 'operations.md');
+
+/** `doc` with the part between the metrics-catalogue markers replaced by `catalogue` (which carries the markers). */
+export function replaceCatalogue(doc: string, catalogue: string): string {
+  const start = doc.indexOf('<!-- metrics-catalogue:start');
+  const end = doc.indexOf('<!-- metrics-catalogue:end -->');
+  if (start < 0 || end < start) throw new Error('docs/operations.md has no <!-- metrics-catalogue:start ... --> … <!-- metrics-catalogue:end --> markers');
+  return `${doc.slice(0, start)}${catalogue}${doc.slice(end + '<!-- metrics-catalogue:end -->'.length)}`;
+}

@@ -1,0 +1,25 @@
+/**
+ * Metrics that dashboards and alerts read but no code exports yet: the contract of services that do not exist
+ * (credit, fraud, collections) and of metrics an existing service has yet to add. The catalogue lists them apart,
+ * and a test fails when one of them appears in the code (it then belongs to the generated part) or when a
+ * dashboard or rule reads a metric that is in neither.
+ */
+export interface ContractMetric {
+  name: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  labels: string[];
+  help: string;
+  /** Who will export it, and why it is not exported yet. */
+  owner: string;
+}
+
+export const CONTRACT_METRICS: readonly ContractMetric[] = [
+  { name: 'creditstream_scoring_predictions_total', type: 'counter', labels: ['bucket', 'at_risk'], help: 'Invoice predictions emitted, by predicted bucket (on_time, late, very_late) and at-risk flag (true, false).', owner: 'scoring-service (exists; metric not added yet)' },
+  { name: 'creditstream_scoring_model_published_timestamp_seconds', type: 'gauge', labels: [], help: 'Unix time the serving model was published; 0 for the built-in cold-start model.', owner: 'scoring-service (exists; metric not added yet)' },
+  { name: 'creditstream_credit_decisions_total', type: 'counter', labels: ['decision'], help: 'Credit decisions, one per order placed, by decision (approved, held).', owner: 'credit-service (does not exist yet)' },
+  { name: 'creditstream_credit_open_holds', type: 'gauge', labels: ['kind'], help: 'Orders on hold now, by kind (rule, forced, fraud_review).', owner: 'credit-service (does not exist yet)' },
+  { name: 'creditstream_credit_holds_ended_total', type: 'counter', labels: ['outcome'], help: 'Holds ended, by outcome (auto_release, release, release_with_recheck, reject).', owner: 'credit-service (does not exist yet)' },
+  { name: 'creditstream_credit_decision_seconds', type: 'histogram', labels: [], help: 'Order event appended to Kafka (its timestamp) → credit decision acknowledged by the broker. Objective: p99 ≤ 100 ms.', owner: 'credit-service (does not exist yet)' },
+  { name: 'creditstream_fraud_checks_total', type: 'counter', labels: ['outcome'], help: 'Fraud checks, one per order, by outcome (clear, review).', owner: 'fraud-service (does not exist yet)' },
+  { name: 'creditstream_collections_actions_total', type: 'counter', labels: ['action'], help: 'Collection actions, by action (collection_started, letter, interest_note, write_off_proposed, promise_broken).', owner: 'collections-service (does not exist yet)' },
+];
