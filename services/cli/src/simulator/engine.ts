@@ -10,6 +10,9 @@ import { Prng } from './prng';
 import type { EventRecord, InputEvent, SimRecord } from './records';
 
 /** Validated simulation options (see `simulate`). */
+/** Orders over which a fraudulent account's order size grows (×1.35 each), then stays. */
+const FRAUD_RAMP_ORDERS = 20;
+
 export interface EngineOptions {
   readonly seed: number;
   readonly customers: number;
@@ -257,7 +260,8 @@ export class Simulation {
   private placeOrder(c: CustomerState): void {
     const p = c.p;
     let usd = c.prng.logNormal(p.medianOrderUsd, 0.7);
-    if (p.behaviour === 'fraudulent') usd *= 1.35 ** c.fraudOrders++;
+    // A bust-out ramps up, then levels off: uncapped, a fraudster's hundredth order overflowed a long.
+    if (p.behaviour === 'fraudulent') usd *= 1.35 ** Math.min(FRAUD_RAMP_ORDERS, c.fraudOrders++);
     if (c.wakeUpPending && this.day >= p.dormantTo) {
       usd *= 3;
       c.wakeUpPending = false;

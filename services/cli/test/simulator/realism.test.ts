@@ -144,6 +144,10 @@ describe('simulator realism', function () {
     };
     const reliable = new Set([...behaviourOf].filter(([, b]) => b === 'reliable').map(([id]) => id));
     assert.ok(medianOrder(new Set(fraudsters)) > 2 * medianOrder(reliable), 'fraudulent accounts place larger orders');
+    // Regression: a fraudster's order size grew ×1.35 per order without end, and at 10,000 customers one order
+    // overflowed a long (amountMinor 15,252,170,862,895,194). The ramp levels off after 20 orders.
+    const fraudOrders = records.filter((r) => r.event.type === 'OrderPlaced' && fraudsters.includes(r.key)).map((r) => (r.event.payload as { amountMinor: number }).amountMinor);
+    assert.ok(fraudOrders.every((a) => Number.isSafeInteger(a) && a < 1e12), `largest fraudulent order ${Math.max(...fraudOrders)}`);
   });
 
   it('deteriorating customers pay later in the second half of the year than in the first', () => {
