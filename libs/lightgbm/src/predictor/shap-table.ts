@@ -18,6 +18,12 @@ export interface ShapTableStats {
   readonly bytes: number;
 }
 
+/** Spare output slots that padding terms (zeros) are added to, spread so that no one slot chains many additions. */
+const SPARE_SLOTS = 64;
+
+/** Stand-ins for the positions no leaf takes in a tree with leaves above its deepest level (see TableTreeShap). */
+const NO_LEAF_KINDS = 16;
+
 /**
  * Exact TreeSHAP from precomputed leaf tables (the idea of Fast TreeSHAP v2, Yang 2021, arXiv:2109.09847: trade
  * memory for the per-row path arithmetic of shallow trees), bit-identical to {@link TreeShap} and so to LightGBM.
@@ -27,108 +33,154 @@ export interface ShapTableStats {
  * order. A leaf's terms are a pure function of the leaf and of one bit per ancestor, whether the path follows the
  * row's child there (the fractions extended into the path are the child's cover share and 1 or 0; the rest is the
  * tree's shape). So for every leaf and every one of its 2^depth patterns the table holds the very doubles the
- * recursion computes, made by the recursion's own operations (extendPath, unwindPath, leafTerms in `shap-path.ts`,
- * visiting each child once as hot and once as cold). Explaining a row then walks each tree depth first, hot child
- * first, exactly like the recursion, and at each leaf adds the table's terms for the pattern of hot/cold bits it
- * came down by: every output slot receives the same doubles in the same order, so floating-point rounding is the
- * same to the last bit. Only the arithmetic is gone: per tree one comparison per internal node and one addition per
- * term, instead of O(leaves · depth²) multiplications and divisions.
+ * recursion computes, made by the recursion's own code (TreeShap.tabulate visits each child once as hot and once as
+ * cold). Explaining a row adds, tree after tree, the table's terms of each leaf for the pattern the row gives it, in
+ * the recursion's order: every output slot receives the same doubles in the same order, so floating-point rounding
+ * is the same to the last bit. Only the arithmetic is gone: per tree one comparison per internal node and one
+ * addition per term, instead of O(leaves · depth²) multiplications and divisions.
  *
- * The same walk yields the prediction: its first leaf is the leaf the row falls into, and trees are visited in
- * model order, so raw scores are summed as predictRawInto sums them.
+ * The recursion's leaf order without a recursion: a leaf's rank in it is its pattern read as a binary number (root
+ * bit first, 1 = cold), left-aligned to the tree's depth D. So the walk expands the tree level by level, each node
+ * into (hot child, cold child), which lists the nodes of each level in that order; a leaf above level D stands for
+ * itself and a no-leaf placeholder, so level D lists every leaf at its rank, with placeholders between. Placeholders
+ * and the padding of shorter paths (every leaf of a tree adds as many terms as its longest path) add zeros to spare
+ * slots outside the output. All of it is branch-free, which is what makes it fast.
  *
- * Memory: one Float64Array of terms, Σ over tabled leaves of 2^depth · (unique path length) doubles (about 2 MB for
- * 400 trees of 16 leaves), filled once when built. Trees are tabled in model order while they fit the byte budget;
- * the others, and trees deeper than {@link MAX_TABLE_DEPTH}, go to the direct recursion.
+ * The walk's first leaf is the leaf the row falls into, and trees are visited in model order, so raw scores come
+ * with it, summed as predictRawInto sums them.
+ *
+ * Memory: one Float64Array of terms, Σ over tabled leaves of 2^depth · (the tree's longest unique path) doubles
+ * (about 2.3 MB for 400 trees of 16 leaves), filled when built. Trees are tabled in model order while they fit the
+ * byte budget; the others, and trees deeper than {@link MAX_TABLE_DEPTH}, go to the direct recursion, whose additions
+ * land in the same accumulator in the same order.
  */
 export class TableTreeShap {
-  /** 1 when tree t is explained from the tables. */
-  private readonly tabled: Uint8Array;
-  /** Per global leaf: where its patterns' terms start in `values` (pattern p at leafValueStart + p · leafTermCount). */
-  private readonly leafValueStart: Int32Array;
-  /** Per global leaf: its unique path length, the number of terms it adds. */
-  private readonly leafTermCount: Int32Array;
-  /** Per global leaf: where its terms' features (the same for every pattern) start in `termFeature`. */
-  private readonly leafFeatureStart: Int32Array;
-  private readonly termFeature: Int32Array;
-  private readonly values: Float64Array;
-  /** Per global node: feature · DECISION_FORMS + its decisionForm, or -1 when it needs decide(). */
-  private readonly nodeFormAt: Int32Array;
-  /** The row's decision forms (fillDecisionForms), refilled per row. */
-  private readonly forms: Float64Array;
-  /** The walk's pending cold children and their patterns. */
-  private readonly stackNode: Int32Array;
-  private readonly stackPattern: Int32Array;
+  /** Explains one row (see {@link createWalk}). */
+  private readonly walk: (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void;
+  private readonly bytes: number;
   private readonly tabledTrees: number;
   private readonly directTrees: number;
 
-  constructor(
-    private readonly model: CompiledModel,
-    private readonly direct: TreeShap,
-    budgetBytes: number,
-  ) {
+  constructor(model: CompiledModel, direct: TreeShap, budgetBytes: number) {
+    const numNodes = model.nodeFeature.length;
     const numLeaves = model.leafValue.length;
-    this.leafValueStart = new Int32Array(numLeaves);
-    this.leafTermCount = new Int32Array(numLeaves);
-    this.leafFeatureStart = new Int32Array(numLeaves);
-    this.tabled = new Uint8Array(model.numTrees);
+    const items = numNodes + numLeaves + NO_LEAF_KINDS;
+    const noLeaf = numNodes + numLeaves;
+    const outputSlots = model.numTreePerIteration * (model.numFeatures + 1);
+    const tabled = new Uint8Array(model.numTrees);
+    const child = new Int32Array(2 * items);
+    const valueStart = new Int32Array(items);
+    const slotStart = new Int32Array(items);
+    const shift = new Int32Array(items).fill(30);
+    for (let n = 0; n < numNodes; n++) {
+      const left = model.nodeLeft[n] as number;
+      const right = model.nodeRight[n] as number;
+      child[2 * n] = left >= 0 ? left : numNodes + ~left;
+      child[2 * n + 1] = right >= 0 ? right : numNodes + ~right;
+    }
+    for (let l = 0; l < numLeaves; l++) {
+      child[2 * (numNodes + l)] = numNodes + l;
+      child[2 * (numNodes + l) + 1] = noLeaf + (l % NO_LEAF_KINDS);
+    }
 
     // Sizes first: a leaf's unique path length (UnwindPath drops a repeated feature, the child appends it again)
-    // depends only on the tree's shape.
-    let budget = Math.floor(budgetBytes / 8);
-    let used = 0;
-    let terms = 0;
-    let tabledTrees = 0;
-    let directTrees = 0;
-    let deepest = 0;
+    // depends only on the tree's shape. Every leaf is padded to the longest path of any tree that can be tabled.
+    const candidates: { t: number; leaves: LeafPath[] }[] = [];
+    let width = 0;
     for (let t = 0; t < model.numTrees; t++) {
       const root = model.treeRoot[t] as number;
-      if (root < 0) continue;
-      const depth = model.treeMaxDepth[t] as number;
-      const leaves = depth <= MAX_TABLE_DEPTH ? leafPaths(model, root) : [];
-      const size = depth <= MAX_TABLE_DEPTH ? leaves.reduce((sum, l) => sum + 2 ** l.depth * l.count, 0) : Infinity;
-      if (size > budget) {
-        directTrees++;
-        continue;
-      }
+      if (root < 0 || (model.treeMaxDepth[t] as number) > MAX_TABLE_DEPTH) continue;
+      const leaves = leafPaths(model, root);
+      for (const l of leaves) width = Math.max(width, l.count);
+      candidates.push({ t, leaves });
+    }
+    // The placeholders' zeros (one path) are held back from the budget.
+    let budget = Math.floor(budgetBytes / 8) - width;
+    let valueCount = 0;
+    let slotCount = 0;
+    let deepest = 0;
+    for (const { t, leaves } of candidates) {
+      const size = leaves.reduce((sum, l) => sum + 2 ** l.depth * width, 0);
+      if (size > budget) continue;
       budget -= size;
-      this.tabled[t] = 1;
-      tabledTrees++;
+      tabled[t] = 1;
+      const depth = model.treeMaxDepth[t] as number;
       deepest = Math.max(deepest, depth);
-      for (const { leaf, depth: leafDepth, count } of leaves) {
-        this.leafTermCount[leaf] = count;
-        this.leafFeatureStart[leaf] = terms;
-        this.leafValueStart[leaf] = used;
-        terms += count;
-        used += 2 ** leafDepth * count;
+      for (const l of leaves) {
+        const item = numNodes + l.leaf;
+        valueStart[item] = valueCount;
+        slotStart[item] = slotCount;
+        shift[item] = depth - l.depth;
+        valueCount += 2 ** l.depth * width;
+        slotCount += width;
       }
     }
-    this.termFeature = new Int32Array(terms);
-    this.values = new Float64Array(used);
+    let tabledTrees = 0;
+    let directTrees = 0;
+    for (let t = 0; t < model.numTrees; t++) {
+      if (tabled[t] === 1) tabledTrees++;
+      else if ((model.treeRoot[t] as number) >= 0) directTrees++;
+    }
+    // The placeholders' terms: zeros, to spare slots.
+    for (let k = 0; k < NO_LEAF_KINDS; k++) {
+      const item = noLeaf + k;
+      child[2 * item] = item;
+      child[2 * item + 1] = noLeaf + ((k + 1) % NO_LEAF_KINDS);
+      valueStart[item] = valueCount;
+      slotStart[item] = slotCount;
+      slotCount += width;
+    }
+    const values = new Float64Array(tabledTrees === 0 ? 0 : valueCount + width);
+    const slots = new Int32Array(slotCount);
+    for (let i = 0; i < slotCount; i++) slots[i] = outputSlots + (i % SPARE_SLOTS);
     this.tabledTrees = tabledTrees;
     this.directTrees = directTrees;
 
-    this.nodeFormAt = new Int32Array(model.nodeFeature.length);
-    for (let n = 0; n < this.nodeFormAt.length; n++) {
+    const nodeFormAt = new Int32Array(numNodes);
+    for (let n = 0; n < numNodes; n++) {
       const form = decisionForm(model, n);
-      this.nodeFormAt[n] = form < 0 ? -1 : (model.nodeFeature[n] as number) * DECISION_FORMS + form;
+      nodeFormAt[n] = form < 0 ? -1 : (model.nodeFeature[n] as number) * DECISION_FORMS + form;
     }
-    this.forms = new Float64Array(model.numFeatures * DECISION_FORMS);
-    this.stackNode = new Int32Array(deepest + 1);
-    this.stackPattern = new Int32Array(deepest + 1);
 
-    // Filled by the recursion itself, so the table's doubles are the recursion's (see TreeShap.tabulate).
-    const { leafValueStart, leafTermCount, leafFeatureStart, termFeature, values } = this;
-    // The first pattern reaching a leaf (0: every ancestor hot) also lays out its terms' features.
-    const sink: LeafTermsSink = (leaf, pattern, leafTerms, feature, featureAt, count) => {
-      if (pattern === 0) termFeature.set(feature.subarray(featureAt, featureAt + count), leafFeatureStart[leaf] as number);
-      values.set(leafTerms.subarray(0, count), (leafValueStart[leaf] as number) + pattern * (leafTermCount[leaf] as number));
+    // Filled by the recursion itself, so the table's doubles are the recursion's (see TreeShap.tabulate). The first
+    // pattern reaching a leaf (0: every ancestor hot) also lays out its terms' slots.
+    const stride = model.numFeatures + 1;
+    let base = 0;
+    const sink: LeafTermsSink = (leaf, pattern, terms, feature, featureAt, count) => {
+      const item = numNodes + leaf;
+      if (pattern === 0) {
+        for (let j = 0; j < count; j++) slots[(slotStart[item] as number) + j] = base + (feature[featureAt + j] as number);
+      }
+      values.set(terms.subarray(0, count), (valueStart[item] as number) + pattern * width);
     };
-    for (let t = 0; t < model.numTrees; t++) if (this.tabled[t] === 1) direct.tabulate(t, sink);
+    for (let t = 0; t < model.numTrees; t++) {
+      if (tabled[t] === 0) continue;
+      base = (model.treeClass[t] as number) * stride;
+      direct.tabulate(t, sink);
+    }
+
+    this.bytes = values.byteLength;
+    this.walk = createWalk(model, direct, {
+      numNodes,
+      width,
+      tabled,
+      child,
+      hot: new Int32Array(items),
+      valueStart,
+      slotStart,
+      shift,
+      slots,
+      values,
+      nodeFormAt,
+      forms: new Float64Array(model.numFeatures * DECISION_FORMS),
+      level: new Int32Array(2 ** (deepest + 1)),
+      acc: new Float64Array(outputSlots + SPARE_SLOTS),
+      rawScores: new Float64Array(model.numTreePerIteration),
+    });
   }
 
   stats(): ShapTableStats {
-    return { tabledTrees: this.tabledTrees, directTrees: this.directTrees, bytes: this.values.byteLength };
+    return { tabledTrees: this.tabledTrees, directTrees: this.directTrees, bytes: this.bytes };
   }
 
   /**
@@ -136,71 +188,132 @@ export class TableTreeShap {
    * `raw`, the row's raw scores into `raw[0..numTreePerIteration)`, bit-identical to predictRawInto.
    */
   contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
-    const model = this.model;
-    const numFeatures = model.numFeatures;
-    const stride = numFeatures + 1;
-    out.fill(0, 0, model.numTreePerIteration * stride);
-    if (raw !== null) raw.fill(0, 0, model.numTreePerIteration);
-    const forms = this.forms;
-    fillDecisionForms(row, numFeatures, forms);
-    const { treeRoot, treeClass, treeExpectedValue, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
-    const { tabled, nodeFormAt, stackNode, stackPattern, leafValueStart, leafTermCount, leafFeatureStart, termFeature, values } = this;
-    for (let t = 0; t < model.numTrees; t++) {
-      const cls = treeClass[t] as number;
-      const base = cls * stride;
-      let node = treeRoot[t] as number;
-      if (tabled[t] === 0) {
-        // Also adds the expected value, and is all a one-leaf tree adds.
-        this.direct.treeInto(t, row, out);
-        if (raw !== null) {
-          while (node >= 0) node = decide(model, node, row);
-          raw[cls] = (raw[cls] as number) + (leafValue[~node] as number);
-        }
-        continue;
-      }
-      out[base + numFeatures] = (out[base + numFeatures] as number) + (treeExpectedValue[t] as number);
-      // Depth first, hot child first: go down the hot child, keep the cold one (and its pattern) for later. A
-      // child's pattern is its parent's with one more bit, 1 when the child is the cold one.
-      let pattern = 0;
-      let sp = 0;
-      let first = raw !== null;
-      for (;;) {
-        if (node >= 0) {
-          const at = nodeFormAt[node] as number;
-          const right = at >= 0 ? !((forms[at] as number) <= (nodeThreshold[node] as number)) : decide(model, node, row) !== nodeLeft[node];
-          const left = nodeLeft[node] as number;
-          const rightChild = nodeRight[node] as number;
-          stackNode[sp] = right ? left : rightChild;
-          stackPattern[sp] = (pattern << 1) | 1;
-          sp++;
-          node = right ? rightChild : left;
-          pattern <<= 1;
-          continue;
-        }
-        const leaf = ~node;
-        if (first) {
-          first = false;
-          (raw as Float64Array)[cls] = ((raw as Float64Array)[cls] as number) + (leafValue[leaf] as number);
-        }
-        const count = leafTermCount[leaf] as number;
-        const from = (leafValueStart[leaf] as number) + pattern * count;
-        const featureFrom = leafFeatureStart[leaf] as number;
-        for (let j = 0; j < count; j++) {
-          const slot = base + (termFeature[featureFrom + j] as number);
-          out[slot] = (out[slot] as number) + (values[from + j] as number);
-        }
-        if (sp === 0) break;
-        sp--;
-        node = stackNode[sp] as number;
-        pattern = stackPattern[sp] as number;
-      }
-    }
+    this.walk(row, out, raw);
   }
 }
 
-/** Every leaf under `root` with its depth and unique path length (the number of terms it adds). */
-function leafPaths(model: CompiledModel, root: number): { leaf: number; depth: number; count: number }[] {
-  const leaves: { leaf: number; depth: number; count: number }[] = [];
+/**
+ * The row walk of {@link TableTreeShap}: the decisions of every node, then tree by tree the level expansion and the
+ * table terms, into `acc` (the output slots, then spare slots for padding), copied to `out` at the end.
+ */
+function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void {
+  const { numNodes, width, forms, nodeFormAt, hot, child, level, acc, rawScores, tabled, valueStart, slotStart, shift, slots, values } = state;
+  const { numTrees, numFeatures, numTreePerIteration, treeRoot, treeClass, treeExpectedValue, treeMaxDepth, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
+  const stride = numFeatures + 1;
+  const outputSlots = numTreePerIteration * stride;
+  return (row, out, raw) => {
+    acc.fill(0);
+    rawScores.fill(0);
+    fillDecisionForms(row, numFeatures, forms);
+    for (let n = 0; n < numNodes; n++) {
+      const at = nodeFormAt[n] as number;
+      hot[n] = at >= 0 ? +!((forms[at] as number) <= (nodeThreshold[n] as number)) : +(decide(model, n, row) !== nodeLeft[n]);
+    }
+    for (let t = 0; t < numTrees; t++) {
+      const cls = treeClass[t] as number;
+      if (tabled[t] === 0) {
+        // Also adds the expected value, and is all a one-leaf tree adds.
+        direct.treeInto(t, row, acc);
+        let node = treeRoot[t] as number;
+        while (node >= 0) node = (hot[node] as number) === 0 ? (nodeLeft[node] as number) : (nodeRight[node] as number);
+        rawScores[cls] = (rawScores[cls] as number) + (leafValue[~node] as number);
+        continue;
+      }
+      const bias = cls * stride + numFeatures;
+      acc[bias] = (acc[bias] as number) + (treeExpectedValue[t] as number);
+      // Level by level, each item into (hot child, cold child): level D lists the leaves in the recursion's order.
+      const depth = treeMaxDepth[t] as number;
+      level[0] = treeRoot[t] as number;
+      let from = 0;
+      let size = 1;
+      for (let k = 0; k < depth; k++) {
+        const to = from + size;
+        for (let i = 0; i < size; i++) {
+          const item = level[from + i] as number;
+          const h = hot[item] as number;
+          level[to + 2 * i] = child[2 * item + h] as number;
+          level[to + 2 * i + 1] = child[2 * item + (h ^ 1)] as number;
+        }
+        from = to;
+        size <<= 1;
+      }
+      rawScores[cls] = (rawScores[cls] as number) + (leafValue[(level[from] as number) - numNodes] as number);
+      // Every leaf adds `width` terms; 4 (trees of depth <= 4, the default) is unrolled.
+      if (width === 4) {
+        for (let rank = 0; rank < size; rank++) {
+          const item = level[from + rank] as number;
+          const v = (valueStart[item] as number) + ((rank >> (shift[item] as number)) << 2);
+          const s = slotStart[item] as number;
+          const s0 = slots[s] as number;
+          acc[s0] = (acc[s0] as number) + (values[v] as number);
+          const s1 = slots[s + 1] as number;
+          acc[s1] = (acc[s1] as number) + (values[v + 1] as number);
+          const s2 = slots[s + 2] as number;
+          acc[s2] = (acc[s2] as number) + (values[v + 2] as number);
+          const s3 = slots[s + 3] as number;
+          acc[s3] = (acc[s3] as number) + (values[v + 3] as number);
+        }
+      } else {
+        for (let rank = 0; rank < size; rank++) {
+          const item = level[from + rank] as number;
+          const v = (valueStart[item] as number) + (rank >> (shift[item] as number)) * width;
+          const s = slotStart[item] as number;
+          for (let j = 0; j < width; j++) {
+            const slot = slots[s + j] as number;
+            acc[slot] = (acc[slot] as number) + (values[v + j] as number);
+          }
+        }
+      }
+    }
+    for (let i = 0; i < outputSlots; i++) out[i] = acc[i] as number;
+    if (raw !== null) raw.set(rawScores);
+  };
+}
+
+/** The tables and the walk's buffers. */
+interface TableState {
+  readonly numNodes: number;
+  /** Terms every leaf adds: the longest unique path of any tabled tree (shorter ones are padded with zeros). */
+  readonly width: number;
+  /** 1 when tree t is explained from the tables. */
+  readonly tabled: Uint8Array;
+  /**
+   * Walk items: internal nodes are 0..N-1 (global node indices), leaves N..N+L-1 (global leaf + N), then the
+   * no-leaf placeholders. child[2i] and child[2i + 1] are item i's left and right child; a leaf's are itself and a
+   * placeholder, a placeholder's are placeholders.
+   */
+  readonly child: Int32Array;
+  /** Per item: 1 when its hot child is the right one; computed per row for nodes, 0 for leaves and placeholders. */
+  readonly hot: Int32Array;
+  /** Per item: where its patterns' terms start in `values` (pattern p at + p · width), and its slots in `slots`. */
+  readonly valueStart: Int32Array;
+  readonly slotStart: Int32Array;
+  /** Per item: D minus its depth, so that rank >> shift is its pattern; 30 for placeholders (pattern 0). */
+  readonly shift: Int32Array;
+  /** Output slot (class block + feature) of each term of each leaf, width per leaf; padding goes to spare slots. */
+  readonly slots: Int32Array;
+  readonly values: Float64Array;
+  /** Per global node: feature · DECISION_FORMS + its decisionForm, or -1 when it needs decide(). */
+  readonly nodeFormAt: Int32Array;
+  /** The row's decision forms (fillDecisionForms), refilled per row. */
+  readonly forms: Float64Array;
+  /** The walk's levels, one after the other: level k at [2^k - 1, 2^(k+1) - 1). */
+  readonly level: Int32Array;
+  /** The output, then the spare slots. */
+  readonly acc: Float64Array;
+  readonly rawScores: Float64Array;
+}
+
+/** A leaf (global index) with its depth and unique path length (the number of terms it adds). */
+interface LeafPath {
+  readonly leaf: number;
+  readonly depth: number;
+  readonly count: number;
+}
+
+/** Every leaf under `root`, with its depth and unique path length. */
+function leafPaths(model: CompiledModel, root: number): LeafPath[] {
+  const leaves: LeafPath[] = [];
   const walk = (node: number, depth: number, path: readonly number[]): void => {
     if (node < 0) {
       leaves.push({ leaf: ~node, depth, count: path.length });
