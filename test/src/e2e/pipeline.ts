@@ -41,6 +41,41 @@ export async function waitCaughtUp(kafka: Kafka, groupId: string, topics: readon
   }
 }
 
+/**
+ * Visits every message of a topic up to its end offsets at the call, decoded, in offset order within each partition
+ * (partitions interleave): for topics too large to hold decoded in memory.
+ */
+export async function scanTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: string, visit: (m: { partition: number; offset: number; event: E }) => void): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Set(ends.filter((e) => Number(e.high) > 0).map((e) => e.partition));
+  let seen = 0;
+  if (remaining.size === 0) return seen;
+  const consumer = kafka.consumer({ groupId: `scan-${topic}-${Date.now()}`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const high = Number(ends.find((e) => e.partition === batch.partition)?.high ?? 0);
+        for (const m of batch.messages) {
+          const offset = Number(m.offset);
+          if (offset >= high) break;
+          visit({ partition: batch.partition, offset, event: await codec.decode<E>(topic, m.value) });
+          seen += 1;
+          if (offset === high - 1) remaining.delete(batch.partition);
+        }
+        if (remaining.size === 0) resolve();
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  return seen;
+}
+
 /** Reads a whole topic, decoded, in partition order: [partition, offset, event]. */
 export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: string): Promise<{ partition: number; offset: number; event: E }[]> {
   const admin = kafka.admin();
