@@ -19,7 +19,7 @@ export interface TaskOptions {
   maxUncommittedRecords?: number;
   /**
    * Outputs produced but not yet acknowledged beyond which processing waits for the broker (a replay can produce
-   * faster than one request in flight sends). @default 20000
+   * faster than one request in flight sends; memory: encoded outputs). @default 2000
    */
   maxPendingOutputs?: number;
   /** Records buffered per input topic-partition beyond which its fetching pauses (memory: decoded records). @default 2000 */
@@ -58,7 +58,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
     maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),
-    maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 20_000),
+    maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 2000),
     slots: positiveInt('slots', options.slots, 16),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
     maxTurnMs: positiveInt('maxTurnMs', options.maxTurnMs, 10),
