@@ -43,14 +43,15 @@ const NO_LEAF_KINDS = 16;
  * bit first, 1 = cold), left-aligned to the tree's depth D. So the walk expands the tree level by level, each node
  * into (hot child, cold child), which lists the nodes of each level in that order; a leaf above level D stands for
  * itself and a no-leaf placeholder, so level D lists every leaf at its rank, with placeholders between. Placeholders
- * and the padding of shorter paths (every leaf of a tree adds as many terms as its longest path) add zeros to spare
- * slots outside the output. All of it is branch-free, which is what makes it fast.
+ * and the padding of shorter paths (every leaf adds as many terms as the longest path of any tabled tree) add zeros
+ * to spare slots outside the output. So the walk has no data-dependent branches (it measured about twice as fast as
+ * a depth-first walk with a stack).
  *
  * The walk's first leaf is the leaf the row falls into, and trees are visited in model order, so raw scores come
  * with it, summed as predictRawInto sums them.
  *
- * Memory: one Float64Array of terms, Σ over tabled leaves of 2^depth · (the tree's longest unique path) doubles
- * (about 2.3 MB for 400 trees of 16 leaves), filled when built. Trees are tabled in model order while they fit the
+ * Memory: one Float64Array of terms, Σ over tabled leaves of 2^depth · (the longest unique path) doubles (about
+ * 2.3 MB for 414 trees of up to 16 leaves), filled when built. Trees are tabled in model order while they fit the
  * byte budget; the others, and trees deeper than {@link MAX_TABLE_DEPTH}, go to the direct recursion, whose additions
  * land in the same accumulator in the same order.
  */
