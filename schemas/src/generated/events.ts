@@ -329,8 +329,8 @@ export interface CustomerFeaturesChanged {
   features: Record<string, number>;
   /** Open invoices whose prediction inputs changed and need re-scoring (all open invoices when a customer feature changed). */
   openInvoiceIds: string[];
-  /** The registered customer's currency (ISO 4217): money features count only amounts in it. Null before the customer is registered. */
-  customerCurrency: string | null;
+  /** The registered customer's currency (ISO 4217): the money features (open, overdue, written-off amounts, order values) count only amounts in it. Null before the customer is registered. */
+  currency: string | null;
   /** Every open invoice of the customer with its invoice-level features as of businessDate (all of them, not only the changed ones), so a consumer can score them without reading the feature service's state. */
   openInvoices: OpenInvoiceFeatures[];
 }

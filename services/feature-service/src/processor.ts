@@ -144,7 +144,7 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
       customerId: state.customerId,
       causationId: cause.eventId,
       type: 'CustomerFeaturesChanged',
-      payload: { version, featureSetVersion: FEATURE_SET_VERSION, businessDate: state.asOf, changedFeatures, features, openInvoiceIds, customerCurrency: state.registration?.currency ?? null, openInvoices },
+      payload: { version, featureSetVersion: FEATURE_SET_VERSION, businessDate: state.asOf, changedFeatures, features, openInvoiceIds, currency: state.registration?.currency ?? null, openInvoices },
     };
     ctx.forward(this.options.outputTopic, state.customerId, event);
     this.options.metrics.featuresChanged.inc();

@@ -51,7 +51,7 @@ describe('feature processor (against an in-memory task context)', () => {
     assert.equal(last.eventId, `c1:features:${last.payload.version}`);
     assert.equal(last.payload.version, versionOf((ctx.store.get('c1') as CustomerValue).state));
     assert.deepEqual(last.payload.openInvoices.map((i) => i.invoiceId), ['A', 'B']);
-    assert.equal(last.payload.customerCurrency, 'EUR');
+    assert.equal(last.payload.currency, 'EUR');
     assert.deepEqual(logged.map((l) => [l.collection, l.document._id]), [[COLLECTIONS.featureLog, '2:c1:A:issued'], [COLLECTIONS.featureLog, '2:c1:B:issued']]);
     assert.ok(ctx.store.dirtyCount > 0, 'the change is to be checkpointed');
   });

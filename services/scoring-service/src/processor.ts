@@ -35,7 +35,7 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
       return;
     }
     const p = e.payload;
-    const input = { version: p.version, businessDate: p.businessDate, features: p.features, customerCurrency: p.customerCurrency, openInvoices: p.openInvoices, trigger: { eventId: e.eventId, eventTime: e.eventTime } };
+    const input = { version: p.version, businessDate: p.businessDate, features: p.features, customerCurrency: p.currency, openInvoices: p.openInvoices, trigger: { eventId: e.eventId, eventTime: e.eventTime } };
     const value: ScoringValue = known ?? { input, scored: null, predictions: [], outlook: null };
     value.input = input;
     ctx.store.put(e.customerId, value);

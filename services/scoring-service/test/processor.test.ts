@@ -38,7 +38,7 @@ function state(): CustomerState {
 function changed(version: number): TaskRecord<CustomerFeaturesChangedEvent> {
   const s = state();
   const inputs = predictionInputs(s);
-  const event: CustomerFeaturesChangedEvent = { eventId: `c1:features:${version}`, eventTime: '2024-01-10T09:00:00.000Z', customerId: 'c1', causationId: null, type: 'CustomerFeaturesChanged', payload: { version, featureSetVersion: 'features-v1', businessDate: s.asOf, changedFeatures: [], features: inputs.features, openInvoiceIds: ['A'], customerCurrency: 'EUR', openInvoices: inputs.openInvoices } };
+  const event: CustomerFeaturesChangedEvent = { eventId: `c1:features:${version}`, eventTime: '2024-01-10T09:00:00.000Z', customerId: 'c1', causationId: null, type: 'CustomerFeaturesChanged', payload: { version, featureSetVersion: 'features-v1', businessDate: s.asOf, changedFeatures: [], features: inputs.features, openInvoiceIds: ['A'], currency: 'EUR', openInvoices: inputs.openInvoices } };
   return { topic: 'fc', partition: 0, offset: version, key: 'c1', time: 0, event, message: { topic: 'fc', partition: 0, offset: version, key: null, value: null, headers: {}, timestamp: '0', event }, failure: null };
 }
 
