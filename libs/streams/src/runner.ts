@@ -220,7 +220,9 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         message = { ...base, event: undefined as E };
         failure = { code: errorCode(err), message: errorMessage(err) };
       }
-      const time = failure ? Number(m.timestamp) : timeOf(message.event, message);
+      // An undecodable record has no business time: it is taken as soon as it heads its queue (dead-lettered in
+      // place), never held back behind the other topics by its wall-clock Kafka timestamp.
+      const time = failure ? Number.NEGATIVE_INFINITY : timeOf(message.event, message);
       records.push({ offset, time, record: { topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, time, event: message.event, message, failure } });
       settled = m.offset;
     }
@@ -244,7 +246,8 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       await admin.connect();
       consumer.on(consumer.events.GROUP_JOIN, (e) => onAssignment(e.payload.memberAssignment));
       consumer.on(consumer.events.CRASH, (e) => {
-        logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+        if (e.payload.restart) logger.warn({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
+        else logger.error({ err: e.payload.error }, 'consumer crashed');
         if (!e.payload.restart) options.onCrash?.(e.payload.error);
       });
       await consumer.connect();
