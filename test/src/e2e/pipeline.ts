@@ -78,32 +78,8 @@ export async function scanTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: stri
 
 /** Reads a whole topic, decoded, in partition order: [partition, offset, event]. */
 export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: string): Promise<{ partition: number; offset: number; event: E }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Set(ends.filter((e) => Number(e.high) > 0).map((e) => e.partition));
   const out: { partition: number; offset: number; event: E }[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `read-${topic}-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const high = Number(ends.find((e) => e.partition === batch.partition)?.high ?? 0);
-        for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset >= high) break;
-          out.push({ partition: batch.partition, offset, event: await codec.decode<E>(topic, m.value) });
-          if (offset === high - 1) remaining.delete(batch.partition);
-        }
-        if (remaining.size === 0) resolve();
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
+  await scanTopic<E>(kafka, codec, topic, (m) => void out.push(m));
   return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
