@@ -1,6 +1,8 @@
 import * as avro from 'avsc';
 import { DateType, TimestampMillisType } from '@creditstream/schema';
 import { loadSchema } from '@creditstream/schemas';
+import * as assert from 'node:assert/strict';
+import { createImporter, type ImportOptions, type ImportResult } from '../src/importer';
 import type { Io } from '../src/io';
 import type { EventRecord, SimRecord } from '../src/simulator/records';
 
@@ -43,4 +45,13 @@ export function schemaProblems(record: EventRecord): string[] {
   const problems: string[] = [];
   type.isValid({ ...rest, payload: wrapped }, { errorHook: (path: string[], v: unknown) => problems.push(`${path.join('.')}=${JSON.stringify(v)}`) });
   return problems;
+}
+
+/** Imports `text` in one piece; a fatal result fails the test. */
+export function runImporter(text: string, options: ImportOptions = {}): ImportResult {
+  const importer = createImporter(options);
+  importer.push(text);
+  const result = importer.finish();
+  if ('fatal' in result) assert.fail(`fatal: ${result.fatal.join('; ')}`);
+  return result;
 }

@@ -1,17 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { TOPIC } from '@creditstream/schemas';
 import { CliOptionError } from '../../src/errors';
-import { createImporter, type ImportOptions, type ImportResult, planImport } from '../../src/importer';
+import { createImporter, planImport } from '../../src/importer';
 import type { EventRecord } from '../../src/simulator/records';
-import { schemaProblems } from '../helpers';
-
-function runImporter(text: string, options: ImportOptions = {}): ImportResult {
-  const importer = createImporter(options);
-  importer.push(text);
-  const result = importer.finish();
-  if ('fatal' in result) assert.fail(`fatal: ${result.fatal.join('; ')}`);
-  return result;
-}
+import { runImporter, schemaProblems } from '../helpers';
 
 function nonTicks(records: readonly EventRecord[]): EventRecord[] {
   return records.filter((r) => r.topic !== TOPIC.clock);

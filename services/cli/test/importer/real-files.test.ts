@@ -6,16 +6,8 @@ import { createPointInTimeBuilder, trainPaymentModel } from '@creditstream/model
 import { prng } from '@creditstream/testing';
 import { runImport } from '../../src/commands/import';
 import { CliOptionError, ImportEmptyError } from '../../src/errors';
-import { createImporter, type ImportOptions, type ImportResult, normaliseCountry, planImport } from '../../src/importer';
-import { recordingIo } from '../helpers';
-
-function runImporter(text: string, options: ImportOptions = {}): ImportResult {
-  const importer = createImporter(options);
-  importer.push(text);
-  const result = importer.finish();
-  if ('fatal' in result) assert.fail(`fatal: ${result.fatal.join('; ')}`);
-  return result;
-}
+import { createImporter, normaliseCountry, planImport } from '../../src/importer';
+import { recordingIo, runImporter } from '../helpers';
 
 const us = (d: Date) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}`;
 
