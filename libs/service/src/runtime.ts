@@ -46,6 +46,9 @@ export class ServiceRuntime {
   private unannounce: () => void = () => undefined;
   private currentState: ServiceState = 'created';
   private stopping: Promise<void> | null = null;
+  private markFailed: () => void = () => undefined;
+  /** Resolves once the service has failed (see {@link fail}) and drained what it could; never if it stops cleanly. */
+  readonly failed: Promise<void> = new Promise<void>((resolve) => (this.markFailed = resolve));
   private readonly port: number;
   private readonly host: string;
   private readonly graceMs: number;
@@ -145,7 +148,7 @@ export class ServiceRuntime {
   fail(err: unknown): Promise<void> {
     this.logger.error({ err }, 'service failed');
     this.setState('failed');
-    return this.stop('failed');
+    return this.stop('failed').then(this.markFailed);
   }
 
   private async stopComponents(): Promise<void> {
@@ -199,4 +202,6 @@ export async function runMain(create: () => Promise<ServiceRuntime>): Promise<vo
     process.exit(1);
   }
   if (signalled) stopAndExit(runtime, signalled);
+  // A service that fails after start-up (a consumer crashed for good) has drained by now: the process says so.
+  else void runtime.failed.then(() => process.exit(1));
 }

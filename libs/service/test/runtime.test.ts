@@ -45,6 +45,19 @@ describe('service runtime', () => {
     assert.equal(runtime.state, 'failed');
   });
 
+  it('exits its process with code 1 when it fails after start-up (a consumer crashed for good)', () => {
+    const main = require.resolve('../src');
+    const script = `
+      const { ServiceRuntime, runMain } = require(${JSON.stringify(main)});
+      runMain(async () => {
+        const runtime = new ServiceRuntime({ name: 'crash-exit-test' });
+        runtime.add({ name: 'consumer', start: async () => void setTimeout(() => runtime.fail(new Error('consumer crashed')), 50) });
+        return runtime;
+      });`;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'fatal' }, timeout: 30_000 });
+    assert.equal(child.status, 1, `exit status (stderr: ${child.stderr})`);
+  });
+
   it('serves /metrics that promtool check metrics accepts', async () => {
     const runtime = new ServiceRuntime({ name: 'metrics-test' });
     await runtime.start();

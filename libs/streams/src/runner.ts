@@ -137,6 +137,27 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     return task;
   }
 
+  /**
+   * Each input topic's watermarks, retried with backoff while the broker answers with a retriable error (a leader
+   * election right after the topics were created answers NOT_LEADER_FOR_PARTITION). Null when the task was given up.
+   */
+  async function watermarks(partition: number, task: StreamTask<E, V>) {
+    let delay = taskOptions.retry.initialMs;
+    for (;;) {
+      try {
+        return await Promise.all(options.topics.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
+      } catch (err) {
+        if (!isRetriable(err)) throw err;
+        if (stopping || tasks.get(partition) !== task) return null;
+        logger.warn({ partition, code: errorCode(err), err: errorMessage(err), backoffMs: delay }, 'reading watermarks failed with a retriable error; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(taskOptions.retry.maxMs, delay * 2);
+        // The leaders may have moved: read the metadata again before the next try.
+        await (admin as Admin).fetchTopicMetadata({ topics: [...options.topics] }).catch(() => undefined);
+      }
+    }
+  }
+
   function start(partition: number): void {
     const task = createTask(partition);
     tasks.set(partition, task);
@@ -146,17 +167,19 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       try {
         await task.restore();
         if (task.state !== 'restoring') return;
-        const offsets = await Promise.all(options.topics.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
+        const offsets = await watermarks(partition, task);
+        if (offsets === null) return;
         for (const [topic, list] of offsets) {
           const p = list.find((x) => x.partition === partition);
           if (p) task.setWatermarks(topic, Number(p.low), Number(p.high));
         }
-        if (task.state !== 'restoring' || tasks.get(partition) !== task) return;
+        if (stopping || task.state !== 'restoring' || tasks.get(partition) !== task) return;
         for (const topic of options.topics) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
         task.begin();
         consumer.resume(topicPartitions(partition));
         options.onRestored?.(task);
       } catch (err) {
+        if (stopping) return;
         logger.error({ partition, code: errorCode(err), err: errorMessage(err) }, 'task restore failed');
         if (tasks.get(partition) === task) tasks.delete(partition);
         options.onCrash?.(err instanceof Error ? err : new Error(String(err)));
