@@ -52,7 +52,6 @@ export const CREDIT_SERVICE_PENDING: Pending = { service: 'credit-service', reas
 export const FRAUD_SERVICE_PENDING: Pending = { service: 'fraud-service', reason: 'the fraud service does not exist yet; this panel is the contract it implements' };
 export const COLLECTIONS_SERVICE_PENDING: Pending = { service: 'collections-service', reason: 'the collections service does not exist yet; this panel is the contract it implements' };
 /** The scoring service exists but does not export these metrics yet. */
-export const SCORING_METRIC_PENDING: Pending = { service: 'scoring-service', reason: 'the scoring service does not export this metric yet; this panel is the contract it implements' };
 
 /** Both ways of consuming: the consumer runner's standard metrics and the partition-task runtime's. */
 export const INPUT_RECORDS = '{__name__=~"creditstream_task_records_total|creditstream_consumer_messages_total", outcome="processed"}';

@@ -14,8 +14,6 @@ export interface ContractMetric {
 }
 
 export const CONTRACT_METRICS: readonly ContractMetric[] = [
-  { name: 'creditstream_scoring_predictions_total', type: 'counter', labels: ['bucket', 'at_risk'], help: 'Invoice predictions emitted, by predicted bucket (on_time, late, very_late) and at-risk flag (true, false).', owner: 'scoring-service (exists; metric not added yet)' },
-  { name: 'creditstream_scoring_model_published_timestamp_seconds', type: 'gauge', labels: [], help: 'Unix time the serving model was published; 0 for the built-in cold-start model.', owner: 'scoring-service (exists; metric not added yet)' },
   { name: 'creditstream_credit_decisions_total', type: 'counter', labels: ['decision'], help: 'Credit decisions, one per order placed, by decision (approved, held).', owner: 'credit-service (does not exist yet)' },
   { name: 'creditstream_credit_open_holds', type: 'gauge', labels: ['kind'], help: 'Orders on hold now, by kind (rule, forced, fraud_review).', owner: 'credit-service (does not exist yet)' },
   { name: 'creditstream_credit_holds_ended_total', type: 'counter', labels: ['outcome'], help: 'Holds ended, by outcome (auto_release, release, release_with_recheck, reject).', owner: 'credit-service (does not exist yet)' },

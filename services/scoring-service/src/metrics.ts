@@ -9,6 +9,8 @@ export interface ScoringMetrics {
   outlooksEmitted: Counter;
   modelReloads: Counter;
   activeModel: Gauge<'model_version'>;
+  predictions: Counter<'bucket' | 'at_risk'>;
+  modelPublished: Gauge;
 }
 
 export function createScoringMetrics(registry: Registry): ScoringMetrics {
@@ -21,5 +23,7 @@ export function createScoringMetrics(registry: Registry): ScoringMetrics {
     outlooksEmitted: new Counter({ name: 'creditstream_scoring_outlooks_emitted_total', help: 'customer payment outlook events produced.', registers }),
     modelReloads: new Counter({ name: 'creditstream_scoring_model_reloads_total', help: 'Times a newly published model replaced the serving one.', registers }),
     activeModel: new Gauge({ name: 'creditstream_scoring_active_model', help: '1 for the model version that scores.', labelNames: ['model_version'], registers }),
-        };
+    predictions: new Counter({ name: 'creditstream_scoring_predictions_total', help: 'Invoice predictions emitted, by predicted bucket (on_time, late, very_late) and at-risk flag (true, false).', labelNames: ['bucket', 'at_risk'], registers }),
+    modelPublished: new Gauge({ name: 'creditstream_scoring_model_published_timestamp_seconds', help: 'Unix time the serving model was published; 0 for the built-in cold-start model.', registers }),
+  };
 }

@@ -47,6 +47,7 @@ export class ModelHolder {
     this.current = next;
     if (previous !== undefined) this.metrics.activeModel.remove({ model_version: previous });
     this.metrics.activeModel.set({ model_version: next.scorer.modelVersion }, 1);
+    this.metrics.modelPublished.set(next.publication === null ? 0 : Date.parse(next.publication.publishedAt) / 1000);
     this.logger.info({ modelVersion: next.scorer.modelVersion, algorithm: next.scorer.algorithm, previous: previous ?? null }, 'serving model');
   }
 }

@@ -85,6 +85,10 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
     metrics.customersScored.inc();
     metrics.invoicesScored.inc(result.invoices);
     metrics.predictionsEmitted.inc(result.predictions.length);
+    for (const event of result.predictions) {
+      const { predictedBucket, atRisk } = event.payload;
+      metrics.predictions.inc({ bucket: predictedBucket.toLowerCase(), at_risk: String(atRisk) });
+    }
     if (result.outlook) metrics.outlooksEmitted.inc();
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { applyEvent, predictionInputs, type CustomerState, type InputEvent } from '@creditstream/features';
 import { createMetrics } from '@creditstream/metrics';
 import { builtInColdStart, createScorer, type Scorer } from '@creditstream/model';
-import type { CustomerFeaturesChangedEvent } from '@creditstream/schemas';
+import type { CustomerFeaturesChangedEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import { KeyValueStore, PartitionClock, type ProcessorContext, type TaskRecord } from '@creditstream/streams';
 import { createScoringMetrics } from '../src/metrics';
 import { ScoringProcessor, type ModelHolder, type ScoringValue } from '../src';
@@ -62,6 +62,20 @@ describe('scoring processor (against an in-memory task context)', () => {
     p.process(changed(4), ctx);
     assert.equal(forwarded.length, 2, 'a duplicate or an older version produces nothing');
     assert.equal(ctx.store.get('c1')?.input.version, 5);
+  });
+
+  it('counts each emitted prediction by its bucket and at-risk flag (creditstream_scoring_predictions_total)', async () => {
+    const registry = createMetrics({ service: 'test' }).registry;
+    const counting = createScoringMetrics(registry);
+    const { ctx, forwarded } = fakeContext();
+    const p = new ScoringProcessor({ partition: 0, models: holder(createScorer(builtInColdStart())), topics, policy, metrics: counting });
+    p.process(changed(5), ctx);
+    const prediction = forwarded.find((f) => f.topic === 'pred')?.event as unknown as InvoicePaymentPredictedEvent;
+    const { values } = await counting.predictions.get();
+    assert.deepEqual(
+      values.map((v) => ({ labels: v.labels, value: v.value })),
+      [{ labels: { bucket: prediction.payload.predictedBucket.toLowerCase(), at_risk: String(prediction.payload.atRisk) }, value: 1 }],
+    );
   });
 
   it('after a model swap, re-scores every customer another model scored, once', () => {

@@ -1,4 +1,4 @@
-import { SCORING_METRIC_PENDING, type DashboardSpec } from '../spec';
+import type { DashboardSpec } from '../spec';
 
 const SCORING = 'service="scoring-service"';
 
@@ -28,7 +28,6 @@ export const predictions: DashboardSpec = {
           unit: 'ops',
           stacked: true,
           queries: [{ expr: 'sum by (bucket) (rate(creditstream_scoring_predictions_total[$__rate_interval]))', legend: '{{bucket}}' }],
-          pending: SCORING_METRIC_PENDING,
         },
         {
           title: 'At-risk share',
@@ -36,7 +35,6 @@ export const predictions: DashboardSpec = {
           kind: 'timeseries',
           unit: 'percentunit',
           queries: [{ expr: 'sum(rate(creditstream_scoring_predictions_total{at_risk="true"}[$__rate_interval])) / sum(rate(creditstream_scoring_predictions_total[$__rate_interval]))', legend: 'at risk' }],
-          pending: SCORING_METRIC_PENDING,
         },
         {
           title: 'Invoices and customers scored per second',
@@ -74,7 +72,6 @@ export const predictions: DashboardSpec = {
           kind: 'stat',
           unit: 's',
           queries: [{ expr: 'time() - max(creditstream_scoring_model_published_timestamp_seconds)', legend: 'age' }],
-          pending: SCORING_METRIC_PENDING,
         },
       ],
     },
