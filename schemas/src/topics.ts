@@ -32,6 +32,8 @@ export const TOPIC = {
   invoicePredictions: 'creditstream.predictions.invoice.v1',
   customerOutlook: 'creditstream.predictions.customer-outlook.v1',
   creditDecisions: 'creditstream.credit.decisions.v1',
+  creditCommands: 'creditstream.credit.commands.v1',
+  creditRules: 'creditstream.credit.rules.v1',
   fraudChecks: 'creditstream.fraud.checks.v1',
   collectionActions: 'creditstream.collections.actions.v1',
   modelsPublished: 'creditstream.models.published.v1',
@@ -50,6 +52,11 @@ const DAY_MS = 86_400_000;
 /** Inputs are the system of record: replaying them must reproduce every output, so they are never deleted. */
 const KEEP_FOREVER = [
   { name: 'cleanup.policy', value: 'delete' },
+  { name: 'retention.ms', value: '-1' },
+];
+/** Latest value per key, kept forever: versioned configuration documents (rule sets) that every consumer reads whole. */
+const COMPACTED = [
+  { name: 'cleanup.policy', value: 'compact' },
   { name: 'retention.ms', value: '-1' },
 ];
 /** Derived streams can be rebuilt by replaying the inputs, so they are kept for a bounded time. */
@@ -85,6 +92,9 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     spec(TOPIC.invoicePredictions, 'scoring-service', 'Payment-bucket probabilities of open invoices, with top factors and model version.', keepDays(30)),
     spec(TOPIC.customerOutlook, 'scoring-service', 'Probability-weighted open balance per customer and bucket.', keepDays(30)),
     spec(TOPIC.creditDecisions, 'credit-service', 'One credit decision per order (approved / held with the rules that fired), hold releases and rejections.', KEEP_FOREVER),
+    spec(TOPIC.creditCommands, 'insights-api, creditstream CLI, people and other systems', 'Commands to the credit service: release, reject or force a hold, adjust a credit limit (four eyes above a threshold), block, close or reactivate an account. Each carries a command id (carried out once) and its actor.', KEEP_FOREVER),
+    // Compacted: a partition keeps the latest rule set; every credit-service task applies it in its stream order.
+    spec(TOPIC.creditRules, 'creditstream credit rules publish', 'Credit rule sets (blocking and exclusion rules, checkpoints), one copy per partition (customerId "*"), compacted.', COMPACTED),
     spec(TOPIC.fraudChecks, 'fraud-service', 'One fraud check per order, with score and reasons.', KEEP_FOREVER),
     spec(TOPIC.collectionActions, 'collections-service', 'Collection starts, collection letters, interest notes and write-off proposals.', KEEP_FOREVER),
     // One partition: every scoring instance reads every model event; there are few.

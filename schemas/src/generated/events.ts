@@ -464,6 +464,14 @@ export interface CreditDecision {
   rulesFired: RuleFired[];
   /** eventId of the fraud check that was considered; null when none. */
   fraudCheckId: string | null;
+  /** Version of the credit rule set the decision applied (empty in events written before it was recorded). */
+  ruleSetVersion: string;
+  /** Version of the model whose predictions (the customer's payment outlook) the decision saw; null when the customer had no outlook yet. */
+  modelVersion: string | null;
+  /** Exposure compared with the credit limit: open balance, plus open orders for a BALANCE_AND_OPEN_ORDERS limit, plus this order. In minor units of `currency`; null when not applicable. */
+  exposureMinor: number | null;
+  /** Id of the exclusion rule that approved the order without further credit checks; null when none applied. */
+  excludedBy: string | null;
 }
 
 /** Outcome of a credit check. */
@@ -498,6 +506,12 @@ export interface CreditHoldReleased {
   actor: string;
   /** True when released automatically on re-evaluation. */
   automatic: boolean;
+  /** eventId of the event whose re-evaluation cleared the hold (a payment, credit note, limit change, fraud check, rule-set change...); null for a release by a person. */
+  clearedBy: string | null;
+  /** Id of the credit command that released the hold; null for an automatic release. */
+  commandId: string | null;
+  /** Date by which the released order should be reviewed again, when the releaser set one. (YYYY-MM-DD) */
+  reviewDate: string | null;
 }
 
 /** A held order was rejected; the order will not be fulfilled. */
@@ -510,6 +524,62 @@ export interface CreditHoldRejected {
   reason: string;
   /** User who rejected it. */
   actor: string;
+  /** Id of the credit command that rejected the hold; null when the service rejected it (an order of a closed account). */
+  commandId: string | null;
+}
+
+/** An order that was approved (or already held) was put on hold by a person: a forced hold, never released automatically. */
+export interface CreditHoldPlaced {
+  /** Held order. */
+  orderId: string;
+  /** The hold (the order's existing hold when it was already held). */
+  holdId: string;
+  /** Why it was held. */
+  reason: string;
+  /** User who placed the hold. */
+  actor: string;
+  /** True for a forced hold: only a person releases it. */
+  forced: boolean;
+  /** Id of the credit command that placed the hold. */
+  commandId: string | null;
+}
+
+/** A credit command was not carried out (e.g. releasing a rejected order, approving one's own limit adjustment). Refusals are events, never silent drops. */
+export interface CreditCommandRefused {
+  /** The refused command. */
+  commandId: string;
+  /** Its type, e.g. ReleaseCreditHold. */
+  commandType: string;
+  /** The order it named, when it named one. */
+  orderId: string | null;
+  /** Machine-readable reason, e.g. HOLD_NOT_FOUND, ORDER_REJECTED, RULES_STILL_FIRE, SAME_APPROVER. */
+  reasonCode: string;
+  /** Human-readable explanation naming the values involved. */
+  message: string;
+  /** Who sent the command. */
+  actor: string;
+}
+
+/** A credit limit adjustment was requested and needs a second person's approval (four eyes) because it exceeds the approval threshold. Adjustments at or below the threshold take effect at once as CreditLimitSet. */
+export interface CreditLimitAdjustmentRequested {
+  /** The adjustment. */
+  adjustmentId: string;
+  /** The request command. */
+  commandId: string;
+  /** Who requested it; the approver must be someone else. */
+  requestedBy: string;
+  /** True for a temporary limit until expiresOn. */
+  temporary: boolean;
+  /** Limit in force when requested; null when there was none. In minor units of `currency`. */
+  previousLimitMinor: number | null;
+  /** Limit after the adjustment. In minor units of `currency`. */
+  newLimitMinor: number;
+  /** ISO 4217 currency code of every amount in this event. */
+  currency: string;
+  /** Last day of a temporary limit; null for a permanent one. (YYYY-MM-DD) */
+  expiresOn: string | null;
+  /** Why the adjustment was requested. */
+  reason: string;
 }
 
 /** The credit decision for an order: approved, or held with the rules that fired. */
@@ -521,8 +591,170 @@ export type CreditHoldReleasedEvent = EventEnvelope<'CreditHoldReleased', Credit
 /** A held order was rejected; the order will not be fulfilled. */
 export type CreditHoldRejectedEvent = EventEnvelope<'CreditHoldRejected', CreditHoldRejected>;
 
+/** An order that was approved (or already held) was put on hold by a person: a forced hold, never released automatically. */
+export type CreditHoldPlacedEvent = EventEnvelope<'CreditHoldPlaced', CreditHoldPlaced>;
+
+/** A credit command was not carried out (e.g. releasing a rejected order, approving one's own limit adjustment). Refusals are events, never silent drops. */
+export type CreditCommandRefusedEvent = EventEnvelope<'CreditCommandRefused', CreditCommandRefused>;
+
+/** A credit limit adjustment was requested and needs a second person's approval (four eyes) because it exceeds the approval threshold. Adjustments at or below the threshold take effect at once as CreditLimitSet. */
+export type CreditLimitAdjustmentRequestedEvent = EventEnvelope<'CreditLimitAdjustmentRequested', CreditLimitAdjustmentRequested>;
+
 /** Credit service output: exactly one decision per order placed, then hold releases and rejections. */
-export type CreditDecisionEnvelope = CreditDecisionEvent | CreditHoldReleasedEvent | CreditHoldRejectedEvent;
+export type CreditDecisionEnvelope = CreditDecisionEvent | CreditHoldReleasedEvent | CreditHoldRejectedEvent | CreditHoldPlacedEvent | CreditCommandRefusedEvent | CreditLimitAdjustmentRequestedEvent;
+
+// ---- creditstream.credit.commands.v1.avsc ----
+
+/** Release a held order. */
+export interface ReleaseCreditHold {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The held order. */
+  orderId: string;
+  /** True: release only if no blocking rule fires now (the fraud review counts as reviewed); otherwise the command is refused with the rules that fire. */
+  recheck: boolean;
+  /** Why it is released. */
+  reason: string;
+  /** Date by which the order should be reviewed again; null for none. (YYYY-MM-DD) */
+  reviewDate: string | null;
+}
+
+/** Reject a held order: it will not be fulfilled. */
+export interface RejectCreditHold {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The held order. */
+  orderId: string;
+  /** Why it is rejected. */
+  reason: string;
+}
+
+/** Put an order on a forced hold: it is never released automatically, only by a person. */
+export interface PlaceCreditHold {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The order (approved, pending or already held). */
+  orderId: string;
+  /** Why it is held. */
+  reason: string;
+}
+
+/** Adjust the customer's credit limit by an amount or a percentage, permanently or temporarily. Above the service's approval threshold it waits for a second person (ApproveCreditLimitAdjustment). */
+export interface RequestCreditLimitAdjustment {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** Id of the adjustment (named by the approval). */
+  adjustmentId: string;
+  /** Change of the limit, positive or negative; null when changePercent is given. In minor units of `currency`. */
+  changeMinor: number | null;
+  /** Change in percent of the limit in force (e.g. 20 or -10); null when changeMinor is given. */
+  changePercent: number | null;
+  /** ISO 4217 currency code of changeMinor; must be the customer's. */
+  currency: string;
+  /** True for a temporary limit until expiresOn, after which the permanent one applies again. */
+  temporary: boolean;
+  /** Last day of a temporary limit (required when temporary). (YYYY-MM-DD) */
+  expiresOn: string | null;
+  /** Why the limit changes. */
+  reason: string;
+}
+
+/** Approve a pending credit limit adjustment (four eyes: the approver must not be its requester). */
+export interface ApproveCreditLimitAdjustment {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The pending adjustment. */
+  adjustmentId: string;
+}
+
+/** Block the customer's account: its orders are held until it is reactivated. */
+export interface BlockAccount {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** Why it is blocked. */
+  reason: string;
+}
+
+/** Close the customer's account: its orders are rejected. */
+export interface CloseAccount {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** Why it is closed. */
+  reason: string;
+}
+
+/** Set a blocked account back to active (a closed account stays closed). */
+export interface ReactivateAccount {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** Why it is reactivated. */
+  reason: string;
+}
+
+/** Release a held order. */
+export type ReleaseCreditHoldEvent = EventEnvelope<'ReleaseCreditHold', ReleaseCreditHold>;
+
+/** Reject a held order: it will not be fulfilled. */
+export type RejectCreditHoldEvent = EventEnvelope<'RejectCreditHold', RejectCreditHold>;
+
+/** Put an order on a forced hold: it is never released automatically, only by a person. */
+export type PlaceCreditHoldEvent = EventEnvelope<'PlaceCreditHold', PlaceCreditHold>;
+
+/** Adjust the customer's credit limit by an amount or a percentage, permanently or temporarily. Above the service's approval threshold it waits for a second person (ApproveCreditLimitAdjustment). */
+export type RequestCreditLimitAdjustmentEvent = EventEnvelope<'RequestCreditLimitAdjustment', RequestCreditLimitAdjustment>;
+
+/** Approve a pending credit limit adjustment (four eyes: the approver must not be its requester). */
+export type ApproveCreditLimitAdjustmentEvent = EventEnvelope<'ApproveCreditLimitAdjustment', ApproveCreditLimitAdjustment>;
+
+/** Block the customer's account: its orders are held until it is reactivated. */
+export type BlockAccountEvent = EventEnvelope<'BlockAccount', BlockAccount>;
+
+/** Close the customer's account: its orders are rejected. */
+export type CloseAccountEvent = EventEnvelope<'CloseAccount', CloseAccount>;
+
+/** Set a blocked account back to active (a closed account stays closed). */
+export type ReactivateAccountEvent = EventEnvelope<'ReactivateAccount', ReactivateAccount>;
+
+/** Commands to the credit service from people and other systems (the API, the CLI): hold-list actions, limit adjustments and account blocks. Keyed by customer; consumed only by the credit service, which answers each with an event (or a refusal). */
+export type CreditCommandEnvelope = ReleaseCreditHoldEvent | RejectCreditHoldEvent | PlaceCreditHoldEvent | RequestCreditLimitAdjustmentEvent | ApproveCreditLimitAdjustmentEvent | BlockAccountEvent | CloseAccountEvent | ReactivateAccountEvent;
+
+// ---- creditstream.credit.rules.v1.avsc ----
+
+/** A version of the credit rule set became active. */
+export interface CreditRuleSetPublished {
+  /** Version of the rule set (the document's own version field). */
+  version: string;
+  /** The rule set as JSON, valid against the published JSON Schema (services/credit-service/schema/credit-rule-set.schema.json). */
+  document: string;
+  /** SHA-256 of `document`, hex. */
+  sha256: string;
+  /** Who published it. */
+  publishedBy: string;
+  /** Partition of this topic the copy was written to (one copy per partition). */
+  partition: number;
+}
+
+/** A version of the credit rule set became active. */
+export type CreditRuleSetPublishedEvent = EventEnvelope<'CreditRuleSetPublished', CreditRuleSetPublished>;
+
+/** Published credit rule sets (compacted): `creditstream credit rules publish` writes each version to every partition, so every partition task of the credit service applies it at the same place in its stream. */
+export type CreditRuleSetEnvelope = CreditRuleSetPublishedEvent;
 
 // ---- creditstream.fraud.checks.v1.avsc ----
 
@@ -752,6 +984,8 @@ export interface EventsByTopic {
   'creditstream.predictions.invoice.v1': InvoicePredictionEnvelope;
   'creditstream.predictions.customer-outlook.v1': CustomerOutlookEnvelope;
   'creditstream.credit.decisions.v1': CreditDecisionEnvelope;
+  'creditstream.credit.commands.v1': CreditCommandEnvelope;
+  'creditstream.credit.rules.v1': CreditRuleSetEnvelope;
   'creditstream.fraud.checks.v1': FraudCheckEnvelope;
   'creditstream.collections.actions.v1': CollectionActionEnvelope;
   'creditstream.models.published.v1': ModelEnvelope;
@@ -773,7 +1007,9 @@ export const EVENT_TYPES = {
   'creditstream.features.customer-changed.v1': ['CustomerFeaturesChanged'],
   'creditstream.predictions.invoice.v1': ['InvoicePaymentPredicted'],
   'creditstream.predictions.customer-outlook.v1': ['CustomerPaymentOutlook'],
-  'creditstream.credit.decisions.v1': ['CreditDecision', 'CreditHoldReleased', 'CreditHoldRejected'],
+  'creditstream.credit.decisions.v1': ['CreditDecision', 'CreditHoldReleased', 'CreditHoldRejected', 'CreditHoldPlaced', 'CreditCommandRefused', 'CreditLimitAdjustmentRequested'],
+  'creditstream.credit.commands.v1': ['ReleaseCreditHold', 'RejectCreditHold', 'PlaceCreditHold', 'RequestCreditLimitAdjustment', 'ApproveCreditLimitAdjustment', 'BlockAccount', 'CloseAccount', 'ReactivateAccount'],
+  'creditstream.credit.rules.v1': ['CreditRuleSetPublished'],
   'creditstream.fraud.checks.v1': ['FraudCheck'],
   'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed'],
   'creditstream.models.published.v1': ['ModelPublished'],
@@ -786,7 +1022,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | FraudCheckEnvelope | CollectionActionEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | CollectionActionEnvelope | ModelEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;
