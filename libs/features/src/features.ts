@@ -4,7 +4,7 @@ import { bucketOf } from './buckets';
 import { effectiveCreditLimit } from './credit';
 import { dateOfDay, dayNumber } from './dates';
 import { AsOfBeforeStateError } from './errors';
-import { compareStrings, upperBound } from './sorted';
+import { compareStrings, findSorted, upperBound } from './sorted';
 import { LAST_N, type CustomerState, type InvoiceState, type LatenessSums, type SettlementEntry } from './state';
 
 // The one feature function used for training and for serving (DESIGN.md principle 5). Units follow the
@@ -320,8 +320,16 @@ export function predictionInputs(state: CustomerState): { vector: Float64Array; 
     if (!Number.isNaN(x)) features[CUSTOMER_FEATURE_NAMES[i] as string] = x;
   }
   const openInvoices: OpenInvoiceInput[] = [];
-  for (const invoice of state.invoices) {
-    if (invoice.status !== 'OPEN') continue;
+  // The open list, not the whole invoice history (announcing every customer on each business day walked it all);
+  // in invoice-id order, as the history is kept.
+  const open: InvoiceState[] = [];
+  for (const entry of state.open) {
+    const invoice = findSorted(state.invoices, entry.invoiceId, (inv, id) => compareStrings(inv.invoiceId, id));
+    if (invoice === undefined) throw new Error(`open invoice ${entry.invoiceId} of customer ${state.customerId} is not in its history`);
+    open.push(invoice);
+  }
+  open.sort((a, b) => compareStrings(a.invoiceId, b.invoiceId));
+  for (const invoice of open) {
     const full = invoiceFeatures(state, invoice, state.asOf, vector);
     openInvoices.push({ invoiceId: invoice.invoiceId, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, currency: invoice.currency, openAmountMinor: invoice.openMinor, currencyMismatch: invoice.currencyMismatch, features: Array.from(full.subarray(0, INVOICE_COUNT)) });
   }
