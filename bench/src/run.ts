@@ -1,12 +1,13 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
 import { features } from './benchmarks/features';
+import { memory } from './benchmarks/memory';
 import { model } from './benchmarks/model';
 import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

@@ -4,3 +4,4 @@ export { customerView, FeatureProcessor, type FeatureProcessorOptions } from './
 export { FeatureStateReader, type StoredCustomer } from './reader';
 export * from './documents';
 export { diffStore, foldEventLog, readEventLog, writeFold, type Difference, type FoldedLog } from './verify';
+export { createFeatureMetrics, type FeatureMetrics } from './metrics';

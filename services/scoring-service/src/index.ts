@@ -7,3 +7,4 @@ export { outlookOf, sameOutlook } from './scoring/outlook';
 export { shouldEmit, type Emittable } from './scoring/emission';
 export { outlookEventId, predictionEventId, scoreCustomer, scoredVectorId, upToDate, type CustomerScoring, type ScoringPolicy, type Trigger } from './scoring/score-customer';
 export * from './documents';
+export { createScoringMetrics, type ScoringMetrics } from './metrics';
