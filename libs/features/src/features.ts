@@ -256,16 +256,8 @@ export function customerFeatures(state: CustomerState, asOf: string = state.asOf
   return out;
 }
 
-/**
- * The feature vector of one invoice as of `asOf` (default: the customer's business date), in
- * {@link FEATURE_NAMES} order, NaN for missing values. Scoring many invoices of one customer can pass the
- * customer's {@link customerFeatureVector} (computed for the same asOf) to skip recomputing it.
- * @throws AsOfBeforeStateError when asOf is before the state's business date.
- */
-export function invoiceFeatures(customer: CustomerState, invoice: InvoiceState, asOf: string = customer.asOf, customerVector?: Float64Array): Float64Array {
-  checkAsOf(customer, asOf);
-  const v = new Float64Array(FEATURE_NAMES.length);
-  const asOfDay = dayNumber(asOf);
+/** Writes the invoice's own features (the first {@link INVOICE_FEATURE_NAMES}.length values) into `v`. */
+function writeInvoiceFeatures(customer: CustomerState, invoice: InvoiceState, asOfDay: number, v: Float64Array | number[]): void {
   const dueDay = dayNumber(invoice.dueDate);
   v[I.invoice_amount] = invoice.amountMinor;
   v[I.invoice_terms_days] = invoice.netDays;
@@ -282,6 +274,18 @@ export function invoiceFeatures(customer: CustomerState, invoice: InvoiceState, 
   let reversals = 0;
   for (const p of invoice.payments) if (p.reversedOn !== null) reversals += 1;
   v[I.invoice_payment_reversals] = reversals;
+}
+
+/**
+ * The feature vector of one invoice as of `asOf` (default: the customer's business date), in
+ * {@link FEATURE_NAMES} order, NaN for missing values. Scoring many invoices of one customer can pass the
+ * customer's {@link customerFeatureVector} (computed for the same asOf) to skip recomputing it.
+ * @throws AsOfBeforeStateError when asOf is before the state's business date.
+ */
+export function invoiceFeatures(customer: CustomerState, invoice: InvoiceState, asOf: string = customer.asOf, customerVector?: Float64Array): Float64Array {
+  checkAsOf(customer, asOf);
+  const v = new Float64Array(FEATURE_NAMES.length);
+  writeInvoiceFeatures(customer, invoice, dayNumber(asOf), v);
   v.set(customerVector ?? customerFeatureVector(customer, asOf), INVOICE_COUNT);
   return v;
 }
@@ -314,6 +318,7 @@ export type OpenInvoiceInput = OpenInvoiceFeatures;
  */
 export function predictionInputs(state: CustomerState): { vector: Float64Array; features: Record<string, number>; openInvoices: OpenInvoiceInput[] } {
   const vector = customerFeatureVector(state);
+  const asOfDay = dayNumber(state.asOf);
   const features: Record<string, number> = {};
   for (let i = 0; i < CUSTOMER_FEATURE_NAMES.length; i++) {
     const x = vector[i] as number;
@@ -330,8 +335,9 @@ export function predictionInputs(state: CustomerState): { vector: Float64Array; 
   }
   open.sort((a, b) => compareStrings(a.invoiceId, b.invoiceId));
   for (const invoice of open) {
-    const full = invoiceFeatures(state, invoice, state.asOf, vector);
-    openInvoices.push({ invoiceId: invoice.invoiceId, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, currency: invoice.currency, openAmountMinor: invoice.openMinor, currencyMismatch: invoice.currencyMismatch, features: Array.from(full.subarray(0, INVOICE_COUNT)) });
+    const own = new Array<number>(INVOICE_COUNT);
+    writeInvoiceFeatures(state, invoice, asOfDay, own);
+    openInvoices.push({ invoiceId: invoice.invoiceId, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, currency: invoice.currency, openAmountMinor: invoice.openMinor, currencyMismatch: invoice.currencyMismatch, features: own });
   }
   return { vector, features, openInvoices };
 }
