@@ -1,0 +1,10 @@
+export { createCreditService, CREDIT_INPUTS, SERVICE_NAME, type CreditService, type CreditServiceOptions } from './service';
+export { creditServiceSpec, loadCreditServiceConfig, type CreditServiceConfig } from './config';
+export { CreditProcessor, type CreditInput, type CreditProcessorOptions, type CreditTopics, type FraudWait } from './processor';
+export { CreditReader } from './reader';
+export { createCreditMetrics, type CreditMetrics } from './metrics';
+export * from './documents';
+export * from './errors';
+export { compileRuleSet, DEFAULT_RULE_SET_DOCUMENT, parseRuleSet, readRuleSetFile, RULE_SET_SCHEMA_PATH, RULE_TYPES, type RuleDefinition, type RuleSet, type RuleSetDocument, type RuleType } from './rules/rule-set';
+export { check, evaluate, rulesInForce, SYSTEM_RULES, type Evaluation } from './rules/evaluate';
+export { creditFacts, type CreditFacts, type OutlookFacts } from './rules/facts';

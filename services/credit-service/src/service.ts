@@ -1,0 +1,90 @@
+import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec } from '@creditstream/schemas';
+import { Infrastructure, ServiceRuntime, streamsSettings } from '@creditstream/service';
+import { checkpointIndexes } from '@creditstream/streams';
+import type { CreditServiceConfig } from './config';
+import { COLLECTIONS, type CreditValue } from './documents';
+import { createCreditMetrics } from './metrics';
+import { CreditProcessor, type CreditInput } from './processor';
+import { CreditReader } from './reader';
+import { compileRuleSet, DEFAULT_RULE_SET_DOCUMENT, readRuleSetFile } from './rules/rule-set';
+
+export const SERVICE_NAME = 'credit-service';
+
+/**
+ * The input topics, co-partitioned by customer, in tie-break order: at equal business time a customer's master data,
+ * invoices and payments come before an order (it is checked against them), an order before its fraud check, and the
+ * business-day tick last.
+ */
+export const CREDIT_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.customerOutlook, TOPIC.creditRules, TOPIC.orders, TOPIC.fraudChecks, TOPIC.creditCommands, TOPIC.clock] as const;
+
+export interface CreditServiceOptions {
+  config: CreditServiceConfig;
+  /** Prefix of every topic name (tests isolate themselves with it). @default '' */
+  topicPrefix?: string;
+}
+
+export type CreditService = ServiceRuntime & { readonly reader: () => CreditReader; readonly streams: () => ReturnType<Infrastructure['streams']>; readonly processors: ReadonlyMap<number, CreditProcessor> };
+
+/** The credit service as a runtime component tree; `main.ts` starts it, tests start it in-process. */
+export function createCreditService(options: CreditServiceOptions): CreditService {
+  const { config } = options;
+  const prefix = options.topicPrefix ?? '';
+  const name = (t: string) => `${prefix}${t}`;
+  const deadLetter = `creditstream.${SERVICE_NAME}.dlq.v1`;
+  const settings = streamsSettings(config, 'CREDIT_SERVICE');
+  const initialRuleSet = config.CREDIT_RULES_FILE === undefined ? compileRuleSet(DEFAULT_RULE_SET_DOCUMENT) : readRuleSetFile(config.CREDIT_RULES_FILE);
+  const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
+  const topics = [...CREDIT_INPUTS, TOPIC.creditDecisions];
+  const schemas: Record<string, object> = {};
+  for (const t of topics) schemas[name(t)] = loadSchema(t);
+  schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
+  const infra = runtime.add(new Infrastructure(runtime, {
+    connection: config,
+    topics: [...topics, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
+    schemas,
+    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId', 'holds.orderId']) },
+  }));
+  const processors = new Map<number, CreditProcessor>();
+  const metrics = createCreditMetrics(runtime.metrics.registry, () => {
+    const total = { rule: 0, forced: 0, fraud_review: 0 };
+    for (const [p, processor] of processors) {
+      if (streams.runner?.tasks().has(p) !== true) continue;
+      for (const k of ['rule', 'forced', 'fraud_review'] as const) total[k] += processor.holdCounts[k];
+    }
+    return total;
+  });
+  const streams = runtime.add(infra.streams<CreditInput, CreditValue>({
+    collection: COLLECTIONS.state,
+    groupId: settings.groupId,
+    topics: CREDIT_INPUTS.map(name),
+    deadLetterTopic: name(deadLetter),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    processor: (partition) => {
+      const processor = new CreditProcessor({
+        partition,
+        topics: {
+          customers: name(TOPIC.customers),
+          orders: name(TOPIC.orders),
+          clock: name(TOPIC.clock),
+          fraudChecks: name(TOPIC.fraudChecks),
+          outlooks: name(TOPIC.customerOutlook),
+          commands: name(TOPIC.creditCommands),
+          rules: name(TOPIC.creditRules),
+          decisions: name(TOPIC.creditDecisions),
+        },
+        initialRuleSet,
+        fraud: { mode: config.CREDIT_FRAUD_CHECKS, marginMs: config.CREDIT_FRAUD_WAIT_MS, maxDays: config.CREDIT_FRAUD_WAIT_MAX_DAYS },
+        approvalThresholdMinor: config.CREDIT_LIMIT_APPROVAL_THRESHOLD_MINOR,
+        metrics,
+      });
+      processors.set(partition, processor);
+      return processor;
+    },
+  }));
+  return Object.assign(runtime, {
+    reader: () => new CreditReader(infra.store),
+    streams: () => streams,
+    processors,
+  });
+}
