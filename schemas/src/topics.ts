@@ -36,6 +36,8 @@ export const TOPIC = {
   creditRules: 'creditstream.credit.rules.v1',
   fraudChecks: 'creditstream.fraud.checks.v1',
   collectionActions: 'creditstream.collections.actions.v1',
+  collectionCommands: 'creditstream.collections.commands.v1',
+  collectionPolicies: 'creditstream.collections.policies.v1',
   modelsPublished: 'creditstream.models.published.v1',
 } as const;
 
@@ -97,6 +99,9 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     spec(TOPIC.creditRules, 'creditstream credit rules publish', 'Credit rule sets (blocking and exclusion rules, checkpoints), one copy per partition (customerId "*"), compacted.', COMPACTED),
     spec(TOPIC.fraudChecks, 'fraud-service', 'One fraud check per order, with score and reasons.', KEEP_FOREVER),
     spec(TOPIC.collectionActions, 'collections-service', 'Collection starts, collection letters, interest notes and write-off proposals.', KEEP_FOREVER),
+    spec(TOPIC.collectionCommands, 'insights-api, creditstream CLI, people and other systems', 'Commands to the collections service: promises to pay, interest waivers, reinstatements and reversals, write-off approvals (four eyes above a threshold). Each carries a command id (carried out once) and its actor.', KEEP_FOREVER),
+    // Compacted: a partition keeps the latest policy; every collections-service task applies it in its stream order.
+    spec(TOPIC.collectionPolicies, 'creditstream collections policy publish', 'Collection policies (letter sequences, interest codes, thresholds), one copy per partition (customerId "*"), compacted.', COMPACTED),
     // One partition: every scoring instance reads every model event; there are few.
     spec(TOPIC.modelsPublished, 'trainer', 'Published model versions; scoring services hot-reload the active model (customerId "*").', KEEP_FOREVER, 1),
     ...DEAD_LETTER_SERVICES.map((service) => ({

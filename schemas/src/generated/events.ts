@@ -809,10 +809,28 @@ export interface CollectionStarted {
   currency: string;
   /** Lowest predicted pOnTime among the invoices when triggered by a prediction; null otherwise. */
   pOnTime: number | null;
+  /** Model version of the prediction that started it; null for an OVERDUE start. */
+  modelVersion: string | null;
+  /** Top factors of that prediction. */
+  topFactors: StartFactor[];
+  /** Episode of the invoice's prediction-driven collection (1, 2, … after the probability recovered above the threshold plus the hysteresis); 0 for an OVERDUE start. */
+  episode: number;
+  /** Version of the collection policy the action was decided under (empty for events written before it was recorded). */
+  policyVersion: string;
 }
 
 /** What started a collection. */
 export type CollectionTrigger = 'OVERDUE' | 'PREDICTION';
+
+/** A prediction factor behind a prediction-driven start. */
+export interface StartFactor {
+  /** Feature name. */
+  feature: string;
+  /** Feature value (null = missing). */
+  value: number | null;
+  /** Contribution towards late (log-odds). */
+  contribution: number;
+}
 
 /** A collection letter of a sequence level was issued (rendered as a document elsewhere). */
 export interface CollectionLetterIssued {
@@ -836,6 +854,24 @@ export interface CollectionLetterIssued {
   currency: string;
   /** True when this level also blocks the account. */
   blocksAccount: boolean;
+  /** The listed invoices with their open amounts. */
+  lines: LetterLine[];
+  /** The level's note text. */
+  note: string;
+  /** Version of the collection policy the action was decided under (empty for events written before it was recorded). */
+  policyVersion: string;
+}
+
+/** One invoice listed on a collection letter. */
+export interface LetterLine {
+  /** Invoice. */
+  invoiceId: string;
+  /** Its due date. (YYYY-MM-DD) */
+  dueDate: string;
+  /** Days overdue on the letter's date. */
+  daysOverdue: number;
+  /** Amount still open (after partial payments and credit notes). In minor units of `currency` (e.g. cents), never floating point. */
+  openMinor: number;
 }
 
 /** An interest note charging interest on overdue invoices was issued. */
@@ -850,6 +886,12 @@ export interface InterestNoteIssued {
   totalInterestMinor: number;
   /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
   currency: string;
+  /** Interest code of the tiers applied. */
+  interestCode: string;
+  /** Last day of the interest period charged. (YYYY-MM-DD) */
+  periodEnd: string | null;
+  /** Version of the collection policy the action was decided under (empty for events written before it was recorded). */
+  policyVersion: string;
 }
 
 /** Interest on one overdue invoice. */
@@ -882,6 +924,152 @@ export interface WriteOffProposed {
   daysOverdue: number;
   /** Why it is proposed, naming the rule and values. */
   reason: string;
+  /** Predicted probability of recovery (P(on time) + P(late) of the latest prediction); null without a prediction. */
+  pRecovery: number | null;
+  /** True when two different people must approve (amount above the policy's threshold). */
+  fourEyes: boolean;
+  /** Version of the collection policy the action was decided under (empty for events written before it was recorded). */
+  policyVersion: string;
+}
+
+/** A promise to pay was recorded: dunning of its invoices pauses until its date plus the grace days. */
+export interface PromiseToPayRecorded {
+  /** Promise id (from the command id). */
+  promiseId: string;
+  /** Business date recorded. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Invoices covered. */
+  invoiceIds: string[];
+  /** Amount promised. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Date promised. (YYYY-MM-DD) */
+  promisedDate: string;
+  /** Last day before the promise counts as broken. (YYYY-MM-DD) */
+  graceUntil: string;
+  /** Who recorded it. */
+  actor: string;
+}
+
+/** A promise to pay was kept: the promised amount was paid on its invoices by the date plus grace. */
+export interface PromiseKept {
+  /** Promise id. */
+  promiseId: string;
+  /** Business date it was kept. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Paid on the invoices since the promise. In minor units of `currency` (e.g. cents), never floating point. */
+  paidMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+}
+
+/** A promise to pay was not kept by its date plus the grace days: dunning of its invoices resumes. */
+export interface PromiseBroken {
+  /** Promise id. */
+  promiseId: string;
+  /** Business date it was found broken. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Invoices covered. */
+  invoiceIds: string[];
+  /** Amount promised. In minor units of `currency` (e.g. cents), never floating point. */
+  promisedMinor: number;
+  /** Amount paid on the invoices since the promise. In minor units of `currency` (e.g. cents), never floating point. */
+  paidMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Date promised. (YYYY-MM-DD) */
+  promisedDate: string;
+}
+
+/** A collection fee was charged: a returned (NSF) payment's fee from the policy. */
+export interface CollectionFeeCharged {
+  /** Fee id. */
+  feeId: string;
+  /** Business date charged. (YYYY-MM-DD) */
+  businessDate: string;
+  /** NSF (the kinds may grow). */
+  kind: string;
+  /** Fee. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Returned payment, for an NSF fee. */
+  paymentId: string | null;
+  /** Invoices reopened by it. */
+  invoiceIds: string[];
+  /** Version of the collection policy the action was decided under (empty for events written before it was recorded). */
+  policyVersion: string;
+}
+
+/** An interest note was waived, reinstated or reversed by command. */
+export interface InterestNoteStatusChanged {
+  /** Interest note. */
+  noteId: string;
+  /** Business date of the change. (YYYY-MM-DD) */
+  businessDate: string;
+  /** WAIVED, REINSTATED or REVERSED. */
+  status: string;
+  /** The note's interest. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Command that changed it. */
+  commandId: string;
+  /** Who. */
+  actor: string;
+  /** Why. */
+  reason: string;
+}
+
+/** A first approval of a write-off that needs two (four eyes); the second must come from someone else. */
+export interface WriteOffApprovalRecorded {
+  /** Proposal. */
+  proposalId: string;
+  /** Invoice. */
+  invoiceId: string;
+  /** Business date. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Who approved. */
+  actor: string;
+  /** Command. */
+  commandId: string;
+  /** Approvals needed in all. */
+  approvalsNeeded: number;
+}
+
+/** A write-off proposal was approved; InvoiceWrittenOff follows on the invoices topic. */
+export interface WriteOffApproved {
+  /** Proposal. */
+  proposalId: string;
+  /** Invoice. */
+  invoiceId: string;
+  /** Id of the InvoiceWrittenOff. */
+  writeOffId: string;
+  /** Business date. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Amount written off. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Approvers in order. */
+  approvedBy: string[];
+}
+
+/** A command was refused; nothing changed. */
+export interface CollectionCommandRefused {
+  /** Command refused. */
+  commandId: string;
+  /** Its type. */
+  command: string;
+  /** Business date. (YYYY-MM-DD) */
+  businessDate: string;
+  /** Machine-readable reason (e.g. UNKNOWN_NOTE, SAME_APPROVER, NOT_OPEN). */
+  reasonCode: string;
+  /** What was wrong, with the values. */
+  reason: string;
+  /** Who sent it. */
+  actor: string;
 }
 
 /** Collection of a customer's invoices started: because they are overdue, or before the due date because of a prediction. */
@@ -896,8 +1084,140 @@ export type InterestNoteIssuedEvent = EventEnvelope<'InterestNoteIssued', Intere
 /** An invoice is proposed for write-off as bad debt (a person approves; the write-off itself is an InvoiceWrittenOff). */
 export type WriteOffProposedEvent = EventEnvelope<'WriteOffProposed', WriteOffProposed>;
 
+/** A promise to pay was recorded: dunning of its invoices pauses until its date plus the grace days. */
+export type PromiseToPayRecordedEvent = EventEnvelope<'PromiseToPayRecorded', PromiseToPayRecorded>;
+
+/** A promise to pay was kept: the promised amount was paid on its invoices by the date plus grace. */
+export type PromiseKeptEvent = EventEnvelope<'PromiseKept', PromiseKept>;
+
+/** A promise to pay was not kept by its date plus the grace days: dunning of its invoices resumes. */
+export type PromiseBrokenEvent = EventEnvelope<'PromiseBroken', PromiseBroken>;
+
+/** A collection fee was charged: a returned (NSF) payment's fee from the policy. */
+export type CollectionFeeChargedEvent = EventEnvelope<'CollectionFeeCharged', CollectionFeeCharged>;
+
+/** An interest note was waived, reinstated or reversed by command. */
+export type InterestNoteStatusChangedEvent = EventEnvelope<'InterestNoteStatusChanged', InterestNoteStatusChanged>;
+
+/** A first approval of a write-off that needs two (four eyes); the second must come from someone else. */
+export type WriteOffApprovalRecordedEvent = EventEnvelope<'WriteOffApprovalRecorded', WriteOffApprovalRecorded>;
+
+/** A write-off proposal was approved; InvoiceWrittenOff follows on the invoices topic. */
+export type WriteOffApprovedEvent = EventEnvelope<'WriteOffApproved', WriteOffApproved>;
+
+/** A command was refused; nothing changed. */
+export type CollectionCommandRefusedEvent = EventEnvelope<'CollectionCommandRefused', CollectionCommandRefused>;
+
 /** Collections service output: collection starts, letters, interest notes and write-off proposals. */
-export type CollectionActionEnvelope = CollectionStartedEvent | CollectionLetterIssuedEvent | InterestNoteIssuedEvent | WriteOffProposedEvent;
+export type CollectionActionEnvelope = CollectionStartedEvent | CollectionLetterIssuedEvent | InterestNoteIssuedEvent | WriteOffProposedEvent | PromiseToPayRecordedEvent | PromiseKeptEvent | PromiseBrokenEvent | CollectionFeeChargedEvent | InterestNoteStatusChangedEvent | WriteOffApprovalRecordedEvent | WriteOffApprovedEvent | CollectionCommandRefusedEvent;
+
+// ---- creditstream.collections.commands.v1.avsc ----
+
+/** The customer promised to pay `amountMinor` of the listed invoices by `promisedDate`: dunning of those invoices pauses until then (plus the policy's grace days). */
+export interface PromiseToPay {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** Invoices the promise covers. */
+  invoiceIds: string[];
+  /** Amount promised. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code of every amount in this event (e.g. USD, EUR). */
+  currency: string;
+  /** Business date by which the amount is promised. (YYYY-MM-DD) */
+  promisedDate: string;
+}
+
+/** Waive an interest note: the customer no longer owes it (reinstate undoes this). */
+export interface WaiveInterest {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** Interest note waived. */
+  noteId: string;
+  /** Why. */
+  reason: string;
+}
+
+/** Reinstate a waived interest note. */
+export interface ReinstateInterest {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** Interest note reinstated. */
+  noteId: string;
+  /** Why. */
+  reason: string;
+}
+
+/** Reverse an interest note charged in error: it is cancelled for good. */
+export interface ReverseInterest {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** Interest note reversed. */
+  noteId: string;
+  /** Why. */
+  reason: string;
+}
+
+/** Approve a write-off proposal. Above the policy's four-eyes threshold two different actors must approve; then the invoice is written off. */
+export interface ApproveWriteOff {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** The WriteOffProposed proposal approved. */
+  proposalId: string;
+  /** Why. */
+  reason: string;
+}
+
+/** The customer promised to pay `amountMinor` of the listed invoices by `promisedDate`: dunning of those invoices pauses until then (plus the policy's grace days). */
+export type PromiseToPayEvent = EventEnvelope<'PromiseToPay', PromiseToPay>;
+
+/** Waive an interest note: the customer no longer owes it (reinstate undoes this). */
+export type WaiveInterestEvent = EventEnvelope<'WaiveInterest', WaiveInterest>;
+
+/** Reinstate a waived interest note. */
+export type ReinstateInterestEvent = EventEnvelope<'ReinstateInterest', ReinstateInterest>;
+
+/** Reverse an interest note charged in error: it is cancelled for good. */
+export type ReverseInterestEvent = EventEnvelope<'ReverseInterest', ReverseInterest>;
+
+/** Approve a write-off proposal. Above the policy's four-eyes threshold two different actors must approve; then the invoice is written off. */
+export type ApproveWriteOffEvent = EventEnvelope<'ApproveWriteOff', ApproveWriteOff>;
+
+/** Commands of people and systems to the collections service (keyed by customer): promises to pay, interest waivers, reinstatements and reversals, write-off approvals. */
+export type CollectionCommandEnvelope = PromiseToPayEvent | WaiveInterestEvent | ReinstateInterestEvent | ReverseInterestEvent | ApproveWriteOffEvent;
+
+// ---- creditstream.collections.policies.v1.avsc ----
+
+/** A collection policy version became effective. */
+export interface CollectionPolicyPublished {
+  /** Policy id. */
+  policyId: string;
+  /** Policy version; every collection action names the version it was decided under. */
+  version: string;
+  /** Business date from which the policy applies (the event time is its start). (YYYY-MM-DD) */
+  effectiveFrom: string;
+  /** The policy document as JSON, valid against the published JSON Schema (collection-policy.schema.json). */
+  document: string;
+  /** Who published it. */
+  publishedBy: string;
+  /** Partition this copy was written to (every partition gets one). */
+  partition: number;
+}
+
+/** A collection policy version became effective. */
+export type CollectionPolicyPublishedEvent = EventEnvelope<'CollectionPolicyPublished', CollectionPolicyPublished>;
+
+/** Collection policy documents (letter sequences, interest codes, thresholds), published by `creditstream collections policy publish`. Written to every partition (customerId "*"), so each partition task applies a new policy at its place in business time; compacted. */
+export type CollectionPolicyEnvelope = CollectionPolicyPublishedEvent;
 
 // ---- creditstream.models.published.v1.avsc ----
 
@@ -988,6 +1308,8 @@ export interface EventsByTopic {
   'creditstream.credit.rules.v1': CreditRuleSetEnvelope;
   'creditstream.fraud.checks.v1': FraudCheckEnvelope;
   'creditstream.collections.actions.v1': CollectionActionEnvelope;
+  'creditstream.collections.commands.v1': CollectionCommandEnvelope;
+  'creditstream.collections.policies.v1': CollectionPolicyEnvelope;
   'creditstream.models.published.v1': ModelEnvelope;
   'creditstream.feature-service.dlq.v1': DeadLetterEnvelope;
   'creditstream.scoring-service.dlq.v1': DeadLetterEnvelope;
@@ -1011,7 +1333,9 @@ export const EVENT_TYPES = {
   'creditstream.credit.commands.v1': ['ReleaseCreditHold', 'RejectCreditHold', 'PlaceCreditHold', 'RequestCreditLimitAdjustment', 'ApproveCreditLimitAdjustment', 'BlockAccount', 'CloseAccount', 'ReactivateAccount'],
   'creditstream.credit.rules.v1': ['CreditRuleSetPublished'],
   'creditstream.fraud.checks.v1': ['FraudCheck'],
-  'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed'],
+  'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'CollectionFeeCharged', 'InterestNoteStatusChanged', 'WriteOffApprovalRecorded', 'WriteOffApproved', 'CollectionCommandRefused'],
+  'creditstream.collections.commands.v1': ['PromiseToPay', 'WaiveInterest', 'ReinstateInterest', 'ReverseInterest', 'ApproveWriteOff'],
+  'creditstream.collections.policies.v1': ['CollectionPolicyPublished'],
   'creditstream.models.published.v1': ['ModelPublished'],
   'creditstream.feature-service.dlq.v1': ['DeadLetter'],
   'creditstream.scoring-service.dlq.v1': ['DeadLetter'],
@@ -1022,7 +1346,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | CollectionActionEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;

@@ -1,0 +1,11 @@
+export { createCollectionsService, COLLECTIONS_INDEXES, COLLECTIONS_INPUTS, SERVICE_NAME, type CollectionsService, type CollectionsServiceOptions } from './service';
+export { collectionsServiceSpec, loadCollectionsServiceConfig, type CollectionsServiceConfig } from './config';
+export { bucketLabels, CollectionsProcessor, collectionsView, type AgingTotals, type CollectionsInput, type CollectionsProcessorOptions, type InputKind } from './processor';
+export { CollectionsReader, type WorklistRow } from './reader';
+export { compilePolicy, DEFAULT_POLICY, POLICY_SCHEMA_FILE, policyVersion, resolveFor, type CollectionPolicy, type InterestCode, type LetterLevel, type LetterSequence } from './policy';
+export { afterFoldEvent, dailyRun, idle, onCommand, onOutlook, onPrediction, previousMonthEnd, type Emitted, type Sink } from './domain/engine';
+export { interestSegments, openOn, type InterestSegment } from './domain/interest';
+export * from './domain/state';
+export * from './documents';
+export * from './errors';
+export { createCollectionsMetrics, type CollectionsMetrics } from './metrics';

@@ -1,0 +1,66 @@
+import { compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
+import type { Store } from '@creditstream/store';
+import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction } from './documents';
+import type { CustomerValue, StoreValue } from './domain/state';
+
+/** One row of the collections worklist. */
+export interface WorklistRow extends CustomerCollectionsView {
+  /** Expected late plus very late amount (from the outlook). */
+  expectedLateTotalMinor: number;
+  rank: number;
+}
+
+/**
+ * Read-only access to what the collections service made durable: customers' views (aging, worklist), their committed
+ * state, the actions log and the aging history. For people, the CLI and the API; other services read its events.
+ */
+export class CollectionsReader {
+  private readonly checkpoints: MongoCheckpointStore;
+  private readonly serde = compressedJsonSerde<StoreValue>();
+
+  constructor(private readonly store: Store) {
+    this.checkpoints = new MongoCheckpointStore(store, COLLECTIONS.state);
+  }
+
+  /** Every customer's view, as of its partition's last checkpoint. */
+  async views(): Promise<CustomerCollectionsView[]> {
+    return (await this.checkpoints.views()) as CustomerCollectionsView[];
+  }
+
+  /**
+   * The worklist: customers with something open, ranked by expected late and very-late amount (from the outlook),
+   * then by overdue amount; optionally one segment's pool.
+   */
+  async worklist(options: { segment?: string; limit?: number } = {}): Promise<WorklistRow[]> {
+    const rows = (await this.views())
+      .filter((v) => v.openMinor > 0 && (options.segment === undefined || v.segment === options.segment))
+      .map((v) => ({ ...v, expectedLateTotalMinor: v.expectedLateMinor + v.expectedVeryLateMinor, rank: 0 }))
+      .sort((a, b) => b.expectedLateTotalMinor - a.expectedLateTotalMinor || b.overdueMinor - a.overdueMinor || (a.customerId < b.customerId ? -1 : 1));
+    rows.forEach((r, i) => (r.rank = i + 1));
+    return options.limit === undefined ? rows : rows.slice(0, options.limit);
+  }
+
+  /** One customer's committed state and its partition's clock, or null. */
+  async customer(customerId: string): Promise<{ value: CustomerValue; clock: ClockReading | null } | null> {
+    for (const task of await this.checkpoints.entries()) {
+      const e = task.entries.find((x) => x.k === customerId);
+      if (e === undefined) continue;
+      const value = this.serde.deserialize(e.v);
+      if (value.kind !== 'customer') return null;
+      return { value, clock: ((task.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null };
+    }
+    return null;
+  }
+
+  /** Logged actions, optionally of one customer, in (business date, id) order. */
+  async actions(customerId?: string): Promise<LoggedAction[]> {
+    const all = await readSideLog<LoggedAction>(this.store, COLLECTIONS.actions);
+    return all.filter((a) => customerId === undefined || a.customerId === customerId).sort((a, b) => (a.businessDate < b.businessDate ? -1 : a.businessDate > b.businessDate ? 1 : a._id < b._id ? -1 : 1));
+  }
+
+  /** Aging snapshots of one customer in date order. */
+  async agingHistory(customerId: string): Promise<AgingSnapshot[]> {
+    const all = await readSideLog<AgingSnapshot>(this.store, COLLECTIONS.agingHistory);
+    return all.filter((a) => a.customerId === customerId).sort((a, b) => (a.asOf < b.asOf ? -1 : 1));
+  }
+}
