@@ -35,6 +35,7 @@ export const TOPIC = {
   creditCommands: 'creditstream.credit.commands.v1',
   creditRules: 'creditstream.credit.rules.v1',
   fraudChecks: 'creditstream.fraud.checks.v1',
+  fraudRules: 'creditstream.fraud.rules.v1',
   collectionActions: 'creditstream.collections.actions.v1',
   collectionCommands: 'creditstream.collections.commands.v1',
   collectionPolicies: 'creditstream.collections.policies.v1',
@@ -98,6 +99,8 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     // Compacted: a partition keeps the latest rule set; every credit-service task applies it in its stream order.
     spec(TOPIC.creditRules, 'creditstream credit rules publish', 'Credit rule sets (blocking and exclusion rules, checkpoints), one copy per partition (customerId "*"), compacted.', COMPACTED),
     spec(TOPIC.fraudChecks, 'fraud-service', 'One fraud check per order, with score and reasons.', KEEP_FOREVER),
+    // Compacted: a partition keeps the latest rule set; every fraud-service task reads it in its stream order and applies it from its business time.
+    spec(TOPIC.fraudRules, 'creditstream fraud rules publish', 'Fraud rule sets (signal weights and thresholds, the review threshold), one copy per partition (customerId "*"), compacted; each checks the orders placed from its business time on.', COMPACTED),
     spec(TOPIC.collectionActions, 'collections-service', 'Collection starts, collection letters, interest notes and write-off proposals.', KEEP_FOREVER),
     spec(TOPIC.collectionCommands, 'insights-api, creditstream CLI, people and other systems', 'Commands to the collections service: promises to pay, interest waivers, reinstatements and reversals, write-off approvals (four eyes above a threshold). Each carries a command id (carried out once) and its actor.', KEEP_FOREVER),
     // Compacted: a partition keeps the latest policy; every collections-service task applies it in its stream order.

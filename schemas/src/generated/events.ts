@@ -768,6 +768,10 @@ export interface FraudCheck {
   score: number;
   /** Signals that contributed to the score, strongest first. */
   reasons: FraudReason[];
+  /** Version of the fraud rule set that checked the order (see creditstream.fraud.rules.v1); empty in checks written before the field existed. */
+  ruleSetVersion: string;
+  /** Score at or above which the outcome is REVIEW, as the rule set said; null in checks written before the field existed. */
+  reviewThreshold: number | null;
 }
 
 /** Result of a fraud check. */
@@ -783,6 +787,10 @@ export interface FraudReason {
   value: number | null;
   /** Threshold it was compared with; null when not numeric. */
   threshold: number | null;
+  /** Weight of the signal in the rule set (0..1); 0 in checks written before the field existed. */
+  weight: number;
+  /** Weight × strength of the signal (strength in [0,1]: how far its value is past its threshold); the score is 1 − Π(1 − contribution). 0 in checks written before the field existed. */
+  contribution: number;
 }
 
 /** Fraud check of an order. A REVIEW outcome also holds the order through the credit decision. */
@@ -790,6 +798,28 @@ export type FraudCheckEvent = EventEnvelope<'FraudCheck', FraudCheck>;
 
 /** Fraud service output: one check per order placed. */
 export type FraudCheckEnvelope = FraudCheckEvent;
+
+// ---- creditstream.fraud.rules.v1.avsc ----
+
+/** A version of the fraud rule set was published: signal weights and thresholds, and the review threshold. */
+export interface FraudRuleSetPublished {
+  /** Version of the rule set (the document's own version field); every fraud check names the version that made it. */
+  version: string;
+  /** The rule set as JSON, valid against the published JSON Schema (services/fraud-service/schema/fraud-rule-set.schema.json). */
+  document: string;
+  /** SHA-256 of `document`, hex. */
+  sha256: string;
+  /** Who published it. */
+  publishedBy: string;
+  /** Partition of this topic the copy was written to (one copy per partition). */
+  partition: number;
+}
+
+/** A version of the fraud rule set was published: signal weights and thresholds, and the review threshold. */
+export type FraudRuleSetPublishedEvent = EventEnvelope<'FraudRuleSetPublished', FraudRuleSetPublished>;
+
+/** Published fraud rule sets (compacted): `creditstream fraud rules publish` writes each version to every partition, so every partition task of the fraud service reads it in its stream, in business-time order. A rule set checks the orders placed at or after its eventTime. */
+export type FraudRuleSetEnvelope = FraudRuleSetPublishedEvent;
 
 // ---- creditstream.collections.actions.v1.avsc ----
 
@@ -1307,6 +1337,7 @@ export interface EventsByTopic {
   'creditstream.credit.commands.v1': CreditCommandEnvelope;
   'creditstream.credit.rules.v1': CreditRuleSetEnvelope;
   'creditstream.fraud.checks.v1': FraudCheckEnvelope;
+  'creditstream.fraud.rules.v1': FraudRuleSetEnvelope;
   'creditstream.collections.actions.v1': CollectionActionEnvelope;
   'creditstream.collections.commands.v1': CollectionCommandEnvelope;
   'creditstream.collections.policies.v1': CollectionPolicyEnvelope;
@@ -1333,6 +1364,7 @@ export const EVENT_TYPES = {
   'creditstream.credit.commands.v1': ['ReleaseCreditHold', 'RejectCreditHold', 'PlaceCreditHold', 'RequestCreditLimitAdjustment', 'ApproveCreditLimitAdjustment', 'BlockAccount', 'CloseAccount', 'ReactivateAccount'],
   'creditstream.credit.rules.v1': ['CreditRuleSetPublished'],
   'creditstream.fraud.checks.v1': ['FraudCheck'],
+  'creditstream.fraud.rules.v1': ['FraudRuleSetPublished'],
   'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'CollectionFeeCharged', 'InterestNoteStatusChanged', 'WriteOffApprovalRecorded', 'WriteOffApproved', 'CollectionCommandRefused'],
   'creditstream.collections.commands.v1': ['PromiseToPay', 'WaiveInterest', 'ReinstateInterest', 'ReverseInterest', 'ApproveWriteOff'],
   'creditstream.collections.policies.v1': ['CollectionPolicyPublished'],
@@ -1346,7 +1378,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;

@@ -1,0 +1,13 @@
+export { createFraudService, FRAUD_INDEXES, FRAUD_INPUTS, initialRules, SERVICE_NAME, type FraudService, type FraudServiceOptions } from './service';
+export { fraudServiceSpec, loadFraudServiceConfig, type FraudServiceConfig } from './config';
+export { FraudProcessor, type FraudInputEvent, type FraudProcessorOptions, type FraudTopics } from './processor';
+export { FraudReader } from './reader';
+export { createFraudMetrics, type FraudMetrics } from './metrics';
+export { checkOrder, fraudCheckEvent, fraudCheckId, noteCheck, type CheckResult } from './check/check';
+export { applyCustomerEvent, applyInvoiceEvent, applyOrderPlaced, applyPaymentEvent, newHistory, RECENT_ORDERS, type CustomerHistory } from './check/history';
+export { findSignals, rampStrength, type OrderFacts, type SignalFinding } from './check/signals';
+export { BUILTIN_RULES, canonicalJson, parseRuleSet, RULE_SET_SCHEMA, RULE_SET_SCHEMA_FILE, sha256, validateRuleSet } from './rules/parse';
+export { addRuleSet, initialRuleSet, KEPT_RULE_SETS, ruleSetAt } from './rules/rule-book';
+export { SIGNAL_CODES, type FraudRuleSet, type PublishedRuleSet, type Ramp, type SignalCode } from './rules/rule-set';
+export * from './documents';
+export * from './errors';
