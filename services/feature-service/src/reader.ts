@@ -49,6 +49,11 @@ export class FeatureStateReader {
     return out;
   }
 
+  /** A value that changes whenever any task commits a checkpoint (its positions): readers that cache compare it. */
+  async checkpointStamp(): Promise<string> {
+    return JSON.stringify((await this.checkpoints.tasks()).map((t) => [t.partition, t.positions]).sort((a, b) => (a[0] as number) - (b[0] as number)));
+  }
+
   /** Logged feature vectors, one per id, optionally of one customer or one kind. */
   async readFeatureLog(filter: { customerId?: string; kind?: FeatureLogEntry['kind'] } = {}): Promise<FeatureLogEntry[]> {
     const all = await readSideLog<FeatureLogEntry>(this.store, COLLECTIONS.featureLog);

@@ -27,6 +27,11 @@ export class PredictionReader {
     return out;
   }
 
+  /** A value that changes whenever any task commits a checkpoint (its positions): readers that cache compare it. */
+  async checkpointStamp(): Promise<string> {
+    return JSON.stringify((await this.checkpoints.tasks()).map((t) => [t.partition, t.positions]).sort((a, b) => (a[0] as number) - (b[0] as number)));
+  }
+
   /** The logged vectors behind emitted predictions, one per id, optionally of one customer. */
   async scoredVectors(customerId?: string): Promise<FeatureLogEntry[]> {
     const all = await readSideLog<FeatureLogEntry>(this.store, COLLECTIONS.scoredVectors);

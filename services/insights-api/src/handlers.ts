@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { ModelRegistry, renderReport, UnknownModelVersionError, type ModelVersionSummary } from '@creditstream/model';
+import { TOPIC } from '@creditstream/schemas';
+import type { Handler, HandlerContext, Reply } from './app';
+import { CommandBus, type CommandRecord } from './commands';
+import { ApiProblem } from './errors';
+import type { OpenInvoice, Snapshot } from './read-models';
+import { decodeCursor, encodeCursor, paginate } from './pagination';
+
+export interface HandlerDependencies {
+  snapshot: () => Snapshot;
+  registry: () => ModelRegistry;
+  commands: () => CommandBus;
+  /** Publishes a model version (registry + model-published event), as `creditstream model publish` does. */
+  publishModel: (version: string, publishedBy: string) => Promise<Record<string, unknown>>;
+  pageLimit: number;
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+const limitOf = (ctx: HandlerContext, d: HandlerDependencies) => (ctx.query.limit as number | undefined) ?? d.pageLimit;
+const cursorOf = (ctx: HandlerContext) => ctx.query.cursor as string | undefined;
+
+function notFound(what: string): never {
+  throw new ApiProblem('NOT_FOUND', what);
+}
+
+function modelSummary(v: ModelVersionSummary, active: string | null): Record<string, unknown> {
+  return { ...v, active: v.version === active };
+}
+
+function commandView(r: CommandRecord): Record<string, unknown> {
+  const { _id, ...rest } = r;
+  return rest;
+}
+
+/** The handler of every operation of the document, by operationId. */
+export function createHandlers(d: HandlerDependencies): Record<string, Handler> {
+  const invoiceKey = (i: OpenInvoice) => [i.customerId, i.invoiceId];
+  const credit = (type: string, fields: (ctx: HandlerContext) => Record<string, unknown>): Handler => async (ctx) => {
+    const record = await d.commands().dispatch(ctx.principal, TOPIC.creditCommands, type, ctx.path.customerId as string, fields(ctx));
+    return { status: 202, body: { commandId: record.commandId, status: 'accepted', topic: record.topic } };
+  };
+  const body = (ctx: HandlerContext) => ctx.body;
+  return {
+    getMe: async (ctx) => ok(ctx.principal),
+
+    listCustomers: async (ctx) => {
+      const s = d.snapshot();
+      const q = (ctx.query.q as string | undefined)?.toLowerCase();
+      const { segment, highLateBalance, atRiskMin, blocked } = ctx.query as { segment?: string; highLateBalance?: boolean; atRiskMin?: number; blocked?: boolean };
+      const items = s.customers.filter(
+        (c) =>
+          (q === undefined || c.customerId.toLowerCase().includes(q) || (c.name ?? '').toLowerCase().includes(q)) &&
+          (segment === undefined || c.segment === segment) &&
+          (highLateBalance === undefined || c.highLateBalance === highLateBalance) &&
+          (atRiskMin === undefined || c.atRiskInvoiceCount >= atRiskMin) &&
+          (blocked === undefined || (c.accountStatus !== 'ACTIVE') === blocked),
+      );
+      return ok(paginate(items, (c) => [c.customerId], ['string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }));
+    },
+
+    getCustomer: async (ctx) => ok(d.snapshot().details.get(ctx.path.customerId as string) ?? notFound(`no customer ${JSON.stringify(ctx.path.customerId)}`)),
+
+    getCustomerExpectedPayments: async (ctx) => {
+      const c = d.snapshot().details.get(ctx.path.customerId as string) ?? notFound(`no customer ${JSON.stringify(ctx.path.customerId)}`);
+      return ok(c.expectedPayments ?? notFound(`customer ${JSON.stringify(c.customerId)} has no currency yet (not registered)`));
+    },
+
+    listInvoices: async (ctx) => {
+      const s = d.snapshot();
+      const { customerId, bucket, atRisk } = ctx.query as { customerId?: string; bucket?: string; atRisk?: boolean };
+      const source = customerId === undefined ? s.invoices : (s.details.get(customerId)?.openInvoices ?? []);
+      const items = source.filter((i) => (bucket === undefined || i.prediction?.bucket === bucket) && (atRisk === undefined || (i.prediction?.atRisk ?? false) === atRisk));
+      return ok(paginate(items, invoiceKey, ['string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }));
+    },
+
+    listAtRiskInvoices: async (ctx) => {
+      const items = d.snapshot().atRisk;
+      return ok(paginate(items, (i) => [i.prediction?.pOnTime ?? 1, i.customerId, i.invoiceId], ['number', 'string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }));
+    },
+
+    getExpectedPayments: async () => {
+      const s = d.snapshot();
+      return ok({ businessDate: s.businessDate, currencies: s.expectedPayments });
+    },
+
+    listModels: async () => {
+      const registry = d.registry();
+      const [versions, active] = await Promise.all([registry.list(), registry.latestPublication()]);
+      return ok({ active, versions: versions.map((v) => modelSummary(v, active?.version ?? null)) });
+    },
+
+    getModel: async (ctx) => {
+      const registry = d.registry();
+      const version = ctx.path.version as string;
+      const v = (await registry.list()).find((m) => m.version === version) ?? notFound(`no model version ${JSON.stringify(version)}`);
+      return ok(modelSummary(v, (await registry.latestPublication())?.version ?? null));
+    },
+
+    getModelReport: async (ctx) => {
+      try {
+        return { status: 200, body: renderReport(await d.registry().get(ctx.path.version as string)), contentType: 'text/html' };
+      } catch (err) {
+        if (err instanceof UnknownModelVersionError) notFound(err.message);
+        throw err;
+      }
+    },
+
+    publishModel: async (ctx) => {
+      try {
+        return ok(await d.publishModel(ctx.path.version as string, `${ctx.principal.name} (${ctx.principal.role})`));
+      } catch (err) {
+        if (err instanceof UnknownModelVersionError) notFound(err.message);
+        throw err;
+      }
+    },
+
+    listCommands: async (ctx) => {
+      const limit = limitOf(ctx, d);
+      const cursor = cursorOf(ctx);
+      const before = cursor === undefined ? undefined : decodeCursor(cursor, ['string', 'string']);
+      const records = await d.commands().list(limit + 1, before ? { acceptedAt: before[0] as string, commandId: before[1] as string } : undefined);
+      const items = records.slice(0, limit);
+      const last = items[items.length - 1];
+      return ok({ items: items.map(commandView), nextCursor: records.length > limit && last ? encodeCursor([last.acceptedAt, last.commandId]) : null, total: items.length });
+    },
+
+    getCommand: async (ctx) => ok(commandView((await d.commands().get(ctx.path.commandId as string)) ?? notFound(`no command ${JSON.stringify(ctx.path.commandId)}`))),
+
+    releaseCreditHold: credit('ReleaseCreditHold', (ctx) => ({ orderId: ctx.path.orderId, recheck: body(ctx).recheck ?? false, reason: body(ctx).reason, reviewDate: body(ctx).reviewDate ?? null })),
+    rejectCreditHold: credit('RejectCreditHold', (ctx) => ({ orderId: ctx.path.orderId, reason: body(ctx).reason })),
+    placeCreditHold: credit('PlaceCreditHold', (ctx) => ({ orderId: ctx.path.orderId, reason: body(ctx).reason })),
+    requestCreditLimitAdjustment: credit('RequestCreditLimitAdjustment', (ctx) => {
+      const b = body(ctx);
+      return {
+        adjustmentId: randomUUID(),
+        changeMinor: b.changeMinor ?? null,
+        changePercent: b.changePercent ?? null,
+        currency: b.currency,
+        temporary: b.temporary ?? false,
+        expiresOn: b.expiresOn ?? null,
+        reason: b.reason,
+      };
+    }),
+    approveCreditLimitAdjustment: credit('ApproveCreditLimitAdjustment', (ctx) => ({ adjustmentId: ctx.path.adjustmentId })),
+    blockAccount: credit('BlockAccount', (ctx) => ({ reason: body(ctx).reason })),
+    closeAccount: credit('CloseAccount', (ctx) => ({ reason: body(ctx).reason })),
+    reactivateAccount: credit('ReactivateAccount', (ctx) => ({ reason: body(ctx).reason })),
+  };
+}

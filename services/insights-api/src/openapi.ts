@@ -1,0 +1,347 @@
+import { PROBLEM_CODES } from './errors';
+import { ROLES, type Role } from './tokens';
+
+/**
+ * The API's OpenAPI 3.1 document: the one description of every route, from which the router is built (a route
+ * exists only when the document has it), requests are validated and, in tests, responses too. `x-roles` on an
+ * operation lists the roles that may call it.
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+const int = (description: string, extra: Schema = {}): Schema => ({ type: 'integer', description, ...extra });
+const num = (description: string, extra: Schema = {}): Schema => ({ type: 'number', description, ...extra });
+const bool = (description: string): Schema => ({ type: 'boolean', description });
+const nullable = (s: Schema): Schema => (typeof s.type === 'string' ? { ...s, type: [s.type, 'null'] } : { anyOf: [s, { type: 'null' }] });
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({ type: 'object', properties, required, additionalProperties: false });
+const DATE = { type: 'string', format: 'date', description: 'Business date (YYYY-MM-DD).' } as const;
+const ID = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/]+$' } as const;
+
+const money = (what: string) => int(`${what}, in minor units of the currency (e.g. cents).`);
+
+const SUMMARY: Record<string, Schema> = {
+    customerId: str('Customer id.'),
+    name: nullable(str('Registered name.')),
+    segment: nullable(str('Segment.')),
+    currency: nullable(str('The customer\'s currency.')),
+    accountStatus: { type: 'string', enum: ['ACTIVE', 'BLOCKED', 'CLOSED'] },
+    asOf: DATE,
+    openBalanceMinor: money('Open balance'),
+    overdueMinor: money('Overdue balance'),
+    atRiskInvoiceCount: int('Open invoices flagged at risk.'),
+    highLateBalance: bool('Expected late + very late exceeds the configured share of the open balance.'),
+    expectedPayments: { oneOf: [ref('ExpectedPayments'), { type: 'null' }] },
+};
+
+const schemas: Record<string, Schema> = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details with a stable `code`.',
+    properties: {
+      type: str('URI naming the problem type.'),
+      title: str('Short summary of the problem type.'),
+      status: int('HTTP status.'),
+      code: { type: 'string', enum: Object.keys(PROBLEM_CODES), description: 'Stable machine-readable code.' },
+      detail: str('What was wrong, with the offending values.'),
+      instance: str('The request path.'),
+      invalidParams: {
+        type: 'array',
+        items: obj({ in: { type: 'string', enum: ['path', 'query', 'header', 'body'] }, name: str('Parameter name or JSON pointer into the body.'), reason: str('Why it is invalid.') }),
+      },
+    },
+    required: ['type', 'title', 'status', 'code', 'detail'],
+  },
+  Principal: obj({ tokenId: str('Token id (not the token).'), name: str('Name given at creation.'), role: { type: 'string', enum: [...ROLES] } }),
+  Factor: obj({ feature: str('Feature name.'), value: nullable(num('Feature value; null when missing.')), contribution: num('Contribution to the late-side score (positive pushes towards late).') }),
+  Prediction: obj({
+    pOnTime: num('P(paid on time).', { minimum: 0, maximum: 1 }),
+    pLate: num('P(paid late).', { minimum: 0, maximum: 1 }),
+    pVeryLate: num('P(paid very late).', { minimum: 0, maximum: 1 }),
+    bucket: { type: 'string', enum: ['ON_TIME', 'LATE', 'VERY_LATE'], description: 'Predicted bucket.' },
+    atRisk: bool('Red flag: P(on time) below the at-risk threshold.'),
+    topFactors: { type: 'array', items: ref('Factor') },
+    modelVersion: str('Model version that predicted it.'),
+    businessDate: DATE,
+  }),
+  OpenInvoice: obj({
+    customerId: str('Customer id.'),
+    invoiceId: str('Invoice id.'),
+    invoiceDate: DATE,
+    dueDate: DATE,
+    currency: str('ISO 4217 currency.'),
+    amountMinor: money('Invoice amount'),
+    openMinor: money('Open amount'),
+    disputed: bool('Disputed now.'),
+    prediction: { oneOf: [ref('Prediction'), { type: 'null' }], description: 'Current prediction; null until the scoring service predicted it.' },
+  }),
+  ExpectedPayments: obj({
+    currency: str('ISO 4217 currency of every amount.'),
+    openBalanceMinor: money('Open balance'),
+    onTimeMinor: money('Expected on-time part (Σ open × P(on time))'),
+    lateMinor: money('Expected late part'),
+    veryLateMinor: money('Expected very-late part'),
+    openInvoiceCount: int('Open invoices.'),
+    atRiskInvoiceCount: int('Open invoices flagged at risk.'),
+  }),
+  CustomerSummary: obj(SUMMARY),
+  SettledInvoice: obj({ invoiceId: str('Invoice id.'), invoiceDate: DATE, dueDate: DATE, settledOn: DATE, amountMinor: money('Amount'), currency: str('Currency.'), daysLate: int('Days after the due date it was settled (negative: early).') }),
+  ReturnedPayment: obj({ paymentId: str('Payment id.'), returnedOn: DATE, reason: str('NSF, ACCOUNT_CLOSED, PAYMENT_STOPPED or OTHER.'), amountMinor: money('Amount'), feeMinor: money('Fee charged') }),
+  Dispute: obj({ invoiceId: str('Invoice id.'), disputeId: str('Dispute id.'), amountMinor: money('Disputed amount'), reason: str('Reason.'), openedOn: DATE, resolvedOn: nullable({ ...DATE }), outcome: nullable(str('Outcome once resolved.')) }),
+  CustomerDetail: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...SUMMARY,
+      stateOfBusiness: obj({
+        openBalanceMinor: money('Open balance'),
+        openInvoiceCount: int('Open invoices.'),
+        overdueMinor: money('Overdue balance'),
+        overdueInvoiceCount: int('Overdue invoices.'),
+        maxDaysOverdue: nullable(int('Days the oldest overdue invoice is past due.')),
+        creditLimitMinor: nullable(money('Credit limit in force')),
+        creditLimitUnlimited: bool('Unlimited credit.'),
+        creditUtilisation: nullable(num('Open balance / credit limit.')),
+      }),
+      paymentHistory: obj({
+        settledInvoiceCount: int('Settled invoices, all time.'),
+        shareLate: nullable(num('Share of settled invoices paid late, all time.')),
+        shareVeryLate: nullable(num('Share paid very late, all time.')),
+        meanDaysLate: nullable(num('Mean days late, all time.')),
+        recentSettled: { type: 'array', items: ref('SettledInvoice'), description: 'The most recent settled invoices, newest first.' },
+        returnedPayments: { type: 'array', items: ref('ReturnedPayment') },
+        nsfCount: int('Payments returned for insufficient funds.'),
+        disputes: { type: 'array', items: ref('Dispute') },
+      }),
+      openInvoices: { type: 'array', items: ref('OpenInvoice') },
+      credit: { type: 'null', description: 'Holds, limits and account actions: null until the credit service publishes its read model.' },
+      collections: { type: 'null', description: 'Aging, letters, promises: null until the collections service publishes its read model.' },
+    },
+    required: [...Object.keys(SUMMARY), 'stateOfBusiness', 'paymentHistory', 'openInvoices', 'credit', 'collections'],
+  },
+  ModelSummary: {
+    type: 'object',
+    description: 'A registered model version (see the registry): id, algorithm, features, data range, holdout metrics.',
+    properties: {
+      version: str('Version (v1, v2, …).'),
+      modelId: str('Model id.'),
+      algorithm: str('lightgbm-multiclass or the cold-start model.'),
+      createdAt: str('When it was registered.'),
+      active: bool('The latest publication names it.'),
+      metrics: { type: ['object', 'null'], description: 'Holdout metrics (accuracy, macroF1, logLoss, brier, calibrationError, rows, …).' },
+    },
+    required: ['version', 'modelId', 'algorithm', 'createdAt', 'active'],
+  },
+  Publication: obj({ sequence: int('Publication number.'), modelId: str('Model id.'), version: str('Published version.'), publishedBy: str('Actor.'), businessTime: str('Business time of the publication.'), publishedAt: str('Wall-clock time.'), eventId: str('Id of the model-published event.') }),
+  CommandAccepted: obj({ commandId: str('Id of the command; GET /api/commands/{commandId} shows its outcome.'), status: { type: 'string', enum: ['accepted'] }, topic: str('Topic it was produced to.') }),
+  Command: obj({
+    commandId: str('Command id.'),
+    type: str('Command type, e.g. ReleaseCreditHold.'),
+    topic: str('Topic it was produced to.'),
+    customerId: str('Customer it is about.'),
+    actor: str('Who sent it (token name and role).'),
+    payload: { type: 'object', description: 'The command as produced.' },
+    status: { type: 'string', enum: ['accepted', 'effected', 'refused'], description: 'accepted: produced, no outcome yet; effected: the owning service carried it out; refused: it refused it (reason).' },
+    acceptedAt: str('When the API accepted it (wall clock).'),
+    outcome: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: { eventId: str('Outcome event id.'), type: str('Outcome event type.'), eventTime: str('Its business time.'), reasonCode: nullable(str('Refusal reason code.')), message: nullable(str('Refusal explanation.')), at: str('When the API saw it (wall clock).') },
+      required: ['eventId', 'type', 'eventTime', 'reasonCode', 'message', 'at'],
+    },
+  }),
+};
+
+const page = (item: string): Schema => obj({ items: { type: 'array', items: ref(item) }, nextCursor: nullable(str('Pass as `cursor` for the next page; null on the last page.')), total: int('Items matching the filters (all pages).') });
+
+/** Parameters, each a small schema without references (they are validated with type coercion). */
+const P = {
+  limit: { name: 'limit', in: 'query', required: false, description: 'Items per page (default from INSIGHTS_API_PAGE_LIMIT).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+  cursor: { name: 'cursor', in: 'query', required: false, description: 'The `nextCursor` of the previous page.', schema: { type: 'string', minLength: 1, maxLength: 2000 } },
+  customerId: { name: 'customerId', in: 'path', required: true, description: 'Customer id.', schema: { ...ID } },
+  orderId: { name: 'orderId', in: 'path', required: true, description: 'Order id.', schema: { ...ID } },
+  adjustmentId: { name: 'adjustmentId', in: 'path', required: true, description: 'Adjustment id.', schema: { ...ID } },
+  version: { name: 'version', in: 'path', required: true, description: 'Model version, e.g. v3.', schema: { type: 'string', pattern: '^v[0-9]+$' } },
+  commandId: { name: 'commandId', in: 'path', required: true, description: 'Command id.', schema: { ...ID } },
+} as const;
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const COMMON_ERRORS = { '400': problem('Invalid request (the problem names each invalid parameter).'), '401': problem('No or unknown bearer token.'), '403': problem('The token\'s role may not call this route.') };
+
+const READERS: readonly Role[] = ROLES;
+const CREDIT_WRITERS: readonly Role[] = ['credit-manager', 'admin'];
+const ADMINS: readonly Role[] = ['admin'];
+
+interface OperationSpec {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  roles: readonly Role[];
+  parameters?: readonly object[];
+  body?: Schema;
+  ok: { status: string; description: string; content: object } | { status: '304'; description: string };
+  notFound?: string;
+  etag?: boolean;
+}
+
+const get = (operationId: string, summary: string, tag: string, parameters: readonly object[], schema: Schema, notFound?: string): OperationSpec => ({
+  operationId,
+  summary,
+  tags: [tag],
+  roles: READERS,
+  parameters,
+  ok: { status: '200', description: 'OK (with an ETag; If-None-Match answers 304).', content: json(schema) },
+  etag: true,
+  ...(notFound ? { notFound } : {}),
+});
+
+const command = (operationId: string, summary: string, parameters: readonly object[], body: Schema, roles: readonly Role[] = CREDIT_WRITERS): OperationSpec => ({
+  operationId,
+  summary,
+  tags: ['credit'],
+  roles,
+  parameters,
+  body,
+  ok: { status: '202', description: 'Accepted: produced to the owning service\'s command topic. GET /api/commands/{commandId} shows when it took effect or why it was refused.', content: json(ref('CommandAccepted')) },
+});
+
+const reason = str('Why (kept with the command and the outcome).', { minLength: 1, maxLength: 500 });
+
+/** Every operation, by path and method. */
+export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
+  '/api/me': { get: get('getMe', 'The caller\'s token: id, name, role.', 'auth', [], ref('Principal')) },
+  '/api/customers': {
+    get: get(
+      'listCustomers',
+      'Search and list customers, by customer id.',
+      'customers',
+      [
+        { name: 'q', in: 'query', required: false, description: 'Text in the customer id or name (case-insensitive).', schema: { type: 'string', minLength: 1, maxLength: 100 } },
+        { name: 'segment', in: 'query', required: false, description: 'Only this segment.', schema: { type: 'string', minLength: 1, maxLength: 100 } },
+        { name: 'highLateBalance', in: 'query', required: false, description: 'Only customers with (true) or without (false) a high late balance.', schema: { type: 'boolean' } },
+        { name: 'atRiskMin', in: 'query', required: false, description: 'Only customers with at least this many at-risk invoices.', schema: { type: 'integer', minimum: 0 } },
+        { name: 'blocked', in: 'query', required: false, description: 'Only blocked or closed accounts (true) or only active ones (false).', schema: { type: 'boolean' } },
+        P.limit,
+        P.cursor,
+      ],
+      page('CustomerSummary'),
+    ),
+  },
+  '/api/customers/{customerId}': { get: get('getCustomer', 'A customer: state of business, open invoices with predictions and factors, payment history.', 'customers', [P.customerId], ref('CustomerDetail'), 'No such customer.') },
+  '/api/customers/{customerId}/expected-payments': { get: get('getCustomerExpectedPayments', 'A customer\'s expected payments per bucket.', 'invoices', [P.customerId], ref('ExpectedPayments'), 'No such customer, or it has no currency yet.') },
+  '/api/invoices': {
+    get: get(
+      'listInvoices',
+      'Open invoices with their predictions, by (customerId, invoiceId).',
+      'invoices',
+      [
+        { name: 'customerId', in: 'query', required: false, description: 'Only this customer\'s.', schema: { ...ID } },
+        { name: 'bucket', in: 'query', required: false, description: 'Only invoices predicted in this bucket.', schema: { type: 'string', enum: ['ON_TIME', 'LATE', 'VERY_LATE'] } },
+        { name: 'atRisk', in: 'query', required: false, description: 'Only flagged (true) or unflagged (false) invoices.', schema: { type: 'boolean' } },
+        P.limit,
+        P.cursor,
+      ],
+      page('OpenInvoice'),
+    ),
+  },
+  '/api/invoices/at-risk': { get: get('listAtRiskInvoices', 'The at-risk invoices (red flags), lowest P(on time) first.', 'invoices', [P.limit, P.cursor], page('OpenInvoice')) },
+  '/api/expected-payments': { get: get('getExpectedPayments', 'Company-wide expected payments per bucket, one entry per currency.', 'invoices', [], obj({ businessDate: nullable({ ...DATE }), currencies: { type: 'array', items: ref('ExpectedPayments') } })) },
+  '/api/models': { get: get('listModels', 'Model versions, oldest first, and the active one.', 'models', [], obj({ active: nullable(ref('Publication')), versions: { type: 'array', items: ref('ModelSummary') } })) },
+  '/api/models/{version}': { get: get('getModel', 'One model version with its holdout metrics and baselines.', 'models', [P.version], ref('ModelSummary'), 'No such version.') },
+  '/api/models/{version}/report': {
+    get: { ...get('getModelReport', 'The model report (HTML).', 'models', [P.version], { type: 'string' }, 'No such version.'), ok: { status: '200', description: 'The report page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+  },
+  '/api/models/{version}/publish': {
+    post: {
+      operationId: 'publishModel',
+      summary: 'Publish a version: it becomes the active model and scoring services hot-reload it.',
+      tags: ['models'],
+      roles: ADMINS,
+      parameters: [P.version],
+      ok: { status: '200', description: 'Published.', content: json(ref('Publication')) },
+      notFound: 'No such version.',
+    },
+  },
+  '/api/commands': { get: { ...get('listCommands', 'The audit trail: every command the API sent, newest first, with its actor and outcome.', 'commands', [P.limit, P.cursor], page('Command')), roles: ADMINS } },
+  '/api/commands/{commandId}': { get: get('getCommand', 'A command and its outcome: accepted, effected or refused (with the reason).', 'commands', [P.commandId], ref('Command'), 'No such command.') },
+  '/api/credit/customers/{customerId}/holds/{orderId}/release': {
+    post: command('releaseCreditHold', 'Release a held order (ReleaseCreditHold).', [P.customerId, P.orderId], obj({ reason, recheck: bool('Release only if no blocking rule fires now.'), reviewDate: nullable({ ...DATE }) }, ['reason'])),
+  },
+  '/api/credit/customers/{customerId}/holds/{orderId}/reject': { post: command('rejectCreditHold', 'Reject a held order (RejectCreditHold).', [P.customerId, P.orderId], obj({ reason })) },
+  '/api/credit/customers/{customerId}/holds/{orderId}/force': { post: command('placeCreditHold', 'Put an order on a forced hold, never released automatically (PlaceCreditHold).', [P.customerId, P.orderId], obj({ reason })) },
+  '/api/credit/customers/{customerId}/limit-adjustments': {
+    post: command(
+      'requestCreditLimitAdjustment',
+      'Request a credit limit adjustment by an amount or a percentage (RequestCreditLimitAdjustment); above the threshold it waits for a second person.',
+      [P.customerId],
+      {
+        ...obj(
+          {
+            changeMinor: int('Change of the limit in minor units (exclusive with changePercent).'),
+            changePercent: num('Change in percent of the limit in force (exclusive with changeMinor).', { minimum: -100, maximum: 1000 }),
+            currency: str('ISO 4217 currency; must be the customer\'s.', { pattern: '^[A-Z]{3}$' }),
+            temporary: bool('Temporary until expiresOn.'),
+            expiresOn: nullable({ ...DATE }),
+            reason,
+          },
+          ['currency', 'reason'],
+        ),
+        oneOf: [{ required: ['changeMinor'] }, { required: ['changePercent'] }],
+      },
+    ),
+  },
+  '/api/credit/customers/{customerId}/limit-adjustments/{adjustmentId}/approve': { post: command('approveCreditLimitAdjustment', 'Approve a pending adjustment; the approver must not be its requester (ApproveCreditLimitAdjustment).', [P.customerId, P.adjustmentId], obj({})) },
+  '/api/credit/customers/{customerId}/block': { post: command('blockAccount', 'Block the customer\'s account (BlockAccount).', [P.customerId], obj({ reason })) },
+  '/api/credit/customers/{customerId}/close': { post: command('closeAccount', 'Close the customer\'s account (CloseAccount).', [P.customerId], obj({ reason })) },
+  '/api/credit/customers/{customerId}/reactivate': { post: command('reactivateAccount', 'Reactivate a blocked or closed account (ReactivateAccount).', [P.customerId], obj({ reason })) },
+};
+
+/** The OpenAPI 3.1 document served at /openapi.json. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, methods] of Object.entries(OPERATIONS)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(methods)) {
+      const responses: Record<string, unknown> = { [op.ok.status]: op.ok, ...COMMON_ERRORS };
+      if (op.etag) responses['304'] = { description: 'Not modified (If-None-Match matched the ETag).' };
+      if (op.notFound) responses['404'] = problem(op.notFound);
+      if (op.body) responses['415'] = problem('The body is not application/json.');
+      if (op.ok.status === '202') responses['503'] = problem('The command could not be produced; nothing was sent.');
+      const { status: _status, ...ok } = op.ok as { status: string };
+      responses[op.ok.status] = ok;
+      paths[path][method] = {
+        operationId: op.operationId,
+        summary: op.summary,
+        tags: op.tags,
+        'x-roles': op.roles,
+        security: [{ bearer: [] }],
+        parameters: op.parameters ?? [],
+        ...(op.body ? { requestBody: { required: true, content: json(op.body) } } : {}),
+        responses,
+      };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'creditstream insights API',
+      version: '1.0.0',
+      description:
+        'Read models of creditstream (customers, open invoices with payment predictions, expected payments, models) and commands to the owning services. Every request needs `Authorization: Bearer <token>` (create one with `creditstream api token create --role ROLE`). Errors are application/problem+json with a stable `code`. Lists are paged with opaque cursors; reads carry ETags.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'customers', description: 'Customer search and the customer page.' },
+      { name: 'invoices', description: 'Open invoices, the at-risk list, expected payments per bucket.' },
+      { name: 'credit', description: 'Commands to the credit service (creditstream.credit.commands.v1).' },
+      { name: 'models', description: 'The model registry.' },
+      { name: 'commands', description: 'Commands sent and their outcomes (the audit trail).' },
+      { name: 'auth', description: 'The caller.' },
+    ],
+    components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `creditstream api token create --role ROLE`.' } } },
+    paths,
+  };
+}
