@@ -1,5 +1,6 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
+import { api } from './benchmarks/api';
 import { features } from './benchmarks/features';
 import { memory } from './benchmarks/memory';
 import { model } from './benchmarks/model';
@@ -7,7 +8,7 @@ import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory, api];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

@@ -26,7 +26,7 @@ export interface CliContext {
 }
 
 /** Runs a `creditstream` command to its end and returns its standard output lines; a failure throws. */
-async function runCli(ctx: CliContext, args: readonly string[], onStderr?: (line: string) => void): Promise<string[]> {
+export async function runCli(ctx: CliContext, args: readonly string[], onStderr?: (line: string) => void): Promise<string[]> {
   const stdout: string[] = [];
   const handle = ctx.processes.start(`creditstream ${args.slice(0, 2).join(' ')}`, cliMain(), args, { env: ctx.env, onStdout: (line) => stdout.push(line), ...(onStderr ? { onStderr } : {}) });
   await interruptible(succeeded(handle, `creditstream ${args.join(' ')}`), ctx.signal);

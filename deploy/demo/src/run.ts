@@ -2,6 +2,7 @@ import type { UpResult } from '@creditstream/local-stack';
 import { createKafka } from '@creditstream/kafka';
 import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
 import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
+import { dashboardLink } from './dashboard-step';
 import { DemoError } from './errors';
 import { replayHistory } from './history';
 import { publishModel, trainModel, writeReport, type CliContext } from './model-steps';
@@ -174,6 +175,11 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     for (const line of whereToLookLines(endpoints, services, topic(TOPIC.invoicePredictions), o.database)) say(line);
     for (const line of predictionLines(shown, o.database)) say(line);
     for (const line of timingLines(ctx.timings)) say(line);
+    const insights = services.find((s) => s.name === 'insights-api');
+    if (insights) {
+      const dashboard = await dashboardLink(cli, insights.url);
+      say(`dashboard: ${dashboard.url}  (an admin token of the insights API; API reference at ${insights.url}/docs)`);
+    }
     say(`live: predictions from model ${trained.version}; the simulated company streams on at ${o.liveRate} events/s. Press Ctrl-C to stop everything.`);
   } finally {
     await admin.disconnect();

@@ -10,3 +10,4 @@ export * from './errors';
 export { runFeaturesRebuild, runFeaturesVerify } from './commands/features';
 export { describeModel, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type ModelTrainCommandOptions, type ModelTrainSummary, type TrainingSourceOption } from './commands/model';
 export type { Io } from './io';
+export { runApiTokenCreate, runApiTokenRevoke, type ApiTokenCreateOptions } from './api/token';

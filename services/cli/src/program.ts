@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerApi } from './api/token';
 import { registerFeatures } from './commands/features';
 import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
@@ -15,5 +16,6 @@ export function createProgram(io: Io = processIo): Command {
   registerImport(program, io);
   registerFeatures(program, io);
   registerModel(program, io);
+  registerApi(program, io);
   return program;
 }
