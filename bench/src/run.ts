@@ -1,5 +1,6 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
+import { collections } from './benchmarks/collections';
 import { api } from './benchmarks/api';
 import { features } from './benchmarks/features';
 import { memory } from './benchmarks/memory';
@@ -8,7 +9,7 @@ import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory, api];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory, collections, api];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

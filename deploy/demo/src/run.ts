@@ -3,6 +3,7 @@ import { createKafka } from '@creditstream/kafka';
 import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
 import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
 import { dashboardLink } from './dashboard-step';
+import { collectionsLines } from './collections';
 import { DemoError } from './errors';
 import { replayHistory } from './history';
 import { publishModel, trainModel, writeReport, type CliContext } from './model-steps';
@@ -50,6 +51,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     CREDITSTREAM_TOPIC_PREFIX: o.topicPrefix,
     FEATURE_SERVICE_GROUP_ID: o.featureGroup,
     SCORING_SERVICE_GROUP_ID: o.scoringGroup,
+    COLLECTIONS_SERVICE_GROUP_ID: `${o.topicPrefix}collections-service`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };
@@ -93,6 +95,10 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     const inputs = INPUT_TOPICS.map(topic);
     const scoringInputs = [topic(TOPIC.featuresChanged)];
     const featureFrom = await committedOffsets(admin, o.featureGroup, inputs);
+    const collectionsGroup = `${o.topicPrefix}collections-service`;
+    const collectionsRuns = services.some((s) => s.name === 'collections-service');
+    const collectionsInputs = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.clock].map(topic);
+    const collectionsFrom = collectionsRuns ? await committedOffsets(admin, collectionsGroup, collectionsInputs) : null;
     const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
 
     const earlier = [...(await endOffsets(admin, inputs)).values()].reduce((a, b) => a + b, 0);
@@ -132,6 +138,10 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     say('the live stream has started; the services catch up with the history first');
     ctx.timings.push(['features catch-up', await catchUpStep('features', o.featureGroup, inputs, featureFrom, historyEnd)]);
     ctx.timings.push(['scoring catch-up', await catchUpStep('scoring', o.scoringGroup, scoringInputs, scoringFrom, await endOffsets(admin, scoringInputs))]);
+    if (collectionsFrom !== null) {
+      const collectionsEnd = new Map([...historyEnd].filter(([k]) => collectionsInputs.some((t) => k.startsWith(`${t}:`))));
+      ctx.timings.push(['collections catch-up', await catchUpStep('collections', collectionsGroup, collectionsInputs, collectionsFrom, collectionsEnd)]);
+    }
 
     // Training while the live stream goes on: until the new model is published, the active one scores.
     const active = await readModels.activeVersion();
@@ -174,6 +184,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     for (const line of modelLines(model, report)) say(line);
     for (const line of whereToLookLines(endpoints, services, topic(TOPIC.invoicePredictions), o.database)) say(line);
     for (const line of predictionLines(shown, o.database)) say(line);
+    if (collectionsRuns) for (const line of await collectionsLines(endpoints.mongodbUri, o.database, 3)) say(line);
     for (const line of timingLines(ctx.timings)) say(line);
     const insights = services.find((s) => s.name === 'insights-api');
     if (insights) {

@@ -11,3 +11,4 @@ export { runFeaturesRebuild, runFeaturesVerify } from './commands/features';
 export { describeModel, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type ModelTrainCommandOptions, type ModelTrainSummary, type TrainingSourceOption } from './commands/model';
 export type { Io } from './io';
 export { runApiTokenCreate, runApiTokenRevoke, type ApiTokenCreateOptions } from './api/token';
+export { runCollectionsSimulate, runCollectionsStatement, runCollectionsWorklist, runPolicyPublish, runPolicyValidate, totals as collectionTotals, type ActionTotals } from './collections';

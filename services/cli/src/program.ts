@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerApi } from './api/token';
+import { registerCollections } from './collections';
 import { registerFeatures } from './commands/features';
 import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
@@ -16,6 +17,7 @@ export function createProgram(io: Io = processIo): Command {
   registerImport(program, io);
   registerFeatures(program, io);
   registerModel(program, io);
+  registerCollections(program, io);
   registerApi(program, io);
   return program;
 }

@@ -9,3 +9,5 @@ export * from './domain/state';
 export * from './documents';
 export * from './errors';
 export { createCollectionsMetrics, type CollectionsMetrics } from './metrics';
+export { createSimulation, simulateHistory, type HistoryRecord, type SimulationOptions, type SimulationResult, type StreamingSimulation } from './simulation';
+export { buildStatement, money, statementHtml, statementPdf, type Statement, type StatementItem } from './statement';

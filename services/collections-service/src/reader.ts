@@ -1,7 +1,8 @@
 import { compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
 import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction } from './documents';
-import type { CustomerValue, StoreValue } from './domain/state';
+import { POLICY_KEY, type CustomerValue, type PolicyValue, type StoreValue } from './domain/state';
+import { DEFAULT_POLICY, type CollectionPolicy } from './policy';
 
 /** One row of the collections worklist. */
 export interface WorklistRow extends CustomerCollectionsView {
@@ -40,14 +41,16 @@ export class CollectionsReader {
     return options.limit === undefined ? rows : rows.slice(0, options.limit);
   }
 
-  /** One customer's committed state and its partition's clock, or null. */
-  async customer(customerId: string): Promise<{ value: CustomerValue; clock: ClockReading | null } | null> {
+  /** One customer's committed state, its partition's clock and the policy in force there, or null. */
+  async customer(customerId: string): Promise<{ value: CustomerValue; clock: ClockReading | null; policy: CollectionPolicy } | null> {
     for (const task of await this.checkpoints.entries()) {
       const e = task.entries.find((x) => x.k === customerId);
       if (e === undefined) continue;
       const value = this.serde.deserialize(e.v);
       if (value.kind !== 'customer') return null;
-      return { value, clock: ((task.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null };
+      const p = task.entries.find((x) => x.k === POLICY_KEY);
+      const policy = p === undefined ? DEFAULT_POLICY : (this.serde.deserialize(p.v) as PolicyValue).policy;
+      return { value, clock: ((task.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null, policy };
     }
     return null;
   }

@@ -1,4 +1,4 @@
-import { addDays, agingOf, businessDateOfTimestamp, daysBetween, findInvoice, isDate, type CustomerState, type InputEvent, type InvoiceState } from '@creditstream/features';
+import { addDays, businessDateOfTimestamp, dateOfDay, dayNumber, daysBetween, findInvoice, isDate, type CustomerState, type InputEvent, type InvoiceState } from '@creditstream/features';
 import type {
   CollectionActionEnvelope,
   CollectionCommandEnvelope,
@@ -6,7 +6,7 @@ import type {
   InvoicePaymentPredictedEvent,
   InvoiceWrittenOffEvent,
 } from '@creditstream/schemas';
-import { policyVersion, resolveFor, type CollectionPolicy, type LetterSequence } from '../policy';
+import { policyVersion, resolveFor, type CollectionPolicy } from '../policy';
 import { interestSegments, type InterestSegment } from './interest';
 import { COMMAND_MEMORY, dunningOf, findDunning, NOTE_MEMORY, type CollectionsState, type CustomerValue, type InvoiceDunning, type PromiseRecord } from './state';
 
@@ -251,13 +251,31 @@ export function previousMonthEnd(date: string): string {
   return addDays(`${date.slice(0, 8)}01`, -1);
 }
 
-/** The day a level falls due for an invoice, from its due date (level 1) or its last letter. */
-function levelDueOn(inv: InvoiceState, d: InvoiceDunning | undefined, sequence: LetterSequence): string | null {
-  const level = d?.level ?? 0;
-  const next = sequence.levels[level];
-  if (next === undefined) return null;
-  if (level === 0) return addDays(inv.dueDate, next.days);
-  return addDays(d?.lastLetterOn as string, next.days);
+/**
+ * Aging of the counted open balance on day `today` (a day number): current, then one bucket per period bound, then
+ * beyond the last — the same buckets as the shared `agingOf`, without its allocations (it runs for every customer
+ * with something open on every business day).
+ */
+export function agingBuckets(fold: CustomerState, today: number, periods: readonly number[]): { amounts: number[]; counts: number[] } {
+  const amounts = new Array<number>(periods.length + 2).fill(0);
+  const counts = new Array<number>(periods.length + 2).fill(0);
+  for (const e of fold.open) {
+    if (!e.counted) continue;
+    const overdue = today - dayNumber(e.dueDate);
+    let b = 0;
+    if (overdue > 0) {
+      b = periods.length + 1;
+      for (let i = 0; i < periods.length; i++) {
+        if (overdue <= (periods[i] as number)) {
+          b = i + 1;
+          break;
+        }
+      }
+    }
+    amounts[b] = (amounts[b] as number) + e.openMinor;
+    counts[b] = (counts[b] as number) + 1;
+  }
+  return { amounts, counts };
 }
 
 interface LetterCandidate {
@@ -295,14 +313,21 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
   }
 
   const { sequence, interest } = resolveFor(policy, cid, fold.registration?.segment ?? null);
+  // Day numbers, not date strings, in the per-invoice loop: it runs for every open invoice every business day.
+  const today = dayNumber(date);
   const newlyOverdue: InvoiceState[] = [];
   const candidates: LetterCandidate[] = [];
   /** Dunnable overdue balance per currency (for the levels' minimum). */
   const dunnable = new Map<string, number>();
-  let next: { on: string; action: string } | null = null;
-  const consider = (on: string, what: string) => {
-    if (next === null || on < next.on) next = { on, action: what };
+  let nextDay = Infinity;
+  let nextWhat = '';
+  const consider = (day: number, what: string) => {
+    if (day < nextDay) {
+      nextDay = day;
+      nextWhat = what;
+    }
   };
+  const promising = c.promises.length > 0;
   for (const e of fold.open) {
     if (e.dueDate >= date) break; // open is in due-date order: the rest are not overdue
     const inv = findInvoice(fold, e.invoiceId);
@@ -313,18 +338,19 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
       changed = true;
       if (d.episodes === 0) newlyOverdue.push(inv);
     }
-    const proposal = d.proposalId === null ? undefined : c.proposals.find((x) => x.proposalId === d.proposalId);
-    const promise = underPromise(c, inv.invoiceId);
     // Not dunned while disputed, under a promise, or approved for write-off.
-    if (inv.disputedNow || proposal?.status === 'APPROVED') continue;
+    if (inv.disputedNow) continue;
+    if (d.proposalId !== null && c.proposals.find((x) => x.proposalId === d.proposalId)?.status === 'APPROVED') continue;
+    const promise = promising ? underPromise(c, inv.invoiceId) : undefined;
     if (promise !== undefined) {
-      consider(addDays(promise.graceUntil, 1), 'promise due');
+      consider(dayNumber(promise.graceUntil) + 1, 'promise due');
       continue;
     }
     dunnable.set(inv.currency, (dunnable.get(inv.currency) ?? 0) + inv.openMinor);
-    const dueOn = levelDueOn(inv, d, sequence);
-    if (dueOn === null) continue;
-    if (dueOn <= date) candidates.push({ inv, d, daysOverdue: daysBetween(inv.dueDate, date) });
+    const spec = sequence.levels[d.level];
+    if (spec === undefined) continue;
+    const dueOn = (d.level === 0 ? dayNumber(inv.dueDate) : dayNumber(d.lastLetterOn as string)) + spec.days;
+    if (dueOn <= today) candidates.push({ inv, d, daysOverdue: today - dayNumber(inv.dueDate) });
     else consider(dueOn, `letter level ${d.level + 1}`);
   }
 
@@ -378,7 +404,7 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
         policyVersion: version,
       }));
       const after = sequence.levels[level];
-      if (after !== undefined) consider(addDays(date, after.days), `letter level ${level + 1}`);
+      if (after !== undefined) consider(today + after.days, `letter level ${level + 1}`);
     }
   }
 
@@ -386,8 +412,9 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
 
   // Write-off proposals: long overdue and a low predicted recovery (or, without a prediction, nothing ever paid).
   const w = policy.writeOff;
+  const lastDueForWriteOff = dateOfDay(today - w.minDaysOverdue);
   for (const e of fold.open) {
-    if (daysBetween(e.dueDate, date) < w.minDaysOverdue) break;
+    if (e.dueDate > lastDueForWriteOff) break;
     const inv = findInvoice(fold, e.invoiceId);
     if (inv === undefined || inv.status !== 'OPEN' || inv.disputedNow) continue;
     const d = dunningOf(c, inv.invoiceId);
@@ -407,15 +434,14 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
   }
 
   // Aging: kept when it changed (a day without a snapshot has the one before).
-  const buckets = agingOf(fold, date, policy.agingPeriods);
-  const amounts = buckets.map((b) => b.amountMinor);
+  const { amounts, counts } = agingBuckets(fold, today, policy.agingPeriods);
   const before = c.aging;
   if (before === null || before.currency !== home || before.amounts.length !== amounts.length || before.amounts.some((a, i) => a !== amounts[i])) {
-    c.aging = { asOf: date, currency: home, amounts, counts: buckets.map((b) => b.count) };
+    c.aging = { asOf: date, currency: home, amounts, counts };
     sink.agingChanged?.(cid, c.aging);
     changed = true;
   }
-  const nextAction = next as { on: string; action: string } | null;
+  const nextAction = nextDay === Infinity ? null : { on: dateOfDay(nextDay), action: nextWhat };
   if (nextAction?.on !== c.nextAction?.on || nextAction?.action !== c.nextAction?.action) {
     c.nextAction = nextAction;
     changed = true;

@@ -1,4 +1,4 @@
-import { addDays, dayNumber, type InvoiceState } from '@creditstream/features';
+import { dateOfDay, dayNumber, type InvoiceState } from '@creditstream/features';
 import type { InterestCode } from '../policy';
 
 /** Interest on one invoice over a run of days with the same open amount and tier. */
@@ -52,8 +52,30 @@ function roundDiv(n: number, d: number): number {
  * invoice's facts, the code and the dates. `standingInterestMinor` is added to the base with interest on interest.
  */
 export function interestSegments(inv: InvoiceState, code: InterestCode, from: string, to: string, standingInterestMinor = 0): InterestSegment[] {
-  const first = Math.max(dayNumber(from), dayNumber(inv.dueDate) + 1);
+  const due = dayNumber(inv.dueDate);
+  const first = Math.max(dayNumber(from), due + 1);
   const last = dayNumber(to);
+  if (first > last) return [];
+  // The open amount, the dispute state and the tier change only on the days of the invoice's facts and at the tier
+  // bounds: evaluate once per run of days between two such changes (O(facts), not O(days)).
+  const bounds = new Set<number>([first]);
+  const add = (d: string | null) => {
+    if (d === null) return;
+    const n = dayNumber(d);
+    if (n > first && n <= last) bounds.add(n);
+  };
+  for (const c of inv.credits) add(c.creditedOn);
+  for (const p of inv.payments) {
+    add(p.receivedOn);
+    add(p.reversedOn);
+  }
+  for (const d of inv.disputes) {
+    add(d.openedOn);
+    add(d.resolvedOn);
+  }
+  add(inv.writeOff?.writtenOffOn ?? null);
+  for (const t of code.tiers) if (due + t.fromDays > first && due + t.fromDays <= last) bounds.add(due + t.fromDays);
+  const starts = [...bounds].sort((a, b) => a - b);
   const out: InterestSegment[] = [];
   let current: { base: number; monthly: number; days: number } | null = null;
   const flush = () => {
@@ -61,16 +83,17 @@ export function interestSegments(inv: InvoiceState, code: InterestCode, from: st
     const annual = current.monthly * 12;
     out.push({ invoiceId: inv.invoiceId, overdueMinor: current.base, daysCharged: current.days, rateBasisPoints: annual, interestMinor: roundDiv(current.base * annual * current.days, 10_000 * 365) });
   };
-  const due = dayNumber(inv.dueDate);
-  for (let n = first; n <= last; n++) {
-    const day = addDays(inv.dueDate, n - due);
+  for (let i = 0; i < starts.length; i++) {
+    const n = starts[i] as number;
+    const days = (i + 1 < starts.length ? (starts[i + 1] as number) : last + 1) - n;
+    const day = dateOfDay(n);
     const open = openOn(inv, day);
     const base = open === 0 || disputedOn(inv, day) ? 0 : open + (code.interestOnInterest ? standingInterestMinor : 0);
     const monthly = base === 0 ? 0 : tierOf(code, n - due);
-    if (current !== null && current.base === base && current.monthly === monthly) current.days += 1;
+    if (current !== null && current.base === base && current.monthly === monthly) current.days += days;
     else {
       flush();
-      current = { base, monthly, days: 1 };
+      current = { base, monthly, days };
     }
   }
   flush();

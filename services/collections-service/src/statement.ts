@@ -1,0 +1,153 @@
+import PDFDocument from 'pdfkit';
+import { agingOf, daysBetween, type CustomerState } from '@creditstream/features';
+import type { LoggedAction } from './documents';
+import { openOn } from './domain/interest';
+import { bucketLabels } from './processor';
+import type { CollectionPolicy } from './policy';
+
+/** One open item on a statement. */
+export interface StatementItem {
+  invoiceId: string;
+  invoiceDate: string;
+  dueDate: string;
+  amountMinor: number;
+  openMinor: number;
+  daysOverdue: number;
+  disputed: boolean;
+}
+
+/** A customer account statement as of a date: open items, aging, and what happened in the period. */
+export interface Statement {
+  customerId: string;
+  name: string;
+  currency: string;
+  asOf: string;
+  periodStart: string;
+  items: StatementItem[];
+  openMinor: number;
+  aging: { label: string; amountMinor: number }[];
+  payments: { paymentId: string; receivedOn: string; amountMinor: number; returnedOn: string | null }[];
+  letters: { letterId: string; businessDate: string; level: number; overdueMinor: number; feeMinor: number }[];
+  interest: { noteId: string; businessDate: string; totalMinor: number }[];
+  fees: { feeId: string; businessDate: string; kind: string; amountMinor: number }[];
+}
+
+/**
+ * Builds the statement of a customer as of `asOf` for the month up to it, from its folded state (open amounts are
+ * recomputed at that date from the invoices' dated facts) and the logged collection actions.
+ */
+export function buildStatement(fold: CustomerState, actions: readonly LoggedAction[], asOf: string, policy: CollectionPolicy): Statement {
+  const periodStart = `${asOf.slice(0, 8)}01`;
+  const items: StatementItem[] = [];
+  for (const inv of fold.invoices) {
+    if (inv.invoiceDate > asOf) continue;
+    const open = openOn(inv, asOf);
+    if (open === 0) continue;
+    items.push({ invoiceId: inv.invoiceId, invoiceDate: inv.invoiceDate, dueDate: inv.dueDate, amountMinor: inv.amountMinor, openMinor: open, daysOverdue: Math.max(0, daysBetween(inv.dueDate, asOf)), disputed: inv.disputes.some((d) => d.openedOn <= asOf && (d.resolvedOn === null || d.resolvedOn > asOf)) });
+  }
+  items.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.invoiceId < b.invoiceId ? -1 : 1));
+  // Aging of the items as of the date: the shared function on a state whose open list is the statement's items.
+  const asOfState = { ...fold, open: items.map((i) => ({ dueDate: i.dueDate, invoiceId: i.invoiceId, openMinor: i.openMinor, counted: true })) } as CustomerState;
+  const labels = bucketLabels(policy.agingPeriods);
+  const aging = agingOf(asOfState, asOf, policy.agingPeriods).map((b, i) => ({ label: labels[i] ?? String(i), amountMinor: b.amountMinor }));
+  const inPeriod = (d: string) => d >= periodStart && d <= asOf;
+  const payload = <T>(a: LoggedAction) => (a.event as { payload: T }).payload;
+  const mine = actions.filter((a) => a.customerId === fold.customerId && inPeriod(a.businessDate));
+  return {
+    customerId: fold.customerId,
+    name: fold.registration?.name ?? fold.customerId,
+    currency: fold.registration?.currency ?? fold.invoices[0]?.currency ?? '',
+    asOf,
+    periodStart,
+    items,
+    openMinor: items.reduce((s, i) => s + i.openMinor, 0),
+    aging,
+    payments: fold.payments.filter((p) => inPeriod(p.receivedOn)).map((p) => ({ paymentId: p.paymentId, receivedOn: p.receivedOn, amountMinor: p.amountMinor, returnedOn: p.returned?.returnedOn ?? null })),
+    letters: mine.filter((a) => a.type === 'CollectionLetterIssued').map((a) => {
+      const p = payload<{ letterId: string; level: number; overdueMinor: number; feeMinor: number }>(a);
+      return { letterId: p.letterId, businessDate: a.businessDate, level: p.level, overdueMinor: p.overdueMinor, feeMinor: p.feeMinor };
+    }),
+    interest: mine.filter((a) => a.type === 'InterestNoteIssued').map((a) => ({ noteId: payload<{ noteId: string }>(a).noteId, businessDate: a.businessDate, totalMinor: payload<{ totalInterestMinor: number }>(a).totalInterestMinor })),
+    fees: mine.filter((a) => a.type === 'CollectionFeeCharged').map((a) => ({ feeId: payload<{ feeId: string }>(a).feeId, businessDate: a.businessDate, kind: payload<{ kind: string }>(a).kind, amountMinor: payload<{ amountMinor: number }>(a).amountMinor })),
+  };
+}
+
+/** Minor units as a decimal amount with two places (every creditstream currency here has two). */
+export function money(minor: number): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function table(head: string[], rows: string[][]): string {
+  if (rows.length === 0) return '<p class="none">none</p>';
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+/** The statement as a self-contained HTML page. */
+export function statementHtml(s: Statement): string {
+  const c = s.currency;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Statement ${esc(s.customerId)} ${s.asOf}</title>
+<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:left}th{background:#eee}.none{color:#777}</style></head>
+<body>
+<h1>Account statement</h1>
+<p><strong>${esc(s.name)}</strong> (${esc(s.customerId)})<br>Period ${s.periodStart} to ${s.asOf}; amounts in ${esc(c)}</p>
+<h2>Open items: ${money(s.openMinor)} ${esc(c)}</h2>
+${table(['Invoice', 'Invoice date', 'Due date', 'Amount', 'Open', 'Days overdue', 'Disputed'], s.items.map((i) => [i.invoiceId, i.invoiceDate, i.dueDate, money(i.amountMinor), money(i.openMinor), String(i.daysOverdue), i.disputed ? 'yes' : '']))}
+<h2>Aging</h2>
+${table(s.aging.map((a) => a.label), [s.aging.map((a) => money(a.amountMinor))])}
+<h2>Payments in the period</h2>
+${table(['Payment', 'Received', 'Amount', 'Returned'], s.payments.map((p) => [p.paymentId, p.receivedOn, money(p.amountMinor), p.returnedOn ?? '']))}
+<h2>Collection letters in the period</h2>
+${table(['Letter', 'Date', 'Level', 'Overdue', 'Fee'], s.letters.map((l) => [l.letterId, l.businessDate, String(l.level), money(l.overdueMinor), money(l.feeMinor)]))}
+<h2>Interest notes in the period</h2>
+${table(['Note', 'Date', 'Interest'], s.interest.map((n) => [n.noteId, n.businessDate, money(n.totalMinor)]))}
+<h2>Fees in the period</h2>
+${table(['Fee', 'Date', 'Kind', 'Amount'], s.fees.map((f) => [f.feeId, f.businessDate, f.kind, money(f.amountMinor)]))}
+</body></html>
+`;
+}
+
+/** The statement as a PDF document (pdfkit; see the README for why that library). */
+export function statementPdf(s: Statement): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // A fixed creation date: the same statement gives the same bytes.
+    const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Statement ${s.customerId} ${s.asOf}`, CreationDate: new Date(`${s.asOf}T00:00:00Z`) } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.fontSize(18).text('Account statement');
+    doc.moveDown(0.5).fontSize(10).text(`${s.name} (${s.customerId})`).text(`Period ${s.periodStart} to ${s.asOf}; amounts in ${s.currency}`);
+    const section = (title: string, head: string[], rows: string[][], widths: number[]) => {
+      doc.moveDown(1).fontSize(12).text(title, 50);
+      doc.fontSize(8);
+      if (rows.length === 0) {
+        doc.text('none', 50);
+        return;
+      }
+      for (const row of [head, ...rows]) {
+        if (doc.y > 760) doc.addPage();
+        const y = doc.y;
+        let x = 50;
+        row.forEach((cell, i) => {
+          doc.text(cell, x, y, { width: (widths[i] ?? 60) - 4, lineBreak: false });
+          x += widths[i] ?? 60;
+        });
+        doc.moveDown(0.3);
+      }
+    };
+    section(`Open items: ${money(s.openMinor)} ${s.currency}`, ['Invoice', 'Invoice date', 'Due date', 'Amount', 'Open', 'Days overdue', 'Disputed'], s.items.map((i) => [i.invoiceId, i.invoiceDate, i.dueDate, money(i.amountMinor), money(i.openMinor), String(i.daysOverdue), i.disputed ? 'yes' : '']), [100, 65, 65, 70, 70, 60, 50]);
+    section('Aging', s.aging.map((a) => a.label), [s.aging.map((a) => money(a.amountMinor))], s.aging.map(() => 80));
+    section('Payments in the period', ['Payment', 'Received', 'Amount', 'Returned'], s.payments.map((p) => [p.paymentId, p.receivedOn, money(p.amountMinor), p.returnedOn ?? '']), [140, 80, 80, 80]);
+    section('Collection letters in the period', ['Letter', 'Date', 'Level', 'Overdue', 'Fee'], s.letters.map((l) => [l.letterId, l.businessDate, String(l.level), money(l.overdueMinor), money(l.feeMinor)]), [190, 70, 40, 80, 60]);
+    section('Interest notes in the period', ['Note', 'Date', 'Interest'], s.interest.map((n) => [n.noteId, n.businessDate, money(n.totalMinor)]), [190, 80, 80]);
+    section('Fees in the period', ['Fee', 'Date', 'Kind', 'Amount'], s.fees.map((f) => [f.feeId, f.businessDate, f.kind, money(f.amountMinor)]), [190, 70, 50, 80]);
+    doc.end();
+  });
+}
