@@ -8,3 +8,4 @@ export * from './errors';
 export { compileRuleSet, DEFAULT_RULE_SET_DOCUMENT, parseRuleSet, readRuleSetFile, RULE_SET_SCHEMA_PATH, RULE_TYPES, type RuleDefinition, type RuleSet, type RuleSetDocument, type RuleType } from './rules/rule-set';
 export { check, evaluate, rulesInForce, SYSTEM_RULES, type Evaluation } from './rules/evaluate';
 export { creditFacts, type CreditFacts, type OutlookFacts } from './rules/facts';
+export { compareOutcomes, outcomesOf, replayPartition, type OrderDifference, type OrderOutcome, type ReplayRecord, type RuleImpact, type WhatIfOptions, type WhatIfReport } from './replay/what-if';

@@ -31,6 +31,13 @@ import { compileRuleSet, type RuleSet } from './rules/rule-set';
 /** Any record the credit service consumes. */
 export type CreditInput = InputEvent | FraudCheckEvent | CustomerPaymentOutlookEvent | CreditCommandEnvelope | CreditRuleSetPublishedEvent;
 
+/**
+ * Events that only add to a customer's exposure or risk: they cannot clear a hold, so they re-evaluate nothing.
+ * Every other event of a customer with holds (payments, credit notes, resolved disputes, write-offs, limits, terms,
+ * account status, registration, cancelled or shipped orders) re-evaluates them.
+ */
+const CANNOT_CLEAR = new Set(['InvoiceIssued', 'InvoiceDisputed', 'PaymentReturned', 'OrderPlaced']);
+
 /** Commands remembered per customer for idempotence. */
 const REMEMBERED_COMMANDS = 200;
 /** Fraud checks of orders not seen yet kept per customer. */
@@ -81,6 +88,8 @@ interface Cause {
   eventTime: string;
   type: string;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 function emptyCustomer(state: CustomerState | null): CustomerCredit {
   return { kind: 'customer', state, statusOverride: null, outlook: null, orders: [], earlyChecks: [], adjustments: [], commandIds: [] };
@@ -208,8 +217,9 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     if (event.type === 'OrderCancelled') this.orderCancelled(value, event.payload.orderId);
     if (event.type === 'PaymentReturned') this.returnedPaymentRule(value, event, ctx);
     this.overdueRule(value, event, ctx);
-    this.reevaluate(value, event, ctx);
-    this.prune(value);
+    if (!CANNOT_CLEAR.has(event.type)) this.reevaluate(value, event, ctx);
+    // Only order events close orders (shipped, cancelled, forgotten by the fold).
+    if (event.type === 'OrderShipped' || event.type === 'OrderCancelled') this.prune(value);
   }
 
   /** Brings a state to the partition clock's tick; returns whether it moved. */
@@ -230,7 +240,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
   }
 
   private facts(value: CustomerCredit, order: CreditOrder): CreditFacts {
-    const excluded = new Set(value.orders.filter((o) => o.status === 'REJECTED').map((o) => o.orderId));
+    const excluded = value.orders.some((o) => o.status === 'REJECTED') ? new Set(value.orders.filter((o) => o.status === 'REJECTED').map((o) => o.orderId)) : NONE;
     return creditFacts(value.state as CustomerState, order, { accountStatus: this.statusOf(value), outlook: value.outlook, excluded });
   }
 
@@ -382,7 +392,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
    * check's standing. A hold no reason holds any more is released, naming the event that cleared it.
    */
   private reevaluate(value: CustomerCredit, cause: Cause, ctx: Ctx): void {
-    if (value.state === null) return;
+    if (value.state === null || !value.orders.some((o) => o.status === 'HELD' && o.forced === null)) return;
     const customerId = value.state.customerId;
     for (const order of value.orders) {
       if (order.status !== 'HELD' || order.forced !== null) continue;

@@ -15,6 +15,11 @@ export class CreditReader {
     return ((await this.checkpoints.views()) as CreditView[]).filter((v) => v !== null);
   }
 
+  /** A value that changes whenever any task commits a checkpoint (its positions): readers that cache compare it. */
+  async checkpointStamp(): Promise<string> {
+    return JSON.stringify((await this.checkpoints.tasks()).map((t) => [t.partition, t.positions]).sort((a, b) => (a[0] as number) - (b[0] as number)));
+  }
+
   /** The hold list: every order on hold, with its customer, latest first. */
   async holds(): Promise<(HoldView & { customerId: string })[]> {
     const out = (await this.customers()).flatMap((c) => c.holds.map((h) => ({ ...h, customerId: c.customerId })));
