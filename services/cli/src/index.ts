@@ -12,3 +12,4 @@ export { describeModel, runModelList, runModelPublish, runModelReport, runModelS
 export type { Io } from './io';
 export { runApiTokenCreate, runApiTokenRevoke, type ApiTokenCreateOptions } from './api/token';
 export { runCollectionsSimulate, runCollectionsStatement, runCollectionsWorklist, runPolicyPublish, runPolicyValidate, totals as collectionTotals, type ActionTotals } from './collections';
+export { runCreditReplay, runCreditRulesPublish, runCreditRulesValidate, type CreditReplayOptions, type CreditReplaySummary, type CreditRulesPublishOptions } from './credit';

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApi } from './api/token';
 import { registerCollections } from './collections';
 import { registerFeatures } from './commands/features';
+import { registerCredit } from './credit';
 import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
 import { registerSimulate } from './commands/simulate';
@@ -17,6 +18,7 @@ export function createProgram(io: Io = processIo): Command {
   registerImport(program, io);
   registerFeatures(program, io);
   registerModel(program, io);
+  registerCredit(program, io);
   registerCollections(program, io);
   registerApi(program, io);
   return program;

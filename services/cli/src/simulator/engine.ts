@@ -204,7 +204,9 @@ export class Simulation {
       amountMinor,
       currency: p.currency,
       unlimited: p.unlimited,
-      expiresOn: p.unlimited || p.noCredit || !c.prng.chance(0.3) ? null : formatDate(this.day + 365),
+      // A fifth of the expiring limits are granted for 90 days and lapse before the next credit review, so some orders
+      // meet an expired limit (no extra random draw: the rest of the simulation is unchanged).
+      expiresOn: p.unlimited || p.noCredit || !c.prng.chance(0.3) ? null : formatDate(this.day + (p.index % 5 === 0 ? 90 : 365)),
       temporary: false,
       reason,
     };
