@@ -3,6 +3,7 @@ import { createKafka } from '@creditstream/kafka';
 import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
 import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
 import { dashboardLink } from './dashboard-step';
+import { heldOrderLines } from './credit';
 import { collectionsLines } from './collections';
 import { DemoError } from './errors';
 import { replayHistory } from './history';
@@ -35,6 +36,8 @@ const grouped = (n: number) => n.toLocaleString('en-US');
 
 /** How many predictions the demo shows at the end. */
 const SHOWN_PREDICTIONS = 4;
+/** How many held orders the demo shows at the end. */
+const SHOWN_HOLDS = 4;
 
 /**
  * The demo after the stack is up: services, history replay, catching up, training, publishing, re-scoring with the
@@ -52,6 +55,11 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     FEATURE_SERVICE_GROUP_ID: o.featureGroup,
     SCORING_SERVICE_GROUP_ID: o.scoringGroup,
     COLLECTIONS_SERVICE_GROUP_ID: `${o.topicPrefix}collections-service`,
+    CREDIT_SERVICE_GROUP_ID: `${o.topicPrefix}credit-service`,
+    // Without a fraud service, orders are decided at once rather than waiting for fraud checks that never come.
+    CREDIT_FRAUD_CHECKS: process.env.CREDIT_FRAUD_CHECKS ?? (serviceMain('fraud-service') ? 'wait' : 'off'),
+    // The history streams in hundreds of business days a minute: only the fraud topic's own progress ends a wait.
+    CREDIT_FRAUD_WAIT_MAX_DAYS: process.env.CREDIT_FRAUD_WAIT_MAX_DAYS ?? '365',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };
@@ -100,6 +108,9 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     const collectionsInputs = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.clock].map(topic);
     const collectionsFrom = collectionsRuns ? await committedOffsets(admin, collectionsGroup, collectionsInputs) : null;
     const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
+    const creditGroup = `${o.topicPrefix}credit-service`;
+    const creditRuns = services.some((s) => s.name === 'credit-service');
+    const creditFrom = creditRuns ? await committedOffsets(admin, creditGroup, inputs) : null;
 
     const earlier = [...(await endOffsets(admin, inputs)).values()].reduce((a, b) => a + b, 0);
     if (earlier > 0) {
@@ -142,6 +153,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
       const collectionsEnd = new Map([...historyEnd].filter(([k]) => collectionsInputs.some((t) => k.startsWith(`${t}:`))));
       ctx.timings.push(['collections catch-up', await catchUpStep('collections', collectionsGroup, collectionsInputs, collectionsFrom, collectionsEnd)]);
     }
+    if (creditFrom !== null) ctx.timings.push(['credit catch-up', await catchUpStep('credit', creditGroup, inputs, creditFrom, historyEnd)]);
 
     // Training while the live stream goes on: until the new model is published, the active one scores.
     const active = await readModels.activeVersion();
@@ -185,6 +197,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     for (const line of whereToLookLines(endpoints, services, topic(TOPIC.invoicePredictions), o.database)) say(line);
     for (const line of predictionLines(shown, o.database)) say(line);
     if (collectionsRuns) for (const line of await collectionsLines(endpoints.mongodbUri, o.database, 3)) say(line);
+    if (creditRuns) for (const line of await heldOrderLines(endpoints.mongodbUri, o.database, SHOWN_HOLDS)) say(line);
     for (const line of timingLines(ctx.timings)) say(line);
     const insights = services.find((s) => s.name === 'insights-api');
     if (insights) {

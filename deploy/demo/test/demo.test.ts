@@ -9,7 +9,7 @@ import { createKafka } from '@creditstream/kafka';
 import { openStore } from '@creditstream/store';
 import { stack, uniqueName, waitFor } from '@creditstream/testing';
 import { TOPIC } from '@creditstream/schemas';
-import { DEMO_SERVICES } from '../src/services';
+import { DEMO_SERVICES, serviceMain } from '../src/services';
 import { checkDashboardsAndRules } from './dashboard-queries';
 
 /** True when nothing listens on 127.0.0.1:port. */
@@ -126,10 +126,16 @@ describe('npm run demo, end to end on the real stack', function () {
     assert.ok(predictionAt.length > 0, `no prediction of ${version}:\n${output()}`);
     for (const i of predictionAt) assert.match(lines[i + 1] ?? '', /^\[demo\] {7}\w+ +=\s+(-?[\d.]+|missing) +[+-]\d\.\d{3}$/, `prediction without a top factor:\n${lines.slice(i, i + 3).join('\n')}`);
     assert.ok(lines.some((l) => l.includes(`/graph?g0.expr=`)), 'no Prometheus URL');
+    // The credit service's hold list, each held order followed by the rules that hold it.
+    if (serviceMain('credit-service') !== null) {
+      const holdsAt = lines.findIndex((l) => l.includes('held orders (credit-service hold list'));
+      assert.ok(holdsAt >= 0, `no held orders:\n${output()}`);
+      assert.match(lines[holdsAt + 1] ?? '', /^\[demo\] {3}(\d{4}-\d{2}-\d{2} \S+ \S+ [\d,.]+ [A-Z]{3}|none: every order)/, `held orders:\n${lines.slice(holdsAt, holdsAt + 4).join('\n')}`);
+    }
 
     // The services it started, by pid and port.
     const pids = [...output().matchAll(/ready at http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)/g)].map((m) => ({ port: Number(m[1]), pid: Number(m[2]) }));
-    assert.deepEqual(pids.map((p) => p.port), [portBase, portBase + 1]);
+    assert.deepEqual(pids.map((p) => p.port), DEMO_SERVICES.flatMap((name, k) => (serviceMain(name) === null ? [] : [portBase + k])));
     for (const { port, pid } of pids) {
       assert.ok(alive(pid), `pid ${pid} is not running while live`);
       assert.ok((await fetch(`http://127.0.0.1:${port}/metrics`)).ok);

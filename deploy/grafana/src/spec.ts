@@ -48,7 +48,6 @@ export interface DashboardSpec {
 }
 
 /** Services that do not exist yet (DESIGN.md): their panels define the metrics they will export. */
-export const CREDIT_SERVICE_PENDING: Pending = { service: 'credit-service', reason: 'the credit service does not exist yet; this panel is the contract it implements' };
 export const FRAUD_SERVICE_PENDING: Pending = { service: 'fraud-service', reason: 'the fraud service does not exist yet; this panel is the contract it implements' };
 export const COLLECTIONS_SERVICE_PENDING: Pending = { service: 'collections-service', reason: 'the collections service does not exist yet; this panel is the contract it implements' };
 /** The scoring service exists but does not export these metrics yet. */

@@ -3,6 +3,7 @@ import { taskMetrics } from '@creditstream/streams';
 // The services keep their metric factories internal; the catalogue reads them where they are defined.
 import { createFeatureMetrics } from '@creditstream/feature-service/dist/src/metrics';
 import { createScoringMetrics } from '@creditstream/scoring-service/dist/src/metrics';
+import { createCreditMetrics } from '@creditstream/credit-service/dist/src/metrics';
 import { CONTRACT_METRICS } from './contract';
 
 /** One metric as the code defines it. */
@@ -30,6 +31,7 @@ export function codeMetrics(): CatalogueEntry[] {
   read('libs/streams (partition-task runtime)', (registry) => void taskMetrics(registry));
   read('feature-service', (registry) => void createFeatureMetrics(registry));
   read('scoring-service', (registry) => void createScoringMetrics(registry));
+  read('credit-service', (registry) => void createCreditMetrics(registry, () => ({ rule: 0, forced: 0, fraud_review: 0 })));
   return entries;
 }
 

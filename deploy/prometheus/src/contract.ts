@@ -14,10 +14,6 @@ export interface ContractMetric {
 }
 
 export const CONTRACT_METRICS: readonly ContractMetric[] = [
-  { name: 'creditstream_credit_decisions_total', type: 'counter', labels: ['decision'], help: 'Credit decisions, one per order placed, by decision (approved, held).', owner: 'credit-service (does not exist yet)' },
-  { name: 'creditstream_credit_open_holds', type: 'gauge', labels: ['kind'], help: 'Orders on hold now, by kind (rule, forced, fraud_review).', owner: 'credit-service (does not exist yet)' },
-  { name: 'creditstream_credit_holds_ended_total', type: 'counter', labels: ['outcome'], help: 'Holds ended, by outcome (auto_release, release, release_with_recheck, reject).', owner: 'credit-service (does not exist yet)' },
-  { name: 'creditstream_credit_decision_seconds', type: 'histogram', labels: [], help: 'Order event appended to Kafka (its timestamp) → credit decision acknowledged by the broker. Objective: p99 ≤ 100 ms.', owner: 'credit-service (does not exist yet)' },
   { name: 'creditstream_fraud_checks_total', type: 'counter', labels: ['outcome'], help: 'Fraud checks, one per order, by outcome (clear, review).', owner: 'fraud-service (does not exist yet)' },
   { name: 'creditstream_collections_actions_total', type: 'counter', labels: ['action'], help: 'Collection actions, by action (collection_started, letter, interest_note, write_off_proposed, promise_broken).', owner: 'collections-service (does not exist yet)' },
 ];

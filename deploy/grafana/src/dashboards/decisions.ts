@@ -1,8 +1,8 @@
-import { COLLECTIONS_SERVICE_PENDING, CREDIT_SERVICE_PENDING, FRAUD_SERVICE_PENDING, type DashboardSpec } from '../spec';
+import { COLLECTIONS_SERVICE_PENDING, FRAUD_SERVICE_PENDING, type DashboardSpec } from '../spec';
 
 /**
- * Credit decisions, holds, fraud checks and collection actions. The services behind them do not exist yet: every
- * panel here is marked pending and names the metric its service will export (docs/operations.md lists them).
+ * Credit decisions, holds, fraud checks and collection actions. A panel of a service that does not exist yet is
+ * marked pending and names the metric its service will export (docs/operations.md lists them).
  */
 export const decisions: DashboardSpec = {
   uid: 'creditstream-decisions',
@@ -19,7 +19,6 @@ export const decisions: DashboardSpec = {
           unit: 'ops',
           stacked: true,
           queries: [{ expr: 'sum by (decision) (rate(creditstream_credit_decisions_total[$__rate_interval]))', legend: '{{decision}}' }],
-          pending: CREDIT_SERVICE_PENDING,
         },
         {
           title: 'Open holds',
@@ -27,7 +26,6 @@ export const decisions: DashboardSpec = {
           kind: 'timeseries',
           unit: 'short',
           queries: [{ expr: 'sum by (kind) (creditstream_credit_open_holds)', legend: '{{kind}}' }],
-          pending: CREDIT_SERVICE_PENDING,
         },
         {
           title: 'Holds released and rejected per second',
@@ -35,7 +33,6 @@ export const decisions: DashboardSpec = {
           kind: 'timeseries',
           unit: 'ops',
           queries: [{ expr: 'sum by (outcome) (rate(creditstream_credit_holds_ended_total[$__rate_interval]))', legend: '{{outcome}}' }],
-          pending: CREDIT_SERVICE_PENDING,
         },
         {
           title: 'Credit decision latency',
@@ -43,7 +40,6 @@ export const decisions: DashboardSpec = {
           kind: 'heatmap',
           unit: 's',
           queries: [{ expr: 'sum by (le) (increase(creditstream_credit_decision_seconds_bucket[$__rate_interval]))', legend: '{{le}}', heatmap: true }],
-          pending: CREDIT_SERVICE_PENDING,
         },
         {
           title: 'Credit decision latency p99',
@@ -54,7 +50,6 @@ export const decisions: DashboardSpec = {
             { expr: 'histogram_quantile(0.5, sum by (le) (rate(creditstream_credit_decision_seconds_bucket[$__rate_interval])))', legend: 'p50' },
             { expr: 'histogram_quantile(0.99, sum by (le) (rate(creditstream_credit_decision_seconds_bucket[$__rate_interval])))', legend: 'p99' },
           ],
-          pending: CREDIT_SERVICE_PENDING,
         },
       ],
     },
