@@ -4,7 +4,8 @@ import { TOPIC } from '@creditstream/schemas';
 import type { Handler, HandlerContext, Reply } from './app';
 import { CommandBus, type CommandRecord } from './commands';
 import { ApiProblem } from './errors';
-import type { OpenInvoice, Snapshot } from './read-models';
+import { compareKeys, type SortKey } from './pagination';
+import type { Hold, OpenInvoice, Snapshot } from './read-models';
 import { decodeCursor, encodeCursor, paginate } from './pagination';
 
 export interface HandlerDependencies {
@@ -123,6 +124,14 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
       const items = records.slice(0, limit);
       const last = items[items.length - 1];
       return ok({ items: items.map(commandView), nextCursor: records.length > limit && last ? encodeCursor([last.acceptedAt, last.commandId]) : null, total: items.length });
+    },
+
+    listCreditHolds: async (ctx) => {
+      const customerId = ctx.query.customerId as string | undefined;
+      const items = d.snapshot().holds.filter((h) => customerId === undefined || h.customerId === customerId);
+      // Latest first: heldAt descending, then customer and order ascending (the snapshot's order).
+      const byHeld = (a: SortKey, b: SortKey) => compareKeys([b[0] as string], [a[0] as string]) || compareKeys(a.slice(1), b.slice(1));
+      return ok(paginate(items, (h: Hold) => [h.heldAt, h.customerId, h.orderId], ['string', 'string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }, byHeld));
     },
 
     getCommand: async (ctx) => ok(commandView((await d.commands().get(ctx.path.commandId as string)) ?? notFound(`no command ${JSON.stringify(ctx.path.commandId)}`))),

@@ -45,7 +45,7 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
  * One page of `items` (sorted by `keyOf`): the items after the cursor's key. Keyed, not positional, so a page
  * never repeats or skips an item that stayed in the list while the list changed between requests.
  */
-export function paginate<T>(items: readonly T[], keyOf: (item: T) => SortKey, shape: readonly ('string' | 'number')[], options: { cursor?: string; limit: number }): Page<T> {
+export function paginate<T>(items: readonly T[], keyOf: (item: T) => SortKey, shape: readonly ('string' | 'number')[], options: { cursor?: string; limit: number }, compare: (a: SortKey, b: SortKey) => number = compareKeys): Page<T> {
   let start = 0;
   if (options.cursor !== undefined) {
     const after = decodeCursor(options.cursor, shape);
@@ -53,7 +53,7 @@ export function paginate<T>(items: readonly T[], keyOf: (item: T) => SortKey, sh
     let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareKeys(keyOf(items[mid] as T), after) <= 0) lo = mid + 1;
+      if (compare(keyOf(items[mid] as T), after) <= 0) lo = mid + 1;
       else hi = mid;
     }
     start = lo;

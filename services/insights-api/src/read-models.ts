@@ -1,3 +1,4 @@
+import type { CreditView, HoldView } from '@creditstream/credit-service';
 import type { CustomerView } from '@creditstream/feature-service';
 import type { CustomerState } from '@creditstream/features';
 import type { CustomerPredictions } from '@creditstream/scoring-service';
@@ -82,6 +83,12 @@ export interface CustomerSummary {
   expectedPayments: ExpectedPayments | null;
 }
 
+/** One order on the credit hold list. */
+export type Hold = HoldView & { customerId: string; customerName: string | null };
+
+/** What the credit service holds of a customer: limit, exposure, account, holds, pending adjustments. */
+export type CustomerCredit = Omit<CreditView, 'partition'>;
+
 /** The customer page: state of business, predictions, payment history. */
 export interface CustomerDetail extends CustomerSummary {
   stateOfBusiness: {
@@ -106,8 +113,8 @@ export interface CustomerDetail extends CustomerSummary {
     disputes: Dispute[];
   };
   openInvoices: OpenInvoice[];
-  /** Null until the credit service publishes its read model (holds, limits, account actions). */
-  credit: null;
+  /** The credit service's view (limit, exposure, holds, pending adjustments); null until it has one of the customer. */
+  credit: CustomerCredit | null;
   /** Null until the collections service publishes its read model (aging, letters, promises). */
   collections: null;
 }
@@ -131,6 +138,8 @@ export interface Snapshot {
   /** Company-wide expected payments per currency, sorted by currency. */
   expectedPayments: ExpectedPayments[];
   modelVersions: string[];
+  /** The credit hold list, latest hold first: by (heldAt descending, customerId, orderId). */
+  holds: Hold[];
 }
 
 const finite = (x: number | undefined | null): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -201,7 +210,8 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * A customer is listed once the feature service has a view of it; predictions of customers it has no view of yet
  * are left out until it has.
  */
-export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number): Snapshot {
+export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number, credit: readonly CreditView[] = []): Snapshot {
+  const creditOf = new Map(credit.map((c) => [c.customerId, c]));
   const customers: CustomerSummary[] = [];
   const details = new Map<string, CustomerDetail>();
   const invoices: OpenInvoice[] = [];
@@ -252,13 +262,16 @@ export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMa
       },
       paymentHistory: historyOf(state, f),
       openInvoices: open,
-      credit: null,
+      credit: creditView(creditOf.get(view.customerId)),
       collections: null,
     });
   }
   const atRisk = invoices.filter((i) => i.prediction?.atRisk === true).sort(compareAtRisk);
+  const holds: Hold[] = credit
+    .flatMap((c) => c.holds.map((h) => ({ ...h, customerId: c.customerId, customerName: details.get(c.customerId)?.name ?? null })))
+    .sort(compareHolds);
   const currencies = [...new Set(invoices.map((i) => i.currency))].sort();
-  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort() };
+  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort(), holds };
 }
 
 /** Order of the at-risk list: lowest P(on time) first, then customer and invoice id. */
@@ -266,4 +279,15 @@ export function compareAtRisk(a: OpenInvoice, b: OpenInvoice): number {
   const d = (a.prediction?.pOnTime ?? 1) - (b.prediction?.pOnTime ?? 1);
   if (d !== 0) return d;
   return byKey(a.customerId, b.customerId) || byKey(a.invoiceId, b.invoiceId);
+}
+
+function creditView(v: CreditView | undefined): CustomerCredit | null {
+  if (v === undefined) return null;
+  const { partition: _partition, ...rest } = v;
+  return rest;
+}
+
+/** Order of the hold list: latest hold first, then customer and order id. */
+export function compareHolds(a: Hold, b: Hold): number {
+  return byKey(b.heldAt, a.heldAt) || byKey(a.customerId, b.customerId) || byKey(a.orderId, b.orderId);
 }

@@ -1,3 +1,4 @@
+import { CreditReader } from '@creditstream/credit-service';
 import { FeatureStateReader } from '@creditstream/feature-service';
 import type { Logger } from '@creditstream/logging';
 import { PredictionReader } from '@creditstream/scoring-service';
@@ -18,6 +19,7 @@ export class SnapshotLoader {
   private stopped = false;
   private readonly features: FeatureStateReader;
   private readonly predictions: PredictionReader;
+  private readonly credit: CreditReader;
   /** Loads done (for metrics and tests). */
   loads = 0;
 
@@ -27,6 +29,7 @@ export class SnapshotLoader {
   ) {
     this.features = new FeatureStateReader(store);
     this.predictions = new PredictionReader(store);
+    this.credit = new CreditReader(store);
   }
 
   /** The current snapshot. @throws ApiProblem READ_MODELS_NOT_READY before the first load */
@@ -44,10 +47,10 @@ export class SnapshotLoader {
 
   private async load(): Promise<void> {
     const t0 = performance.now();
-    const stamp = `${await this.features.checkpointStamp()}|${await this.predictions.checkpointStamp()}`;
+    const stamp = `${await this.features.checkpointStamp()}|${await this.predictions.checkpointStamp()}|${await this.credit.checkpointStamp()}`;
     if (stamp === this.stamp && this.current !== null) return;
-    const [views, states, predictions] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers()]);
-    this.current = buildSnapshot(views, states, predictions, Date.now());
+    const [views, states, predictions, credit] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers(), this.credit.customers()]);
+    this.current = buildSnapshot(views, states, predictions, Date.now(), credit);
     this.stamp = stamp;
     this.loads += 1;
     this.options.onLoad?.(this.current, performance.now() - t0);

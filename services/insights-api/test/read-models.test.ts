@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { CreditView } from '@creditstream/credit-service';
 import type { CustomerView } from '@creditstream/feature-service';
 import { applyEvent, type CustomerState, type InputEvent } from '@creditstream/features';
 import type { CurrentPrediction, CustomerPredictions } from '@creditstream/scoring-service';
@@ -43,7 +44,9 @@ describe('read-model snapshot', () => {
   const views = [view('C2', [{ invoiceId: 'X', openMinor: 5_000 }]), view('C1', [{ invoiceId: 'B', openMinor: 20_000 }, { invoiceId: 'C', openMinor: 10_000 }, { invoiceId: 'D', openMinor: 999, currency: 'USD' }], { credit_limit: 50_000, overdue_amount: 1_234 })];
   const states = new Map([['C1', { state: state('C1') }]]);
   const preds = new Map([predictions('C1', [prediction('B', 0.5, 0.3), prediction('C', 0.2, 0.5), prediction('D', 0.1, 0.1)]), predictions('C2', [prediction('X', 0.3, 0.3)]), predictions('C9', [prediction('Z', 0.1, 0.1)])]);
-  const s = buildSnapshot(views, states, preds, 0);
+  const hold = (orderId: string, heldAt: string) => ({ orderId, holdId: `h-${orderId}`, amountMinor: 100, currency: 'EUR', heldAt, reasons: ['credit-limit-exceeded'], rules: [], forced: false, fraudCheckId: null });
+  const credit = (customerId: string, holds: ReturnType<typeof hold>[]): CreditView => ({ customerId, partition: 0, registered: true, currency: 'EUR', groupId: null, accountStatus: 'ACTIVE', asOf: '2024-03-01', limit: null, balanceMinor: 0, openOrdersMinor: 0, overdueMinor: 0, maxDaysOverdue: 0, holds, pendingOrders: 0, pendingAdjustments: [] });
+  const s = buildSnapshot(views, states, preds, 0, [credit('C2', [hold('O3', '2024-02-01T00:00:00.000Z')]), credit('C1', [hold('O1', '2024-02-01T00:00:00.000Z'), hold('O2', '2024-02-20T00:00:00.000Z')])]);
 
   it('sums expected payments per bucket as open amount × probability, per currency', () => {
     const c1 = s.details.get('C1');
@@ -68,5 +71,12 @@ describe('read-model snapshot', () => {
     assert.equal(c1?.stateOfBusiness.overdueMinor, 1_234);
     assert.deepEqual(c1?.paymentHistory.recentSettled.map((x) => [x.invoiceId, x.settledOn, x.daysLate]), [['A', '2024-02-14', 5]]);
     assert.equal(s.details.get('C2')?.stateOfBusiness.creditLimitMinor, null, 'a missing limit is null, not NaN');
+  });
+
+  it('lists the credit holds latest first, and gives the customer page its credit view', () => {
+    assert.deepEqual(s.holds.map((h) => `${h.customerId}/${h.orderId}`), ['C1/O2', 'C1/O1', 'C2/O3']);
+    assert.equal(s.holds[0]?.customerName, 'Name of C1');
+    assert.deepEqual(s.details.get('C1')?.credit?.holds.map((h) => h.orderId), ['O1', 'O2']);
+    assert.equal(buildSnapshot(views, states, preds, 0).details.get('C1')?.credit, null, 'no credit view: null');
   });
 });

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { runApiTokenCreate } from '@creditstream/cli';
+import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig, type CreditService } from '@creditstream/credit-service';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, type FeatureService } from '@creditstream/feature-service';
 import { createInsightsApi, loadInsightsApiConfig, type InsightsApi } from '@creditstream/insights-api';
-import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { createKafka, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, type CustomerPredictions, type ScoringService } from '@creditstream/scoring-service';
-import { loadSchema, TOPIC, type CreditCommandEnvelope } from '@creditstream/schemas';
+import { TOPIC, type CreditCommandEnvelope } from '@creditstream/schemas';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
 import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
 
@@ -43,7 +44,7 @@ describe('insights API on the real stack', function () {
     codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
   });
 
-  it('serves what the feature and scoring services committed, with tokens and roles; a command reaches the credit topic and its refusal shows; the dashboard works in Chromium', async function () {
+  it('serves what the feature, scoring and credit services committed, with tokens and roles; commands reach the credit service and their outcomes show; the dashboard works in Chromium, down to releasing a hold', async function () {
     this.timeout(300_000);
     const prefix = `${uniqueName('api')}.`;
     const topic = (t: string) => `${prefix}${t}`;
@@ -52,17 +53,21 @@ describe('insights API on the real stack', function () {
     const env = { ...process.env, MONGODB_DATABASE: database, HTTP_PORT: '0', CREDITSTREAM_TOPIC_PREFIX: prefix };
     const featureGroup = uniqueName('feature-service');
     const scoringGroup = uniqueName('scoring-service');
+    const creditGroup = uniqueName('credit-service');
     const features: FeatureService = createFeatureService({ config: loadFeatureServiceConfig({ ...env, FEATURE_SERVICE_GROUP_ID: featureGroup }), topicPrefix: prefix });
     const scoring: ScoringService = createScoringService({ config: loadScoringServiceConfig({ ...env, SCORING_SERVICE_GROUP_ID: scoringGroup }), topicPrefix: prefix });
+    const credit: CreditService = createCreditService({ config: loadCreditServiceConfig({ ...env, CREDIT_SERVICE_GROUP_ID: creditGroup, CREDIT_SERVICE_COMMIT_INTERVAL_MS: '200' }), topicPrefix: prefix });
     const api: InsightsApi = createInsightsApi({ config: loadInsightsApiConfig({ ...env, INSIGHTS_API_GROUP_ID: uniqueName('insights-api'), INSIGHTS_API_REFRESH_MS: '200', INSIGHTS_API_VALIDATE_RESPONSES: 'true' }), topicPrefix: prefix });
     await features.start();
     await scoring.start();
+    await credit.start();
     await api.start();
     let browser: BrowserContext | null = null;
     const profile = mkdtempSync(join(tmpdir(), 'creditstream-chromium-'));
     try {
       await waitCaughtUp(kafka, featureGroup, FEATURE_INPUTS.map(topic), 120_000);
       await waitCaughtUp(kafka, scoringGroup, [topic(TOPIC.featuresChanged)], 120_000);
+      await waitCaughtUp(kafka, creditGroup, CREDIT_INPUTS.map(topic), 120_000);
       const views = await features.reader().views();
       const predicted: Map<string, CustomerPredictions> = await scoring.reader().customers();
 
@@ -154,9 +159,9 @@ describe('insights API on the real stack', function () {
       assert.equal((await get('/api/commands', manager)).status, 403);
       assert.equal((await post('/api/models/v999/publish', admin, {})).status, 404);
 
-      // A command: produced to the credit service's topic with its id and the actor, recorded, and refused by
-      // the credit service's answer (a CreditCommandRefused on its decisions topic).
-      const orderId = 'E2E-ORDER-1';
+      // A command: produced to the credit service's topic with its id and the actor, recorded, and refused by the
+      // credit service (no such hold), the refusal shown with its reason.
+      const orderId = 'E2E-NO-SUCH-ORDER';
       const accepted = await post<{ commandId: string; status: string }>(`/api/credit/customers/${target.customerId}/holds/${orderId}/release`, manager, { reason: 'paid by wire', recheck: true });
       assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
       const { commandId } = accepted.body;
@@ -165,24 +170,19 @@ describe('insights API on the real stack', function () {
       assert.equal(sent[0]?.type, 'ReleaseCreditHold');
       assert.equal(sent[0]?.customerId, target.customerId);
       assert.deepEqual({ ...sent[0]?.payload }, { commandId, actor: 'e2e manager (credit-manager)', orderId, recheck: true, reason: 'paid by wire', reviewDate: null });
-      assert.equal((await get<{ status: string }>(`/api/commands/${commandId}`)).body.status, 'accepted');
-      const producer = createProducer({ kafka, codec });
-      await producer.connect();
-      await codec.register(topic(TOPIC.creditDecisions), loadSchema(TOPIC.creditDecisions));
-      await producer.send(topic(TOPIC.creditDecisions), [
-        {
-          key: target.customerId,
-          event: { eventId: `refused:${commandId}`, eventTime: `${sent[0]?.eventTime}`, customerId: target.customerId, causationId: `command:${commandId}`, type: 'CreditCommandRefused', payload: { commandId, commandType: 'ReleaseCreditHold', orderId, reasonCode: 'HOLD_NOT_FOUND', message: `order ${orderId} is not held`, actor: 'e2e manager (credit-manager)' } },
-        },
-      ]);
-      await producer.disconnect();
-      const refused = await waitFor('the refusal recorded', async () => {
-        const c = await get<{ status: string; outcome: { reasonCode: string } | null }>(`/api/commands/${commandId}`);
-        return c.body.status === 'refused' ? c.body : undefined;
+      const refused = await waitFor('the credit service refusing the release of an order it does not hold', async () => {
+        const c = await get<{ status: string; outcome: { reasonCode: string; message: string } | null }>(`/api/commands/${commandId}`);
+        return c.body.status !== 'accepted' ? c.body : undefined;
       });
-      assert.equal(refused.outcome?.reasonCode, 'HOLD_NOT_FOUND');
-      const audit = await get<Page<{ commandId: string; actor: string }>>('/api/commands', admin);
-      assert.deepEqual(audit.body.items.map((c) => [c.commandId, c.actor]), [[commandId, 'e2e manager (credit-manager)']]);
+      assert.equal(refused.status, 'refused');
+      assert.ok(refused.outcome?.reasonCode, 'the refusal names its reason code');
+
+      // The hold list is the credit service's.
+      const heldByService = await credit.reader().holds();
+      await waitFor('the API serving the credit service\'s hold list', async () => ((await get<Page<unknown>>('/api/credit/holds?limit=1')).body.total === heldByService.length ? true : undefined));
+      const holdList = await all<{ customerId: string; orderId: string }>('/api/credit/holds', 4);
+      assert.deepEqual(holdList.map((x) => `${x.customerId}/${x.orderId}`), heldByService.map((x) => `${x.customerId}/${x.orderId}`));
+      assert.ok(holdList.length > 0, 'the simulated company has orders on hold');
 
       // The dashboard in a real Chromium: sign in with the token, see the expected-payments chart and the at-risk
       // list with its red flags, open a customer and see its predictions and the factors chart.
@@ -208,11 +208,30 @@ describe('insights API on the real stack', function () {
       }
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
       assert.match(await page.textContent('#who') ?? '', /e2e viewer · viewer/);
+      // Release the first hold from the hold list and see it leave the list.
+      const first = holdList[0] as { customerId: string; orderId: string };
+      await page.goto(`${api.url}/#/holds`);
+      await page.waitForSelector('#hold-list');
+      // The dashboard signed in as a viewer: no actions. Sign in as a credit manager.
+      assert.equal(await page.locator('#hold-list button').count(), 0);
+      await page.evaluate(`sessionStorage.setItem('creditstream.token', ${JSON.stringify(manager)})`);
+      await page.reload();
+      await page.waitForSelector(`#hold-list button[data-action=release][data-order="${first.orderId}"]`);
+      const rowsBefore = await page.locator('#hold-list tbody tr').count();
+      await page.click(`#hold-list button[data-action=release][data-order="${first.orderId}"]`);
+      await page.waitForFunction(`document.querySelector('#command-status')?.textContent?.includes('Release of ${first.orderId} done') && !document.querySelector('#hold-list button[data-order="${first.orderId}"]')`, undefined, { timeout: 60_000 });
+      assert.equal(await page.locator('#hold-list tbody tr').count(), rowsBefore - 1);
+      await page.screenshot({ path: join(shots, 'holds-after-release.png'), fullPage: true });
       assert.deepEqual(pageErrors, []);
+      assert.equal((await credit.reader().holds()).some((x) => x.customerId === first.customerId && x.orderId === first.orderId), false, 'the credit service released it');
+      assert.equal((await get('/api/commands', viewer)).status, 403, 'a viewer may not read the audit trail');
+      const trail = (await get<Page<{ type: string; actor: string; status: string; customerId: string }>>('/api/commands', admin)).body.items;
+      assert.deepEqual(trail.map((c) => [c.type, c.actor, c.status]), [['ReleaseCreditHold', 'e2e manager (credit-manager)', 'effected'], ['ReleaseCreditHold', 'e2e manager (credit-manager)', 'refused']]);
     } finally {
       await browser?.close();
       rmSync(profile, { recursive: true, force: true });
       await api.stop();
+      await credit.stop();
       await scoring.stop();
       await features.stop();
     }

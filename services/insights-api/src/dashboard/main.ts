@@ -18,12 +18,16 @@ interface CustomerDetail extends CustomerSummary {
   stateOfBusiness: { openBalanceMinor: number; openInvoiceCount: number; overdueMinor: number; overdueInvoiceCount: number; maxDaysOverdue: number | null; creditLimitMinor: number | null; creditLimitUnlimited: boolean; creditUtilisation: number | null };
   paymentHistory: { settledInvoiceCount: number; shareLate: number | null; shareVeryLate: number | null; meanDaysLate: number | null; recentSettled: { invoiceId: string; dueDate: string; settledOn: string; amountMinor: number; currency: string; daysLate: number }[]; returnedPayments: { paymentId: string; returnedOn: string; reason: string; amountMinor: number }[]; nsfCount: number; disputes: { invoiceId: string; disputeId: string; amountMinor: number; openedOn: string; resolvedOn: string | null; outcome: string | null }[] };
   openInvoices: Invoice[];
+  credit: { holds: Omit<Hold, 'customerId' | 'customerName'>[]; pendingAdjustments: unknown[] } | null;
 }
+interface Hold { customerId: string; customerName: string | null; orderId: string; holdId: string; amountMinor: number; currency: string; heldAt: string; reasons: string[]; forced: boolean; rules: { ruleType: string; message: string }[] }
+interface CommandState { commandId: string; status: 'accepted' | 'effected' | 'refused'; outcome: { reasonCode: string | null; message: string | null } | null }
 interface ModelList { active: { version: string; publishedBy: string; businessTime: string } | null; versions: { version: string; algorithm: string; createdAt: string; active: boolean; metrics: Record<string, number> | null }[] }
 
 const TOKEN_KEY = 'creditstream.token';
 const app = document.getElementById('app') as HTMLElement;
 let charts: Chart[] = [];
+let role = '';
 
 // A token handed over in the URL fragment (the demo prints such a link) is kept for the session and removed from
 // the address bar; fragments never reach the server or its logs.
@@ -183,6 +187,8 @@ async function customer(id: string): Promise<HTMLElement> {
     invoices,
     factorsTitle,
     h('div', { class: 'chart small' }, factorsCanvas),
+    c.credit && c.credit.holds.length ? h('h2', {}, `Credit holds (${c.credit.holds.length})`) : null,
+    c.credit && c.credit.holds.length ? table(['order', 'amount', 'held', 'reasons'], c.credit.holds.map((x) => [x.orderId, money(x.amountMinor, x.currency), x.heldAt.slice(0, 10), x.reasons.join(', ')]), { id: 'customer-holds' }) : null,
     h('h2', {}, 'Payment history'),
     h('p', { class: 'sub' }, `${p.settledInvoiceCount} settled invoices; late ${pct(p.shareLate)}, very late ${pct(p.shareVeryLate)}, mean days late ${p.meanDaysLate === null ? '–' : p.meanDaysLate.toFixed(1)}; ${p.nsfCount} NSF; ${p.disputes.length} disputes`),
     table(['invoice', 'due', 'settled', 'amount', 'days late'], p.recentSettled.map((x) => [x.invoiceId, x.dueDate, x.settledOn, money(x.amountMinor, x.currency), String(x.daysLate)]), { id: 'history' }),
@@ -194,6 +200,55 @@ async function customer(id: string): Promise<HTMLElement> {
   const first = c.openInvoices.find((i) => i.prediction !== null);
   if (first) queueMicrotask(() => showFactors(first));
   return view;
+}
+
+/** Sends a command and follows it until the owning service carried it out or refused it. */
+async function command(path: string, body: object, status: HTMLElement): Promise<CommandState> {
+  const { commandId } = await api<{ commandId: string }>(path, { method: 'POST', body: JSON.stringify(body) });
+  status.textContent = `command ${commandId} accepted; waiting for the credit service…`;
+  for (let i = 0; i < 100; i++) {
+    const c = await api<CommandState>(`/api/commands/${commandId}`);
+    if (c.status !== 'accepted') return c;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { commandId, status: 'accepted', outcome: null };
+}
+
+async function holds(): Promise<HTMLElement> {
+  const page = await api<Page<Hold>>('/api/credit/holds?limit=200');
+  const status = h('p', { id: 'command-status', role: 'status' }, '');
+  const canAct = role === 'credit-manager' || role === 'admin';
+  const rows = page.items.map((x) => {
+    const actions = h('span', { class: 'actions' });
+    if (canAct) {
+      for (const [verb, label] of [['release', 'Release'], ['reject', 'Reject']] as const) {
+        const button = h('button', { type: 'button', 'data-action': verb, 'data-order': x.orderId }, label) as HTMLButtonElement;
+        button.addEventListener('click', async () => {
+          button.disabled = true;
+          try {
+            const c = await command(`/api/credit/customers/${encodeURIComponent(x.customerId)}/holds/${encodeURIComponent(x.orderId)}/${verb}`, { reason: `${verb}d from the dashboard` }, status);
+            status.textContent = c.status === 'refused' ? `${label} of ${x.orderId} refused: ${c.outcome?.reasonCode ?? ''} ${c.outcome?.message ?? ''}` : c.status === 'effected' ? `${label} of ${x.orderId} done` : `${label} of ${x.orderId} still pending`;
+            if (c.status === 'effected') {
+              // The API's read model follows the credit service's checkpoint: reload until the hold is gone.
+              for (let i = 0; i < 50; i++) {
+                const now = await api<Page<Hold>>(`/api/credit/holds?customerId=${encodeURIComponent(x.customerId)}&limit=1000`);
+                if (!now.items.some((y) => y.orderId === x.orderId)) break;
+                await new Promise((r) => setTimeout(r, 200));
+              }
+              await route(status.textContent);
+            }
+          } catch (err) {
+            status.textContent = err instanceof Error ? err.message : String(err);
+          } finally {
+            button.disabled = false;
+          }
+        });
+        actions.append(button);
+      }
+    }
+    return [h('a', { href: `#/customers/${encodeURIComponent(x.customerId)}` }, x.customerId), x.orderId, money(x.amountMinor, x.currency), x.heldAt.slice(0, 10), x.reasons.join(', ') + (x.forced ? ' (forced)' : ''), x.rules.map((r) => r.message).join('; '), actions];
+  });
+  return h('section', { id: 'holds' }, h('h1', {}, `Credit holds (${page.total})`), status, table(['customer', 'order', 'amount', 'held', 'reasons', 'rules', ''], rows, { id: 'hold-list' }));
 }
 
 async function models(): Promise<HTMLElement> {
@@ -226,7 +281,7 @@ function login(message: string): HTMLElement {
   return form;
 }
 
-async function route(): Promise<void> {
+async function route(message?: string): Promise<void> {
   charts.forEach((c) => c.destroy());
   charts = [];
   const [path, query] = (location.hash.replace(/^#/, '') || '/').split('?');
@@ -239,10 +294,13 @@ async function route(): Promise<void> {
   app.replaceChildren(h('p', { class: 'loading' }, 'loading…'));
   try {
     const me = await api<{ name: string; role: string }>('/api/me');
+    role = me.role;
     (document.getElementById('who') as HTMLElement).textContent = `${me.name} · ${me.role}`;
     const m = /^\/customers\/(.+)$/.exec(path ?? '');
-    const view = m ? await customer(decodeURIComponent(m[1] as string)) : path === '/customers' ? await customers(params) : path === '/models' ? await models() : await overview();
+    const view = m ? await customer(decodeURIComponent(m[1] as string)) : path === '/customers' ? await customers(params) : path === '/holds' ? await holds() : path === '/models' ? await models() : await overview();
     app.replaceChildren(view);
+    const status = document.getElementById('command-status');
+    if (status && message) status.textContent = message;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
