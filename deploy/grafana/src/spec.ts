@@ -49,7 +49,6 @@ export interface DashboardSpec {
 
 /** Services that do not exist yet (DESIGN.md): their panels define the metrics they will export. */
 export const FRAUD_SERVICE_PENDING: Pending = { service: 'fraud-service', reason: 'the fraud service does not exist yet; this panel is the contract it implements' };
-export const COLLECTIONS_SERVICE_PENDING: Pending = { service: 'collections-service', reason: 'the collections service does not exist yet; this panel is the contract it implements' };
 /** The scoring service exists but does not export these metrics yet. */
 
 /** Both ways of consuming: the consumer runner's standard metrics and the partition-task runtime's. */

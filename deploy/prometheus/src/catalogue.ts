@@ -4,6 +4,7 @@ import { taskMetrics } from '@creditstream/streams';
 import { createFeatureMetrics } from '@creditstream/feature-service/dist/src/metrics';
 import { createScoringMetrics } from '@creditstream/scoring-service/dist/src/metrics';
 import { createCreditMetrics } from '@creditstream/credit-service/dist/src/metrics';
+import { createCollectionsMetrics } from '@creditstream/collections-service/dist/src/metrics';
 import { CONTRACT_METRICS } from './contract';
 
 /** One metric as the code defines it. */
@@ -32,6 +33,7 @@ export function codeMetrics(): CatalogueEntry[] {
   read('feature-service', (registry) => void createFeatureMetrics(registry));
   read('scoring-service', (registry) => void createScoringMetrics(registry));
   read('credit-service', (registry) => void createCreditMetrics(registry, () => ({ rule: 0, forced: 0, fraud_review: 0 })));
+  read('collections-service', (registry) => void createCollectionsMetrics(registry));
   return entries;
 }
 

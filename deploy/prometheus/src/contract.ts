@@ -15,5 +15,4 @@ export interface ContractMetric {
 
 export const CONTRACT_METRICS: readonly ContractMetric[] = [
   { name: 'creditstream_fraud_checks_total', type: 'counter', labels: ['outcome'], help: 'Fraud checks, one per order, by outcome (clear, review).', owner: 'fraud-service (does not exist yet)' },
-  { name: 'creditstream_collections_actions_total', type: 'counter', labels: ['action'], help: 'Collection actions, by action (collection_started, letter, interest_note, write_off_proposed, promise_broken).', owner: 'collections-service (does not exist yet)' },
 ];

@@ -1,4 +1,4 @@
-import { COLLECTIONS_SERVICE_PENDING, FRAUD_SERVICE_PENDING, type DashboardSpec } from '../spec';
+import { FRAUD_SERVICE_PENDING, type DashboardSpec } from '../spec';
 
 /**
  * Credit decisions, holds, fraud checks and collection actions. A panel of a service that does not exist yet is
@@ -75,11 +75,10 @@ export const decisions: DashboardSpec = {
         },
         {
           title: 'Collection actions per second',
-          description: 'By action (collection_started, letter, interest_note, write_off_proposed, promise_broken): creditstream_collections_actions_total{action}.',
+          description: 'By action (collection_started, letter, interest_note, write_off_proposed, promise_broken, fee, …): creditstream_collections_actions_total{action}.',
           kind: 'timeseries',
           unit: 'ops',
           queries: [{ expr: 'sum by (action) (rate(creditstream_collections_actions_total[$__rate_interval]))', legend: '{{action}}' }],
-          pending: COLLECTIONS_SERVICE_PENDING,
         },
       ],
     },
