@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCollectionsSimulate, runCollectionsStatement } from '@creditstream/cli';
 import { COLLECTIONS_INPUTS, createCollectionsService, DEFAULT_POLICY, loadCollectionsServiceConfig, simulateHistory, type HistoryRecord, type InputKind } from '@creditstream/collections-service';
 import { addDays } from '@creditstream/features';
 import { committedTotal, createKafka, createProducer, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
@@ -85,6 +88,7 @@ describe('collections service on the real stack', function () {
   let actions: Action[] = [];
   let writtenOff: { event: { type: string; payload: { invoiceId: string; amountMinor: number } } }[] = [];
   let deadLetters: string[] = [];
+  let scenario: ReturnType<typeof isolation>;
 
   before(async function () {
     this.timeout(240_000);
@@ -92,6 +96,7 @@ describe('collections service on the real stack', function () {
     kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
     codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
     const iso = isolation('cs');
+    scenario = iso;
     await ensureTopics(kafka, INPUT_TOPICS.map((t) => ({ ...topicSpec(t), name: iso.topic(t) })));
     for (const t of INPUT_TOPICS) await codec.register(iso.topic(t), loadSchema(t));
     const producer = createProducer({ kafka, codec });
@@ -167,6 +172,34 @@ describe('collections service on the real stack', function () {
   it('bad input is dead-lettered with its reason and nothing good is lost', () => {
     assert.deepEqual(deadLetters, ['INVALID_COMMAND', 'POLICY_INVALID']);
     assert.ok(of(actions, 'CollectionLetterIssued', 'LADDER').length === 5, 'the pending payment for an unknown invoice stalled nothing');
+  });
+
+  it('the CLI: a statement as HTML and PDF; the process simulation of the policy in force reproduces what was issued, a candidate without fees does not', async function () {
+    this.timeout(120_000);
+    const dir = mkdtempSync(join(tmpdir(), 'collections-cli-'));
+    const out: string[] = [];
+    const io = { out: (t: string) => void out.push(t), err: () => undefined, now: () => performance.now() };
+    const env = { ...process.env, CREDITSTREAM_TOPIC_PREFIX: scenario.prefix, MONGODB_DATABASE: scenario.database };
+    const files = await runCollectionsStatement('PARTIAL', { asOf: '2024-02-29', outDir: dir }, io, env);
+    const html = readFileSync(files.html, 'utf8');
+    assert.match(html, /<td>PARTIAL-1<\/td><td>2024-01-02<\/td><td>2024-02-01<\/td><td>1,000.00<\/td><td>400.00<\/td><td>28<\/td>/);
+    assert.match(html, /PARTIAL:letter:2024-02-22:2/);
+    assert.equal(readFileSync(files.pdf).subarray(0, 5).toString('latin1'), '%PDF-');
+    await assert.rejects(runCollectionsStatement('NOBODY', { asOf: '2024-02-29', outDir: dir }, io, env), /no customer "NOBODY"/);
+
+    const same = join(dir, 'same.json');
+    writeFileSync(same, JSON.stringify({ ...DEFAULT_POLICY, policyId: 'e2e', version: '1', effectiveFrom: '2023-01-01' }));
+    const replay = await runCollectionsSimulate({ policy: same }, io, env);
+    assert.deepEqual(replay.candidate, replay.issued, 'the policy in force, replayed, issues exactly what was issued');
+    assert.ok(replay.issued.letters >= 20 && replay.issued.interestNotes >= 5, JSON.stringify(replay.issued));
+    const free = join(dir, 'free.json');
+    writeFileSync(free, JSON.stringify({ ...DEFAULT_POLICY, policyId: 'free', version: '1', effectiveFrom: '2023-01-01', sequences: DEFAULT_POLICY.sequences.map((s) => ({ ...s, levels: s.levels.map((l) => ({ ...l, feeMinor: 0 })) })), nsf: { feeMinor: 0 } }));
+    const candidate = await runCollectionsSimulate({ policy: free, from: '2024-01-01', to: '2024-12-31' }, io, env);
+    assert.deepEqual([candidate.candidate.letterFeesMinor, candidate.candidate.nsfFeesMinor, candidate.candidate.letters], [0, 0, candidate.issued.letters]);
+    assert.ok(candidate.issued.letterFeesMinor > 0);
+    assert.ok(out.some((l) => /^letter fees\s+0\.00\s+[\d.]+\s+-[\d.]+$/.test(l)), out.join('\n'));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ policyId: 'x' }));
+    await assert.rejects(runCollectionsSimulate({ policy: join(dir, 'bad.json') }, io, env), /policy file .*bad\.json: collection policy is invalid: .*must have required property 'version'/);
   });
 
   it('SIGKILL at random moments during a replay gives the same actions as an uninterrupted run (same ids, same content)', async function () {
