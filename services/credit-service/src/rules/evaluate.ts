@@ -43,6 +43,20 @@ const PRECEDENCE: Record<ScopeLevel, number> = { CUSTOMER: 3, GROUP: 2, ALL: 1 }
  * (customer, then group, then all) — a customer-level rule replaces the group's and the general one of its type.
  */
 export function rulesInForce(ruleSet: RuleSet, facts: CreditFacts): RuleSet['rules'] {
+  // The answer depends only on the customer and its group: computed once per rule set and pair.
+  let cache = IN_FORCE.get(ruleSet);
+  if (cache === undefined) IN_FORCE.set(ruleSet, (cache = new Map()));
+  const key = `${facts.customerId}\u0000${facts.groupId ?? ''}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const rules = selectInForce(ruleSet, facts);
+  cache.set(key, rules);
+  return rules;
+}
+
+const IN_FORCE = new WeakMap<RuleSet, Map<string, RuleSet['rules']>>();
+
+function selectInForce(ruleSet: RuleSet, facts: CreditFacts): RuleSet['rules'] {
   const best = new Map<RuleType, number>();
   for (const r of ruleSet.rules) if (applies(r, facts)) best.set(r.type, Math.max(best.get(r.type) ?? 0, PRECEDENCE[scopeLevel(r)]));
   return ruleSet.rules.filter((r) => applies(r, facts) && best.get(r.type) === PRECEDENCE[scopeLevel(r)]);
