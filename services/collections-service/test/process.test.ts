@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compressedJsonSerde } from '@creditstream/streams';
 import type { StoreValue } from '../src/domain/state';
 import { compilePolicy, DEFAULT_POLICY } from '../src/policy';
@@ -215,5 +217,13 @@ describe('collection policy documents', () => {
     h.issue('A', '2024-01-02', '2024-02-01');
     h.days('2024-02-01', '2024-02-08');
     assert.equal(h.actions('CollectionLetterIssued')[0]?.payload.policyVersion, 'builtin@1');
+  });
+});
+
+describe('the example policy file', () => {
+  it('is valid against the published JSON Schema', () => {
+    const doc = JSON.parse(readFileSync(join(__dirname, '..', '..', 'policies', 'example.json'), 'utf8')) as unknown;
+    const p = compilePolicy(doc);
+    assert.deepEqual([p.sequences.length, p.overrides[0]?.segment, p.overrides[0]?.interestCode], [2, 'enterprise', null]);
   });
 });
