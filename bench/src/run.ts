@@ -1,7 +1,8 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
-import { collections } from './benchmarks/collections';
 import { api } from './benchmarks/api';
+import { collections } from './benchmarks/collections';
+import { credit } from './benchmarks/credit';
 import { features } from './benchmarks/features';
 import { memory } from './benchmarks/memory';
 import { model } from './benchmarks/model';
@@ -9,7 +10,7 @@ import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, memory, collections, api];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;
