@@ -90,7 +90,8 @@ export class CommandBus {
         type: event.type,
         eventTime: event.eventTime,
         reasonCode: refused ? String(event.payload.reasonCode ?? '') : null,
-        message: refused ? String(event.payload.message ?? '') : null,
+        // The credit service's refusal says `message`, the collections service's `reason`.
+        message: refused ? String(event.payload.message ?? event.payload.reason ?? '') : null,
         at: this.now().toISOString(),
       };
       ops.push({ updateOne: { filter: { _id: commandId, outcome: null }, update: { $set: { status: refused ? ('refused' as const) : ('effected' as const), outcome } } } });

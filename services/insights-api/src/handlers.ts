@@ -41,6 +41,10 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
     const record = await d.commands().dispatch(ctx.principal, TOPIC.creditCommands, type, ctx.path.customerId as string, fields(ctx));
     return { status: 202, body: { commandId: record.commandId, status: 'accepted', topic: record.topic } };
   };
+  const collections = (type: string, fields: (ctx: HandlerContext) => Record<string, unknown>): Handler => async (ctx) => {
+    const record = await d.commands().dispatch(ctx.principal, TOPIC.collectionCommands, type, ctx.path.customerId as string, fields(ctx));
+    return { status: 202, body: { commandId: record.commandId, status: 'accepted', topic: record.topic } };
+  };
   const body = (ctx: HandlerContext) => ctx.body;
   return {
     getMe: async (ctx) => ok(ctx.principal),
@@ -125,6 +129,17 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
       const last = items[items.length - 1];
       return ok({ items: items.map(commandView), nextCursor: records.length > limit && last ? encodeCursor([last.acceptedAt, last.commandId]) : null, total: items.length });
     },
+
+    getCollectionsWorklist: async (ctx) => {
+      const segment = ctx.query.segment as string | undefined;
+      const items = d.snapshot().worklist.filter((r) => segment === undefined || r.segment === segment);
+      return ok(paginate(items, (r) => [r.rank], ['number'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }));
+    },
+    recordPromiseToPay: collections('PromiseToPay', (ctx) => ({ invoiceIds: body(ctx).invoiceIds, amountMinor: body(ctx).amountMinor, currency: body(ctx).currency, promisedDate: body(ctx).promisedDate })),
+    waiveInterest: collections('WaiveInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),
+    reinstateInterest: collections('ReinstateInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),
+    reverseInterest: collections('ReverseInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),
+    approveWriteOff: collections('ApproveWriteOff', (ctx) => ({ proposalId: ctx.path.proposalId, reason: body(ctx).reason })),
 
     listCreditHolds: async (ctx) => {
       const customerId = ctx.query.customerId as string | undefined;

@@ -116,7 +116,7 @@ const schemas: Record<string, Schema> = {
       }),
       openInvoices: { type: 'array', items: ref('OpenInvoice') },
       credit: { anyOf: [ref('CustomerCredit'), { type: 'null' }], description: 'Limit, exposure, holds and pending adjustments from the credit service; null until it has a view of the customer.' },
-      collections: { type: 'null', description: 'Aging, letters, promises: null until the collections service publishes its read model.' },
+      collections: { anyOf: [ref('CustomerCollections'), { type: 'null' }], description: 'Aging, letters, promises, next action from the collections service; null until it has a view of the customer.' },
     },
     required: [...Object.keys(SUMMARY), 'stateOfBusiness', 'paymentHistory', 'openInvoices', 'credit', 'collections'],
   },
@@ -159,6 +159,35 @@ const schemas: Record<string, Schema> = {
       pendingAdjustments: { type: 'array', items: { type: 'object' }, description: 'Limit adjustments waiting for a second person.' },
     },
     required: ['customerId', 'accountStatus', 'balanceMinor', 'holds', 'pendingAdjustments'],
+  },
+  CustomerCollections: {
+    type: 'object',
+    description: 'The collections service\'s view of the customer: aging, letters, promises, disputes, fees, interest, next action.',
+    properties: {
+      customerId: str('Customer id.'),
+      segment: nullable(str('Segment.')),
+      currency: str('Currency.'),
+      aging: { type: ['object', 'null'], description: 'Aging buckets as of the last business day.' },
+      overdueMinor: money('Overdue balance'),
+      openMinor: money('Open balance'),
+      expectedLateMinor: money('Expected late part'),
+      expectedVeryLateMinor: money('Expected very-late part'),
+      nextAction: { type: ['object', 'null'], description: 'The next step and when it is due.' },
+      letters: int('Collection letters issued.'),
+      highestLevel: int('Highest letter level reached.'),
+      openPromises: int('Open promises to pay.'),
+      openDisputes: int('Open disputes.'),
+      feesMinor: money('Fees charged'),
+      interestMinor: money('Interest charged'),
+      policyVersion: str('Collection policy version.'),
+    },
+    required: ['customerId', 'overdueMinor', 'openMinor', 'letters', 'openPromises', 'openDisputes', 'policyVersion'],
+  },
+  WorklistRow: {
+    type: 'object',
+    description: 'A customer on the collections worklist.',
+    properties: { rank: int('Rank (1 = most expected late money).'), customerId: str('Customer id.'), name: nullable(str('Registered name.')), expectedLateTotalMinor: money('Expected late + very late amount'), overdueMinor: money('Overdue balance'), openMinor: money('Open balance'), highestLevel: int('Highest letter level.'), openPromises: int('Open promises.'), nextAction: { type: ['object', 'null'] } },
+    required: ['rank', 'customerId', 'expectedLateTotalMinor', 'overdueMinor', 'openMinor'],
   },
   ModelSummary: {
     type: 'object',
@@ -204,6 +233,8 @@ const P = {
   adjustmentId: { name: 'adjustmentId', in: 'path', required: true, description: 'Adjustment id.', schema: { ...ID } },
   version: { name: 'version', in: 'path', required: true, description: 'Model version, e.g. v3.', schema: { type: 'string', pattern: '^v[0-9]+$' } },
   commandId: { name: 'commandId', in: 'path', required: true, description: 'Command id.', schema: { ...ID } },
+  noteId: { name: 'noteId', in: 'path', required: true, description: 'Interest note id.', schema: { ...ID } },
+  proposalId: { name: 'proposalId', in: 'path', required: true, description: 'Write-off proposal id.', schema: { ...ID } },
 } as const;
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
@@ -212,6 +243,7 @@ const COMMON_ERRORS = { '400': problem('Invalid request (the problem names each 
 
 const READERS: readonly Role[] = ROLES;
 const CREDIT_WRITERS: readonly Role[] = ['credit-manager', 'admin'];
+const COLLECTORS: readonly Role[] = ['collector', 'admin'];
 const ADMINS: readonly Role[] = ['admin'];
 
 interface OperationSpec {
@@ -237,10 +269,10 @@ const get = (operationId: string, summary: string, tag: string, parameters: read
   ...(notFound ? { notFound } : {}),
 });
 
-const command = (operationId: string, summary: string, parameters: readonly object[], body: Schema, roles: readonly Role[] = CREDIT_WRITERS): OperationSpec => ({
+const command = (operationId: string, summary: string, parameters: readonly object[], body: Schema, roles: readonly Role[] = CREDIT_WRITERS, tag = 'credit'): OperationSpec => ({
   operationId,
   summary,
-  tags: ['credit'],
+  tags: [tag],
   roles,
   parameters,
   body,
@@ -306,6 +338,23 @@ export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
   },
   '/api/commands': { get: { ...get('listCommands', 'The audit trail: every command the API sent, newest first, with its actor and outcome.', 'commands', [P.limit, P.cursor], page('Command')), roles: ADMINS } },
   '/api/commands/{commandId}': { get: get('getCommand', 'A command and its outcome: accepted, effected or refused (with the reason).', 'commands', [P.commandId], ref('Command'), 'No such command.') },
+  '/api/collections/worklist': {
+    get: get('getCollectionsWorklist', 'The collections worklist: customers with something open, most expected late money first.', 'collections', [{ name: 'segment', in: 'query', required: false, description: 'Only this segment.', schema: { type: 'string', minLength: 1, maxLength: 100 } }, P.limit, P.cursor], page('WorklistRow')),
+  },
+  '/api/collections/customers/{customerId}/promises': {
+    post: command(
+      'recordPromiseToPay',
+      'Record a promise to pay (PromiseToPay); a promise not kept by its date is marked broken.',
+      [P.customerId],
+      obj({ invoiceIds: { type: 'array', items: { ...ID }, minItems: 1, maxItems: 100, uniqueItems: true }, amountMinor: int('Promised amount in minor units.', { minimum: 1 }), currency: str('ISO 4217 currency.', { pattern: '^[A-Z]{3}$' }), promisedDate: DATE }),
+      COLLECTORS,
+      'collections',
+    ),
+  },
+  '/api/collections/customers/{customerId}/interest-notes/{noteId}/waive': { post: command('waiveInterest', 'Waive an interest note (WaiveInterest).', [P.customerId, P.noteId], obj({ reason }), COLLECTORS, 'collections') },
+  '/api/collections/customers/{customerId}/interest-notes/{noteId}/reinstate': { post: command('reinstateInterest', 'Reinstate a waived interest note (ReinstateInterest).', [P.customerId, P.noteId], obj({ reason }), COLLECTORS, 'collections') },
+  '/api/collections/customers/{customerId}/interest-notes/{noteId}/reverse': { post: command('reverseInterest', 'Reverse an interest note (ReverseInterest).', [P.customerId, P.noteId], obj({ reason }), COLLECTORS, 'collections') },
+  '/api/collections/customers/{customerId}/write-offs/{proposalId}/approve': { post: command('approveWriteOff', 'Approve a write-off proposal; above the threshold a second approver is needed (ApproveWriteOff).', [P.customerId, P.proposalId], obj({ reason }), COLLECTORS, 'collections') },
   '/api/credit/holds': {
     get: get(
       'listCreditHolds',
@@ -385,7 +434,8 @@ export function openApiDocument(): Record<string, unknown> {
     tags: [
       { name: 'customers', description: 'Customer search and the customer page.' },
       { name: 'invoices', description: 'Open invoices, the at-risk list, expected payments per bucket.' },
-      { name: 'credit', description: 'Commands to the credit service (creditstream.credit.commands.v1).' },
+      { name: 'credit', description: 'The hold list and commands to the credit service (creditstream.credit.commands.v1).' },
+      { name: 'collections', description: 'The worklist and commands to the collections service (creditstream.collections.commands.v1).' },
       { name: 'models', description: 'The model registry.' },
       { name: 'commands', description: 'Commands sent and their outcomes (the audit trail).' },
       { name: 'auth', description: 'The caller.' },

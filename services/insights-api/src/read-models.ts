@@ -1,3 +1,4 @@
+import type { CustomerCollectionsView } from '@creditstream/collections-service';
 import type { CreditView, HoldView } from '@creditstream/credit-service';
 import type { CustomerView } from '@creditstream/feature-service';
 import type { CustomerState } from '@creditstream/features';
@@ -89,6 +90,12 @@ export type Hold = HoldView & { customerId: string; customerName: string | null 
 /** What the credit service holds of a customer: limit, exposure, account, holds, pending adjustments. */
 export type CustomerCredit = Omit<CreditView, 'partition'>;
 
+/** What the collections service holds of a customer: aging, letters, promises, disputes, fees, interest, next action. */
+export type CustomerCollections = Omit<CustomerCollectionsView, 'partition'>;
+
+/** One row of the collections worklist: ranked by expected late + very late amount, then overdue amount. */
+export type WorklistRow = CustomerCollections & { rank: number; expectedLateTotalMinor: number; name: string | null };
+
 /** The customer page: state of business, predictions, payment history. */
 export interface CustomerDetail extends CustomerSummary {
   stateOfBusiness: {
@@ -115,8 +122,8 @@ export interface CustomerDetail extends CustomerSummary {
   openInvoices: OpenInvoice[];
   /** The credit service's view (limit, exposure, holds, pending adjustments); null until it has one of the customer. */
   credit: CustomerCredit | null;
-  /** Null until the collections service publishes its read model (aging, letters, promises). */
-  collections: null;
+  /** The collections service's view (aging, letters, promises, next action); null until it has one of the customer. */
+  collections: CustomerCollections | null;
 }
 
 /** How many settled invoices the customer page lists. */
@@ -140,6 +147,8 @@ export interface Snapshot {
   modelVersions: string[];
   /** The credit hold list, latest hold first: by (heldAt descending, customerId, orderId). */
   holds: Hold[];
+  /** The collections worklist, by rank. */
+  worklist: WorklistRow[];
 }
 
 const finite = (x: number | undefined | null): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -210,8 +219,9 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * A customer is listed once the feature service has a view of it; predictions of customers it has no view of yet
  * are left out until it has.
  */
-export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number, credit: readonly CreditView[] = []): Snapshot {
+export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number, credit: readonly CreditView[] = [], collections: readonly CustomerCollectionsView[] = []): Snapshot {
   const creditOf = new Map(credit.map((c) => [c.customerId, c]));
+  const collectionsOf = new Map(collections.map((c) => [c.customerId, c]));
   const customers: CustomerSummary[] = [];
   const details = new Map<string, CustomerDetail>();
   const invoices: OpenInvoice[] = [];
@@ -263,15 +273,21 @@ export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMa
       paymentHistory: historyOf(state, f),
       openInvoices: open,
       credit: creditView(creditOf.get(view.customerId)),
-      collections: null,
+      collections: withoutPartition(collectionsOf.get(view.customerId)),
     });
   }
   const atRisk = invoices.filter((i) => i.prediction?.atRisk === true).sort(compareAtRisk);
   const holds: Hold[] = credit
     .flatMap((c) => c.holds.map((h) => ({ ...h, customerId: c.customerId, customerName: details.get(c.customerId)?.name ?? null })))
     .sort(compareHolds);
+  // The worklist ranks like the collections service's own reader (CollectionsReader.worklist).
+  const worklist: WorklistRow[] = collections
+    .filter((v) => v.openMinor > 0)
+    .map((v) => ({ ...(withoutPartition(v) as CustomerCollections), expectedLateTotalMinor: v.expectedLateMinor + v.expectedVeryLateMinor, rank: 0, name: details.get(v.customerId)?.name ?? null }))
+    .sort((a, b) => b.expectedLateTotalMinor - a.expectedLateTotalMinor || b.overdueMinor - a.overdueMinor || byKey(a.customerId, b.customerId));
+  worklist.forEach((r, i) => (r.rank = i + 1));
   const currencies = [...new Set(invoices.map((i) => i.currency))].sort();
-  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort(), holds };
+  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort(), holds, worklist };
 }
 
 /** Order of the at-risk list: lowest P(on time) first, then customer and invoice id. */
@@ -290,4 +306,10 @@ function creditView(v: CreditView | undefined): CustomerCredit | null {
 /** Order of the hold list: latest hold first, then customer and order id. */
 export function compareHolds(a: Hold, b: Hold): number {
   return byKey(b.heldAt, a.heldAt) || byKey(a.customerId, b.customerId) || byKey(a.orderId, b.orderId);
+}
+
+function withoutPartition<T extends { partition: number }>(v: T | undefined): Omit<T, 'partition'> | null {
+  if (v === undefined) return null;
+  const { partition: _partition, ...rest } = v;
+  return rest;
 }

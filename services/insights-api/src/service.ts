@@ -17,7 +17,7 @@ export const SERVICE_NAME = 'insights-api';
 export const DASHBOARD_DIR = join(__dirname, '..', 'dashboard');
 
 /** Topics whose events name the commands they carry out or refuse. */
-export const OUTCOME_TOPICS = [TOPIC.creditDecisions] as const;
+export const OUTCOME_TOPICS = [TOPIC.creditDecisions, TOPIC.collectionActions] as const;
 
 export interface InsightsApiOptions {
   config: InsightsApiConfig;
@@ -40,7 +40,7 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
   const name = (t: string) => `${prefix}${t}`;
   const deadLetter = `creditstream.${SERVICE_NAME}.dlq.v1`;
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, host: config.HTTP_HOST, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
-  const produced = [TOPIC.creditCommands, TOPIC.modelsPublished];
+  const produced = [TOPIC.creditCommands, TOPIC.collectionCommands, TOPIC.modelsPublished];
   const schemas: Record<string, object> = {};
   for (const t of [...produced, ...OUTCOME_TOPICS]) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);

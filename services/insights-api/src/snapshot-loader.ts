@@ -1,3 +1,4 @@
+import { CollectionsReader } from '@creditstream/collections-service';
 import { CreditReader } from '@creditstream/credit-service';
 import { FeatureStateReader } from '@creditstream/feature-service';
 import type { Logger } from '@creditstream/logging';
@@ -20,6 +21,7 @@ export class SnapshotLoader {
   private readonly features: FeatureStateReader;
   private readonly predictions: PredictionReader;
   private readonly credit: CreditReader;
+  private readonly collections: CollectionsReader;
   /** Loads done (for metrics and tests). */
   loads = 0;
 
@@ -30,6 +32,7 @@ export class SnapshotLoader {
     this.features = new FeatureStateReader(store);
     this.predictions = new PredictionReader(store);
     this.credit = new CreditReader(store);
+    this.collections = new CollectionsReader(store);
   }
 
   /** The current snapshot. @throws ApiProblem READ_MODELS_NOT_READY before the first load */
@@ -47,10 +50,10 @@ export class SnapshotLoader {
 
   private async load(): Promise<void> {
     const t0 = performance.now();
-    const stamp = `${await this.features.checkpointStamp()}|${await this.predictions.checkpointStamp()}|${await this.credit.checkpointStamp()}`;
+    const stamp = `${await this.features.checkpointStamp()}|${await this.predictions.checkpointStamp()}|${await this.credit.checkpointStamp()}|${await this.collections.checkpointStamp()}`;
     if (stamp === this.stamp && this.current !== null) return;
-    const [views, states, predictions, credit] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers(), this.credit.customers()]);
-    this.current = buildSnapshot(views, states, predictions, Date.now(), credit);
+    const [views, states, predictions, credit, collections] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers(), this.credit.customers(), this.collections.views()]);
+    this.current = buildSnapshot(views, states, predictions, Date.now(), credit, collections);
     this.stamp = stamp;
     this.loads += 1;
     this.options.onLoad?.(this.current, performance.now() - t0);

@@ -21,6 +21,7 @@ interface CustomerDetail extends CustomerSummary {
   credit: { holds: Omit<Hold, 'customerId' | 'customerName'>[]; pendingAdjustments: unknown[] } | null;
 }
 interface Hold { customerId: string; customerName: string | null; orderId: string; holdId: string; amountMinor: number; currency: string; heldAt: string; reasons: string[]; forced: boolean; rules: { ruleType: string; message: string }[] }
+interface WorklistRow { rank: number; customerId: string; name: string | null; currency: string; expectedLateTotalMinor: number; overdueMinor: number; openMinor: number; highestLevel: number; openPromises: number; openDisputes: number; nextAction: { on: string; action: string } | null }
 interface CommandState { commandId: string; status: 'accepted' | 'effected' | 'refused'; outcome: { reasonCode: string | null; message: string | null } | null }
 interface ModelList { active: { version: string; publishedBy: string; businessTime: string } | null; versions: { version: string; algorithm: string; createdAt: string; active: boolean; metrics: Record<string, number> | null }[] }
 
@@ -251,6 +252,21 @@ async function holds(): Promise<HTMLElement> {
   return h('section', { id: 'holds' }, h('h1', {}, `Credit holds (${page.total})`), status, table(['customer', 'order', 'amount', 'held', 'reasons', 'rules', ''], rows, { id: 'hold-list' }));
 }
 
+async function worklist(): Promise<HTMLElement> {
+  const page = await api<Page<WorklistRow>>('/api/collections/worklist?limit=100');
+  return h(
+    'section',
+    { id: 'worklist' },
+    h('h1', {}, `Collections worklist (${page.total})`),
+    h('p', { class: 'sub' }, 'customers with something open, most expected late + very late money first'),
+    table(
+      ['#', 'customer', 'name', 'expected late + very late', 'overdue', 'open', 'letter level', 'promises', 'disputes', 'next action'],
+      page.items.map((r) => [String(r.rank), h('a', { href: `#/customers/${encodeURIComponent(r.customerId)}` }, r.customerId), r.name ?? '–', money(r.expectedLateTotalMinor, r.currency), money(r.overdueMinor, r.currency), money(r.openMinor, r.currency), String(r.highestLevel), String(r.openPromises), String(r.openDisputes), r.nextAction ? `${r.nextAction.action} on ${r.nextAction.on}` : '–']),
+      { id: 'worklist-table' },
+    ),
+  );
+}
+
 async function models(): Promise<HTMLElement> {
   const list = await api<ModelList>('/api/models');
   const frame = h('iframe', { id: 'report', title: 'model report', sandbox: '' }) as HTMLIFrameElement;
@@ -297,7 +313,7 @@ async function route(message?: string): Promise<void> {
     role = me.role;
     (document.getElementById('who') as HTMLElement).textContent = `${me.name} · ${me.role}`;
     const m = /^\/customers\/(.+)$/.exec(path ?? '');
-    const view = m ? await customer(decodeURIComponent(m[1] as string)) : path === '/customers' ? await customers(params) : path === '/holds' ? await holds() : path === '/models' ? await models() : await overview();
+    const view = m ? await customer(decodeURIComponent(m[1] as string)) : path === '/customers' ? await customers(params) : path === '/holds' ? await holds() : path === '/worklist' ? await worklist() : path === '/models' ? await models() : await overview();
     app.replaceChildren(view);
     const status = document.getElementById('command-status');
     if (status && message) status.textContent = message;
