@@ -42,7 +42,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     connection: config,
     topics: [...topics, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
-    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId', 'holds.orderId']) },
+    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId']) },
   }));
   const processors = new Map<number, CreditProcessor>();
   const metrics = createCreditMetrics(runtime.metrics.registry, () => {
