@@ -215,6 +215,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     if (event.type === 'AccountStatusChanged') value.statusOverride = null;
     if (event.type === 'OrderPlaced' && newOrder) return this.orderPlaced(value, event, record, ctx);
     if (event.type === 'OrderCancelled') this.orderCancelled(value, event.payload.orderId);
+    if (event.type === 'OrderShipped') this.shippedCheckpoint(value, event, ctx);
     if (event.type === 'PaymentReturned') this.returnedPaymentRule(value, event, ctx);
     this.overdueRule(value, event, ctx);
     if (!CANNOT_CLEAR.has(event.type)) this.reevaluate(value, event, ctx);
@@ -422,6 +423,25 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     // A cancelled order needs no decision any more than a hold: a pending one is still decided when its check comes
     // (one decision per order placed); a held one leaves the hold list.
     if (order.status === 'HELD') this.endHold(order, 'REJECTED');
+  }
+
+  /**
+   * The order-shipped checkpoint: when part of an approved order ships more than `graceDays` after its approval,
+   * the rules run again; if any fires, its remaining shipments are held (CreditHoldPlaced, not forced).
+   */
+  private shippedCheckpoint(value: CustomerCredit, event: Extract<InputEvent, { type: 'OrderShipped' }>, ctx: Ctx): void {
+    const checkpoint = this.ruleSet.checkpoints.orderShipped;
+    const order = findOrder(value, event.payload.orderId);
+    const state = value.state as CustomerState;
+    const folded = state.orders.find((o) => o.orderId === event.payload.orderId);
+    if (!checkpoint.enabled || order === undefined || (order.status !== 'APPROVED' && order.status !== 'RELEASED') || folded?.status !== 'OPEN') return;
+    if (dayNumber(event.payload.shippedOn) - dayNumber(order.orderDate) <= checkpoint.graceDays) return;
+    const evaluation = evaluate(this.ruleSet, this.facts(value, order));
+    if (evaluation.fired.length === 0) return;
+    const holdId = this.nextHoldId(state.customerId, order);
+    this.hold(order, evaluation.fired, event.eventTime);
+    const reason = `order-shipped checkpoint: ${evaluation.fired.map((f) => `${f.ruleId} (${f.message})`).join('; ')}`;
+    this.emit(ctx, state.customerId, event, `${holdId}:placed:${event.eventId}`, { type: 'CreditHoldPlaced', payload: { orderId: order.orderId, holdId, reason, actor: 'system', forced: false, commandId: null } });
   }
 
   /** Forgets decided orders the fold no longer has open (shipped, cancelled, or forgotten). */

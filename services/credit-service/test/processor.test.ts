@@ -301,6 +301,25 @@ describe('credit processor (against an in-memory task context)', () => {
     assert.equal(bad?.code, 'CREDIT_RULE_SET_INVALID');
   });
 
+  it('the order-shipped checkpoint holds the rest of an approved order when the rules fire at its first shipment', () => {
+    const rules = { version: 'ship', checkpoints: { orderShipped: { enabled: true, graceDays: 2 } }, rules: [{ id: 'overdue', type: 'days-overdue' as const, days: 5 }] };
+    const p = processor({ rules, fraud: { mode: 'off' } });
+    const { ctx, forwarded } = fakeContext();
+    const r = new Records();
+    p.process(r.registered(), ctx);
+    p.process(r.invoice('I1', 1_000, '2024-01-02', '2024-01-10'), ctx);
+    p.process(r.order('SO1', 2_000, T('2024-01-12')), ctx); // 2 days overdue: approved
+    const ship = (id: string, day: string, amount: number, final: boolean) => r.record(TOPICS.orders, 'OrderShipped', T(day, 8), { orderId: 'SO1', shipmentId: id, amountMinor: amount, currency: 'EUR', shippedOn: day, finalShipment: final });
+    p.process(ship('SH1', '2024-01-13', 500, false), ctx); // within the grace days: no check
+    assert.equal(outputs(forwarded, 'CreditHoldPlaced').length, 0);
+    p.process(ship('SH2', '2024-01-20', 500, false), ctx); // 10 days overdue now
+    const placed = outputs<CreditHoldPlaced>(forwarded, 'CreditHoldPlaced');
+    assert.deepEqual(placed.map((e) => [e.payload.orderId, e.payload.forced, e.payload.actor]), [['SO1', false, 'system']]);
+    assert.match(placed[0]?.payload.reason ?? '', /order-shipped checkpoint: overdue/);
+    p.process(r.payment('P1', 'I1', 1_000, '2024-01-21'), ctx);
+    assert.equal(outputs<CreditHoldReleased>(forwarded, 'CreditHoldReleased')[0]?.payload.orderId, 'SO1', 'a checkpoint hold is re-evaluated like any hold');
+  });
+
   it('an invalid order is refused with the fold\'s reason (dead-lettered), and nothing is decided', () => {
     const p = processor({ fraud: { mode: 'off' } });
     const { ctx, forwarded } = fakeContext();

@@ -50,7 +50,7 @@ export interface RuleDefinition {
 export interface RuleSetDocument {
   version: string;
   description?: string;
-  checkpoints?: { orderPlaced?: boolean };
+  checkpoints?: { orderPlaced?: boolean; orderShipped?: { enabled?: boolean; graceDays?: number } };
   accountRules?: {
     returnedPayments?: { count: number; withinDays: number; nsfOnly?: boolean };
     daysOverdue?: { days: number };
@@ -63,7 +63,7 @@ export interface RuleSet {
   version: string;
   /** SHA-256 of the canonical JSON document. */
   sha256: string;
-  checkpoints: { orderPlaced: boolean };
+  checkpoints: { orderPlaced: boolean; orderShipped: { enabled: boolean; graceDays: number } };
   accountRules: { returnedPayments: { count: number; withinDays: number; nsfOnly: boolean } | null; daysOverdue: { days: number } | null };
   rules: (RuleDefinition & { mode: 'blocking' | 'exclusion' })[];
   /** The document as JSON (what the rules topic carries). */
@@ -128,7 +128,7 @@ export function compileRuleSet(document: unknown): RuleSet {
   return {
     version: doc.version,
     sha256: createHash('sha256').update(json).digest('hex'),
-    checkpoints: { orderPlaced: doc.checkpoints?.orderPlaced ?? true },
+    checkpoints: { orderPlaced: doc.checkpoints?.orderPlaced ?? true, orderShipped: { enabled: doc.checkpoints?.orderShipped?.enabled ?? false, graceDays: doc.checkpoints?.orderShipped?.graceDays ?? 0 } },
     accountRules: {
       returnedPayments: returned ? { count: returned.count, withinDays: returned.withinDays, nsfOnly: returned.nsfOnly ?? false } : null,
       daysOverdue: doc.accountRules?.daysOverdue ?? null,
