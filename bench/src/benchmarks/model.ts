@@ -27,8 +27,8 @@ export function simulatedTrainingData(seed: number, customers: number): { data: 
   let events = 0;
   for (const day of simulate({ seed, customers, days: DAYS, partitions: PARTITIONS })) {
     for (const r of day) {
-      if (r.kind === 'truth') {
-        truth.set(`${r.truth.customerId}|${r.truth.invoiceId}`, [r.truth.pOnTime, r.truth.pLate, r.truth.pVeryLate]);
+      if (r.kind !== 'event') {
+        if (r.kind === 'truth') truth.set(`${r.truth.customerId}|${r.truth.invoiceId}`, [r.truth.pOnTime, r.truth.pLate, r.truth.pVeryLate]);
         continue;
       }
       const { topic, key, event } = r.record;

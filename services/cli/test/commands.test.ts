@@ -26,7 +26,7 @@ describe('commands', () => {
     const io = recordingIo();
     const summary = await runSimulate({ seed: 3, customers: 50, days: 60, out }, io);
     const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
-    assert.equal(lines.length, summary.events + summary.invoices);
+    assert.equal(lines.length, summary.events + summary.invoices + summary.fraudulentOrders);
     let ticks = 0;
     for (const line of lines) {
       const entry = parseNdjsonLine(line);
@@ -37,7 +37,7 @@ describe('commands', () => {
       }
     }
     assert.equal(ticks % 6, 0);
-    assert.match(io.outLines.join('\n'), /^wrote [\d,]+ events and the ground truth of [\d,]+ invoices to .*sim\.ndjson in [\d.]+ s \([\d,]+ events\/s\)$/);
+    assert.match(io.outLines.join('\n'), /^wrote [\d,]+ events and the ground truth of [\d,]+ invoices and [\d,]+ fraudulent orders to .*sim\.ndjson in [\d.]+ s \([\d,]+ events\/s\)$/);
   });
 
   it('simulate refuses --truth together with --out (the truth is already in the output)', async () => {

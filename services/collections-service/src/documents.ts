@@ -1,5 +1,6 @@
 import type { CollectionActionEnvelope } from '@creditstream/schemas';
 import type { AgingSeen } from './domain/state';
+import type { Statement } from './domain/statement';
 
 /** Collections of the collections service. */
 export const COLLECTIONS = {
@@ -9,6 +10,8 @@ export const COLLECTIONS = {
   actions: 'collections_actions',
   /** Aging snapshots: one per customer and business date on which its aging changed (a day without one has the one before). */
   agingHistory: 'collections_aging_history',
+  /** Month-end statements (the statement model; rendered as HTML or PDF on demand), one per customer and month. */
+  statements: 'collections_statements',
 } as const;
 
 /** The read-model document of one customer: its aging and what the worklist ranks by. */
@@ -47,4 +50,12 @@ export interface LoggedAction {
 export interface AgingSnapshot extends AgingSeen {
   _id: string;
   customerId: string;
+}
+
+/** A month-end statement in the side log. */
+export interface StoredStatement {
+  _id: string;
+  customerId: string;
+  asOf: string;
+  statement: Statement;
 }

@@ -10,4 +10,4 @@ export * from './documents';
 export * from './errors';
 export { createCollectionsMetrics, type CollectionsMetrics } from './metrics';
 export { createSimulation, simulateHistory, type HistoryRecord, type SimulationOptions, type SimulationResult, type StreamingSimulation } from './simulation';
-export { buildStatement, money, statementHtml, statementPdf, type Statement, type StatementItem } from './statement';
+export { buildStatement, money, periodActions, statementHtml, statementPdf, type PeriodActions, type Statement, type StatementItem } from './statement';

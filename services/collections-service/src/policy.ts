@@ -176,3 +176,15 @@ export const DEFAULT_POLICY: CollectionPolicy = compilePolicy({
   nsf: { feeMinor: 2500 },
   writeOff: { minDaysOverdue: 180, maxPRecovery: 0.2, fourEyesAboveMinor: 100_000 },
 });
+
+/** Labels of the aging buckets of `periods` (e.g. current, 1-30, 31-60, 61-90, over-90). */
+export function bucketLabels(periods: readonly number[]): string[] {
+  const labels = ['current'];
+  let from = 1;
+  for (const to of periods) {
+    labels.push(`${from}-${to}`);
+    from = to + 1;
+  }
+  labels.push(`over-${from - 1}`);
+  return labels;
+}

@@ -1,11 +1,13 @@
 import { applyEvent, newCustomerState, type InputEvent } from '@creditstream/features';
 import type { BusinessDayTickEvent, CollectionCommandEnvelope, CollectionPolicyPublishedEvent, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
-import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction } from './documents';
+import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction, type StoredStatement } from './documents';
 import { afterFoldEvent, dailyRun, idle, onCommand, onOutlook, onPrediction, previousMonthEnd, type Emitted, type Sink } from './domain/engine';
 import { newCollectionsState, POLICY_KEY, type CustomerValue, type PolicyValue, type StoreValue } from './domain/state';
 import { actionLabel, type CollectionsMetrics } from './metrics';
-import { compilePolicy, DEFAULT_POLICY, policyVersion, type CollectionPolicy } from './policy';
+import { bucketLabels, compilePolicy, DEFAULT_POLICY, policyVersion, type CollectionPolicy } from './policy';
+
+export { bucketLabels } from './policy';
 
 /** Customers run per turn of deferred work on a business-day tick. */
 const TICK_CHUNK = 200;
@@ -34,17 +36,6 @@ export interface AgingTotals {
   counts: number[];
 }
 
-/** Labels of aging buckets for `periods` (e.g. current, 1-30, 31-60, 61-90, over-90). */
-export function bucketLabels(periods: readonly number[]): string[] {
-  const labels = ['current'];
-  let from = 1;
-  for (const to of periods) {
-    labels.push(`${from}-${to}`);
-    from = to + 1;
-  }
-  labels.push(`over-${from - 1}`);
-  return labels;
-}
 
 /** The read-model view of one customer. */
 export function collectionsView(customerId: string, v: CustomerValue, partition: number, policy: CollectionPolicy): CustomerCollectionsView {
@@ -150,6 +141,10 @@ export class CollectionsProcessor implements Processor<CollectionsInput, StoreVa
         const logged: LoggedAction = { _id: o.event.eventId, customerId: o.event.customerId, type: o.event.type, businessDate, event: o.event };
         ctx.log(COLLECTIONS.actions, logged);
         this.options.metrics?.actions.inc({ action: actionLabel(o.event.type) });
+      },
+      statement: (customerId, statement) => {
+        const doc: StoredStatement = { _id: `${customerId.length}:${customerId}:${statement.asOf}`, customerId, asOf: statement.asOf, statement };
+        ctx.log(COLLECTIONS.statements, doc);
       },
       agingChanged: (customerId, aging) => {
         const doc: AgingSnapshot = { _id: `${customerId.length}:${customerId}:${aging.asOf}`, customerId, ...aging, amounts: [...aging.amounts], counts: [...aging.counts] };

@@ -1,6 +1,6 @@
 import { compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
-import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction } from './documents';
+import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction, type StoredStatement } from './documents';
 import { POLICY_KEY, type CustomerValue, type PolicyValue, type StoreValue } from './domain/state';
 import { DEFAULT_POLICY, type CollectionPolicy } from './policy';
 
@@ -64,6 +64,12 @@ export class CollectionsReader {
   async actions(customerId?: string): Promise<LoggedAction[]> {
     const all = await readSideLog<LoggedAction>(this.store, COLLECTIONS.actions);
     return all.filter((a) => customerId === undefined || a.customerId === customerId).sort((a, b) => (a.businessDate < b.businessDate ? -1 : a.businessDate > b.businessDate ? 1 : a._id < b._id ? -1 : 1));
+  }
+
+  /** Month-end statements of one customer, in date order. */
+  async statements(customerId: string): Promise<StoredStatement[]> {
+    const all = await readSideLog<StoredStatement>(this.store, COLLECTIONS.statements);
+    return all.filter((s) => s.customerId === customerId).sort((a, b) => (a.asOf < b.asOf ? -1 : 1));
   }
 
   /** Aging snapshots of one customer in date order. */

@@ -1,76 +1,7 @@
 import PDFDocument from 'pdfkit';
-import { agingOf, daysBetween, type CustomerState } from '@creditstream/features';
-import type { LoggedAction } from './documents';
-import { openOn } from './domain/interest';
-import { bucketLabels } from './processor';
-import type { CollectionPolicy } from './policy';
+import type { Statement } from './domain/statement';
 
-/** One open item on a statement. */
-export interface StatementItem {
-  invoiceId: string;
-  invoiceDate: string;
-  dueDate: string;
-  amountMinor: number;
-  openMinor: number;
-  daysOverdue: number;
-  disputed: boolean;
-}
-
-/** A customer account statement as of a date: open items, aging, and what happened in the period. */
-export interface Statement {
-  customerId: string;
-  name: string;
-  currency: string;
-  asOf: string;
-  periodStart: string;
-  items: StatementItem[];
-  openMinor: number;
-  aging: { label: string; amountMinor: number }[];
-  payments: { paymentId: string; receivedOn: string; amountMinor: number; returnedOn: string | null }[];
-  letters: { letterId: string; businessDate: string; level: number; overdueMinor: number; feeMinor: number }[];
-  interest: { noteId: string; businessDate: string; totalMinor: number }[];
-  fees: { feeId: string; businessDate: string; kind: string; amountMinor: number }[];
-}
-
-/**
- * Builds the statement of a customer as of `asOf` for the month up to it, from its folded state (open amounts are
- * recomputed at that date from the invoices' dated facts) and the logged collection actions.
- */
-export function buildStatement(fold: CustomerState, actions: readonly LoggedAction[], asOf: string, policy: CollectionPolicy): Statement {
-  const periodStart = `${asOf.slice(0, 8)}01`;
-  const items: StatementItem[] = [];
-  for (const inv of fold.invoices) {
-    if (inv.invoiceDate > asOf) continue;
-    const open = openOn(inv, asOf);
-    if (open === 0) continue;
-    items.push({ invoiceId: inv.invoiceId, invoiceDate: inv.invoiceDate, dueDate: inv.dueDate, amountMinor: inv.amountMinor, openMinor: open, daysOverdue: Math.max(0, daysBetween(inv.dueDate, asOf)), disputed: inv.disputes.some((d) => d.openedOn <= asOf && (d.resolvedOn === null || d.resolvedOn > asOf)) });
-  }
-  items.sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : a.invoiceId < b.invoiceId ? -1 : 1));
-  // Aging of the items as of the date: the shared function on a state whose open list is the statement's items.
-  const asOfState = { ...fold, open: items.map((i) => ({ dueDate: i.dueDate, invoiceId: i.invoiceId, openMinor: i.openMinor, counted: true })) } as CustomerState;
-  const labels = bucketLabels(policy.agingPeriods);
-  const aging = agingOf(asOfState, asOf, policy.agingPeriods).map((b, i) => ({ label: labels[i] ?? String(i), amountMinor: b.amountMinor }));
-  const inPeriod = (d: string) => d >= periodStart && d <= asOf;
-  const payload = <T>(a: LoggedAction) => (a.event as { payload: T }).payload;
-  const mine = actions.filter((a) => a.customerId === fold.customerId && inPeriod(a.businessDate));
-  return {
-    customerId: fold.customerId,
-    name: fold.registration?.name ?? fold.customerId,
-    currency: fold.registration?.currency ?? fold.invoices[0]?.currency ?? '',
-    asOf,
-    periodStart,
-    items,
-    openMinor: items.reduce((s, i) => s + i.openMinor, 0),
-    aging,
-    payments: fold.payments.filter((p) => inPeriod(p.receivedOn)).map((p) => ({ paymentId: p.paymentId, receivedOn: p.receivedOn, amountMinor: p.amountMinor, returnedOn: p.returned?.returnedOn ?? null })),
-    letters: mine.filter((a) => a.type === 'CollectionLetterIssued').map((a) => {
-      const p = payload<{ letterId: string; level: number; overdueMinor: number; feeMinor: number }>(a);
-      return { letterId: p.letterId, businessDate: a.businessDate, level: p.level, overdueMinor: p.overdueMinor, feeMinor: p.feeMinor };
-    }),
-    interest: mine.filter((a) => a.type === 'InterestNoteIssued').map((a) => ({ noteId: payload<{ noteId: string }>(a).noteId, businessDate: a.businessDate, totalMinor: payload<{ totalInterestMinor: number }>(a).totalInterestMinor })),
-    fees: mine.filter((a) => a.type === 'CollectionFeeCharged').map((a) => ({ feeId: payload<{ feeId: string }>(a).feeId, businessDate: a.businessDate, kind: payload<{ kind: string }>(a).kind, amountMinor: payload<{ amountMinor: number }>(a).amountMinor })),
-  };
-}
+export { buildStatement, periodActions, type PeriodActions, type Statement, type StatementItem } from './domain/statement';
 
 /** Minor units as a decimal amount with two places (every creditstream currency here has two). */
 export function money(minor: number): string {

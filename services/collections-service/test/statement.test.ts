@@ -44,3 +44,17 @@ describe('account statements (pure)', () => {
     assert.equal(money(-123_456_78), '-123,456.78');
   });
 });
+
+describe('month-end statements (pure logic on an in-memory task)', () => {
+  it('at the first business day of a month, each customer with something open gets the statement of the month that closed, listing that month\'s letters', () => {
+    const { h } = scenario();
+    const stored = h.logged.filter((l) => l.collection === 'collections_statements').map((l) => l.document as unknown as { _id: string; asOf: string; statement: ReturnType<typeof buildStatement> });
+    assert.deepEqual(stored.map((s) => [s._id, s.asOf]), [['2:c1:2024-02-29', '2024-02-29']]);
+    const s = stored[0]?.statement;
+    assert.deepEqual(s?.items.map((i) => [i.invoiceId, i.openMinor]), [['A', 40_000], ['B', 30_000]]);
+    assert.deepEqual(s?.letters.map((l) => l.level), [1, 2]);
+    assert.deepEqual(s?.payments.map((p) => p.paymentId), ['P1']);
+    assert.deepEqual(h.value().c.period.letters, [], "February's letters are not carried into March");
+    assert.deepEqual(h.value().c.period.interest.map((n) => n.noteId), ['c1:interest:2024-02-29'], "the note of February, dated 1 March, goes on March's statement");
+  });
+});

@@ -57,7 +57,7 @@ describe('fraud processor (against an in-memory task context)', () => {
     const reason = big.payload.reasons.find((r) => r.code === 'new-account-large-order');
     assert.ok(reason);
     assert.equal(reason.value, 1.5);
-    assert.equal(reason.threshold, 0.5);
+    assert.equal(reason.threshold, BUILTIN_RULES.signals['new-account-large-order'].orderShareOfLimit.threshold);
     assert.match(reason.message, /150% of its credit limit 3,000.00 EUR/);
   });
 

@@ -24,6 +24,8 @@ export interface SimulateCommandOptions {
 export interface SimulateSummary {
   readonly events: number;
   readonly invoices: number;
+  /** Fraudulent orders marked in the ground truth. */
+  readonly fraudulentOrders: number;
   readonly seconds: number;
 }
 
@@ -37,6 +39,7 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
   const pacer = o.rate === undefined ? null : new Pacer(o.rate);
   let events = 0;
   let invoices = 0;
+  let fraudulentOrders = 0;
   let lastProgress = started;
   let dayIndex = 0;
   try {
@@ -53,7 +56,8 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
       }
       for (const r of day) {
         if (r.kind === 'event') events++;
-        else invoices++;
+        else if (r.kind === 'truth') invoices++;
+        else fraudulentOrders++;
       }
       const now = io.now();
       if (now - lastProgress >= 2000) {
@@ -66,8 +70,8 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
     await target.sink.close();
   }
   const seconds = (io.now() - started) / 1000;
-  io.out(`wrote ${grouped(events)} events and the ground truth of ${grouped(invoices)} invoices to ${target.description} in ${seconds.toFixed(1)} s (${grouped(events / Math.max(seconds, 1e-3))} events/s)`);
-  return { events, invoices, seconds };
+  io.out(`wrote ${grouped(events)} events and the ground truth of ${grouped(invoices)} invoices and ${grouped(fraudulentOrders)} fraudulent orders to ${target.description} in ${seconds.toFixed(1)} s (${grouped(events / Math.max(seconds, 1e-3))} events/s)`);
+  return { events, invoices, fraudulentOrders, seconds };
 }
 
 function countEvents(records: readonly SimRecord[]): number {

@@ -8,7 +8,7 @@ export interface KafkaSinkOptions {
   readonly brokers: string[];
   readonly registryUrl: string;
   readonly clientId: string;
-  /** Where truth records go (NDJSON); they are not events, so without it they are dropped. */
+  /** Where truth records (of invoices and of fraudulent orders) go (NDJSON); they are not events, so without it they are dropped. */
   readonly truth?: RecordSink;
   /** Maps a creditstream topic name to the topic actually written (tests use unique names). @default identity */
   readonly topicName?: (name: string) => string;
@@ -49,7 +49,7 @@ export async function openKafkaSink(options: KafkaSinkOptions): Promise<KafkaSin
       const byTopic = new Map<string, OutboundMessage[]>();
       const truths: SimRecord[] = [];
       for (const r of records) {
-        if (r.kind === 'truth') {
+        if (r.kind !== 'event') {
           truths.push(r);
           continue;
         }

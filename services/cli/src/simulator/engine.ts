@@ -1,17 +1,28 @@
 import { type AccountStatus, type AccountStatusChanged, type CreditLimitSet, type InvoiceEnvelope, type PaymentApplication, type PaymentMethod, TOPIC } from '@creditstream/schemas';
+import { BEHAVIOUR_PARAMS } from './behaviours';
 import { addBusinessDays, isBusinessDay, onOrAfterBusinessDay } from '../calendar/business-days';
 import { civilFromDay, dayFromCivil, formatDate, formatTimestamp, monthOf } from '../calendar/dates';
 import { clockTicks } from '../clock/ticks';
 import { invoiceOutlook } from './lateness';
 import { drawMacroShocks, type MacroShock, shockOn } from './macro';
 import { type InvoiceAction, planInvoice } from './invoice-plan';
-import { createProfile, type CustomerProfile } from './population';
+import { createProfile, type CustomerProfile, FRAUD_ORDER_RATE_FACTOR, FRAUD_ORDER_SIZE_FACTOR } from './population';
 import { Prng } from './prng';
-import type { EventRecord, InputEvent, SimRecord } from './records';
+import type { EventRecord, FraudPattern, InputEvent, SimRecord } from './records';
 
 /** Validated simulation options (see `simulate`). */
 /** Orders over which a fraudulent account's order size grows (×1.35 each), then stays. */
 const FRAUD_RAMP_ORDERS = 20;
+/**
+ * Stream numbers of the customers' fraud patterns (customer index + this): drawn apart from a customer's own stream,
+ * so a customer without a pattern has the same history as without the patterns.
+ */
+const FRAUD_STREAM = 1 << 30;
+/** Behaviours of the established customers that may bust out after a returned payment, and the share that do. */
+const BUST_OUT_BEHAVIOURS: ReadonlySet<string> = new Set(['nsf-prone', 'chronically-late', 'deteriorating']);
+const BUST_OUT_SHARE = 0.12;
+/** Share of dormant accounts taken over by someone else before their owner orders again. */
+const TAKEOVER_SHARE = 0.3;
 
 export interface EngineOptions {
   readonly seed: number;
@@ -46,6 +57,10 @@ interface CustomerState {
   fraudOrders: number;
   /** True until the first order after a dormant period, which is unusually large. */
   wakeUpPending: boolean;
+  /** The customer's fraud patterns' own random stream. */
+  readonly fraud: Prng;
+  /** From this day on, the next returned payment starts a bust-out (null: the customer never busts out). */
+  bustOutFrom: number | null;
 }
 
 interface InvoiceState {
@@ -62,8 +77,9 @@ type Action =
   | { readonly rank: 0; readonly kind: 'status'; readonly c: CustomerState; readonly status: AccountStatus; readonly reason: string; readonly onlyFrom: AccountStatus }
   | { readonly rank: 1; readonly kind: 'credit-review'; readonly c: CustomerState }
   | { readonly rank: 2; readonly kind: 'payment-return'; readonly c: CustomerState; readonly paymentId: string; readonly amountMinor: number; readonly applications: PaymentApplication[]; readonly invoices: InvoiceState[] }
-  | { readonly rank: 3; readonly kind: 'ship'; readonly c: CustomerState; readonly orderId: string; readonly amountMinor: number; readonly final: boolean }
+  | { readonly rank: 3; readonly kind: 'ship'; readonly c: CustomerState; readonly orderId: string; readonly amountMinor: number; readonly final: boolean; readonly fraud?: boolean }
   | { readonly rank: 4; readonly kind: 'cancel'; readonly c: CustomerState; readonly orderId: string }
+  | { readonly rank: 4; readonly kind: 'fraud-order'; readonly c: CustomerState; readonly pattern: FraudPattern; readonly usd: number }
   | { readonly rank: 5; readonly kind: 'invoice'; readonly inv: InvoiceState; readonly a: InvoiceAction };
 
 const RANKS = 6;
@@ -102,8 +118,11 @@ export class Simulation {
         invoiceOrdinal: 0,
         fraudOrders: 0,
         wakeUpPending: p.dormantTo > p.dormantFrom,
+        fraud: new Prng(o.seed, FRAUD_STREAM + i),
+        bustOutFrom: null,
       };
       this.customers.push(c);
+      this.planFraud(c);
       const day = onOrAfterBusinessDay(p.registerDay);
       const list = this.registrations.get(day) ?? [];
       list.push(c);
@@ -194,8 +213,10 @@ export class Simulation {
 
   private creditLimit(c: CustomerState, factor: number, reason: string): CreditLimitSet {
     const p = c.p;
-    // About 1.5 months of expected sales over the terms, rounded to 1,000 units of the currency.
-    const monthlyUsd = p.orderRate * 21 * p.medianOrderUsd * 1.3;
+    // About 1.5 months of expected sales over the terms, rounded to 1,000 units of the currency. A fraudulent account
+    // is sized on the ordinary business it claims to be, not on what it then orders.
+    const claimed = p.behaviour === 'fraudulent' ? 1 / (FRAUD_ORDER_RATE_FACTOR * FRAUD_ORDER_SIZE_FACTOR) : 1;
+    const monthlyUsd = p.orderRate * 21 * p.medianOrderUsd * 1.3 * claimed;
     const unit = 1000 * p.minorPerMajor;
     const raw = this.toMinor(c, monthlyUsd * Math.max(1, c.netDays / 30) * 1.5 * factor);
     const amountMinor = p.noCredit || p.unlimited ? 0 : Math.max(unit, Math.round(raw / unit) * unit);
@@ -279,6 +300,7 @@ export class Simulation {
       orderDate: formatDate(this.day),
       requestedShipDate: c.prng.chance(0.4) ? formatDate(this.day + c.prng.int(2, 10)) : null,
     });
+    if (p.behaviour === 'fraudulent') this.markFraud(c, orderId, amountMinor, 'new-account', ms);
     if (p.behaviour !== 'fraudulent' && c.prng.chance(0.03)) {
       this.enqueue(addBusinessDays(this.day, c.prng.int(1, 2)), { rank: 4, kind: 'cancel', c, orderId });
       return;
@@ -293,6 +315,57 @@ export class Simulation {
     }
   }
 
+  // ---- fraud ----
+
+  /**
+   * Draws the customer's fraud patterns from its own fraud stream: a bust-out after a returned payment (for customers
+   * in distress), a takeover of its dormant account. Every customer draws the same numbers, used or not.
+   */
+  private planFraud(c: CustomerState): void {
+    const p = c.p;
+    const f = c.fraud;
+    const bustOut = f.chance(BUST_OUT_SHARE);
+    const bustOutFrom = this.o.startDay + f.int(60, Math.max(60, this.o.days - 30));
+    const takeover = f.chance(TAKEOVER_SHARE);
+    if (bustOut && BUST_OUT_BEHAVIOURS.has(p.behaviour)) c.bustOutFrom = bustOutFrom;
+    if (takeover && p.dormantTo > p.dormantFrom) {
+      // While the owner is away, someone else orders on the account: large orders shortly before the owner is back.
+      let day = onOrAfterBusinessDay(p.dormantTo - f.int(10, 18));
+      for (let k = f.int(3, 6); k > 0; k--) {
+        this.enqueue(day, { rank: 4, kind: 'fraud-order', c, pattern: 'dormant-takeover', usd: p.medianOrderUsd * f.uniform(4, 10) });
+        day = addBusinessDays(day, f.int(0, 1));
+      }
+    }
+  }
+
+  /** Right after one of its payments bounced, a customer about to fail orders all it can get, in a few days. */
+  private bustOut(c: CustomerState): void {
+    c.bustOutFrom = null;
+    const f = c.fraud;
+    let day = addBusinessDays(this.day, 1);
+    for (let k = f.int(3, 7); k > 0; k--) {
+      this.enqueue(day, { rank: 4, kind: 'fraud-order', c, pattern: 'bust-out', usd: c.p.medianOrderUsd * f.uniform(3, 8) });
+      day = addBusinessDays(day, f.int(0, 2));
+    }
+  }
+
+  /** A fraudulent order of a pattern: placed, marked in the ground truth, shipped (unless the account is closed). */
+  private placeFraudOrder(c: CustomerState, pattern: FraudPattern, usd: number): void {
+    const p = c.p;
+    const f = c.fraud;
+    const amountMinor = this.toMinor(c, usd);
+    const orderId = this.id(c, 'SO', ++c.n.order);
+    const ms = Math.floor(f.uniform(8 * HOUR, 18 * HOUR));
+    this.emit(c, TOPIC.orders, ms, 'OrderPlaced', { orderId, amountMinor, currency: p.currency, lineCount: 1 + f.int(0, 8), orderDate: formatDate(this.day), requestedShipDate: null });
+    this.markFraud(c, orderId, amountMinor, pattern, ms);
+    // Nobody ships to a closed account: the order stays open.
+    if (c.status !== 'CLOSED') this.enqueue(addBusinessDays(this.day, f.int(1, 3)), { rank: 3, kind: 'ship', c, orderId, amountMinor, final: true, fraud: true });
+  }
+
+  private markFraud(c: CustomerState, orderId: string, amountMinor: number, pattern: FraudPattern, ms: number): void {
+    this.push(ms, { kind: 'fraud', truth: { orderId, customerId: c.p.id, orderDate: formatDate(this.day), amountMinor, currency: c.p.currency, pattern } });
+  }
+
   // ---- actions ----
 
   private execute(a: Action, payments: Map<CustomerState, { inv: InvoiceState; amountMinor: number }[]>): void {
@@ -305,7 +378,9 @@ export class Simulation {
       case 'payment-return':
         return this.returnPayment(a);
       case 'ship':
-        return this.ship(a.c, a.orderId, a.amountMinor, a.final);
+        return this.ship(a.c, a.orderId, a.amountMinor, a.final, a.fraud ?? false);
+      case 'fraud-order':
+        return this.placeFraudOrder(a.c, a.pattern, a.usd);
       case 'cancel':
         if (a.c.status !== 'CLOSED') this.emit(a.c, TOPIC.orders, this.at(a.c, 9, 10), 'OrderCancelled', { orderId: a.orderId, reason: a.c.prng.pick(['customer request', 'out of stock', 'duplicate order']) });
         return;
@@ -314,9 +389,11 @@ export class Simulation {
     }
   }
 
-  private ship(c: CustomerState, orderId: string, amountMinor: number, final: boolean): void {
-    const p = c.p;
-    const ms = this.at(c, 8, 9);
+  private ship(c: CustomerState, orderId: string, amountMinor: number, final: boolean, fraud = false): void {
+    // A fraudulent order is invoiced to an account that will not pay it (drawn from the fraud stream).
+    const p = fraud && c.p.behaviour !== 'fraudulent' ? { ...c.p, behaviour: 'fraudulent' as const, params: BEHAVIOUR_PARAMS.fraudulent } : c.p;
+    const prng = fraud ? c.fraud : c.prng;
+    const ms = Math.floor(prng.uniform(8 * HOUR, 9 * HOUR));
     const shipmentId = this.id(c, 'SH', ++c.n.shipment);
     this.emit(c, TOPIC.orders, ms, 'OrderShipped', { orderId, shipmentId, amountMinor, currency: p.currency, shippedOn: formatDate(this.day), finalShipment: final });
 
@@ -330,9 +407,10 @@ export class Simulation {
       amountRatio: amountMinor / p.minorPerUsd / p.medianOrderUsd,
       recentNsf: c.nsfDays.filter((d) => d > this.day - 90).length,
       macroShock: shockOn(this.shocks, dueDay),
-      invoiceOrdinal: c.invoiceOrdinal++,
+      // Not the first invoice: a fraudulent account pays only its first to look normal.
+      invoiceOrdinal: fraud ? Math.max(1, c.invoiceOrdinal++) : c.invoiceOrdinal++,
     });
-    const plan = planInvoice(c.prng, p.params, outlook, this.day, dueDay);
+    const plan = planInvoice(prng, p.params, outlook, this.day, dueDay);
     const issued: InvoiceEnvelope['payload'] = {
       invoiceId,
       orderId,
@@ -350,7 +428,7 @@ export class Simulation {
       truth: {
         invoiceId,
         customerId: p.id,
-        behaviour: p.behaviour,
+        behaviour: c.p.behaviour,
         invoiceDate: issued.invoiceDate,
         dueDate: issued.dueDate,
         amountMinor,
@@ -425,7 +503,11 @@ export class Simulation {
         inv.openMinor = 0;
         const ms = this.at(c, 16, 17);
         this.emit(c, TOPIC.invoices, ms, 'InvoiceWrittenOff', { invoiceId: inv.id, writeOffId: this.id(c, 'WO', ++c.n.writeOff), amountMinor, currency, reason: 'uncollectible: no payment received' });
-        if (c.p.behaviour === 'fraudulent') this.changeStatus(c, 'CLOSED', 'account closed after bad debt write-off (suspected fraud)', ms + 60_000);
+        if (c.p.behaviour === 'fraudulent' && c.status !== 'CLOSED') {
+          this.changeStatus(c, 'CLOSED', 'account closed after bad debt write-off (suspected fraud)', ms + 60_000);
+          // Now and then the fraudster tries the closed account again.
+          if (c.fraud.chance(0.5)) for (let k = c.fraud.int(1, 2); k > 0; k--) this.enqueue(addBusinessDays(this.day, c.fraud.int(5, 30)), { rank: 4, kind: 'fraud-order', c, pattern: 'closed-account', usd: c.p.medianOrderUsd * c.fraud.uniform(0.5, 2) });
+        }
         return;
       }
     }
@@ -471,6 +553,7 @@ export class Simulation {
       feeMinor: this.toMinor(c, 25),
     });
     c.nsfDays.push(this.day);
+    if (c.bustOutFrom !== null && this.day >= c.bustOutFrom) this.bustOut(c);
     const recent = c.nsfDays.filter((d) => d > this.day - 90).length;
     if (recent >= REPEATED_NSF && c.status === 'ACTIVE') {
       this.changeStatus(c, 'BLOCKED', `${recent} NSF payments in 90 days`, ms + 60_000);

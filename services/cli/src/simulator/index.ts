@@ -6,7 +6,7 @@ import type { SimRecord } from './records';
 export type { Behaviour } from './behaviours';
 export { BEHAVIOURS } from './behaviours';
 export type { Bucket } from './lateness';
-export type { EventRecord, InputEvent, InvoiceTruth, SimRecord } from './records';
+export type { EventRecord, FraudPattern, FraudTruth, InputEvent, InvoiceTruth, SimRecord } from './records';
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {

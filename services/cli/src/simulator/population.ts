@@ -84,6 +84,13 @@ export interface CustomerProfile {
   readonly noCredit: boolean;
 }
 
+/**
+ * A fraudulent account orders this many times more often, and this much larger, than the ordinary business of its
+ * segment it claims to be when it applies for credit (its credit limit is sized on the claim).
+ */
+export const FRAUD_ORDER_RATE_FACTOR = 4;
+export const FRAUD_ORDER_SIZE_FACTOR = 4;
+
 /** Customer id of the customer with 0-based `index`. */
 export function customerIdOf(index: number): string {
   return `C${String(index + 1).padStart(6, '0')}`;
@@ -121,8 +128,8 @@ export function createProfile(index: number, prng: Prng, startDay: number, days:
     paperless: prng.chance(segment === 'small-business' ? 0.5 : 0.75),
     registerDay,
     openedOnDay,
-    orderRate: seg.orderRate * prng.logNormal(1, 0.4) * (behaviour === 'fraudulent' ? 4 : 1),
-    medianOrderUsd: seg.medianOrderUsd * prng.logNormal(1, 0.5) * (behaviour === 'fraudulent' ? 4 : 1),
+    orderRate: seg.orderRate * prng.logNormal(1, 0.4) * (behaviour === 'fraudulent' ? FRAUD_ORDER_RATE_FACTOR : 1),
+    medianOrderUsd: seg.medianOrderUsd * prng.logNormal(1, 0.5) * (behaviour === 'fraudulent' ? FRAUD_ORDER_SIZE_FACTOR : 1),
     randomEffect: prng.normal() * 0.5,
     peakMonth: prng.int(1, 12),
     deteriorationOnset: startDay + Math.floor(days * prng.uniform(0.1, 0.5)),

@@ -36,5 +36,29 @@ export interface InvoiceTruth {
   readonly settlementDate: string | null;
 }
 
-/** What the simulator produces, in event-time order: events, and right after each InvoiceIssued its truth. */
-export type SimRecord = { readonly kind: 'event'; readonly record: EventRecord } | { readonly kind: 'truth'; readonly truth: InvoiceTruth };
+/** How a fraudulent order came about. */
+export type FraudPattern =
+  /** Every order of a fraudulent new account (a bust-out from day one: ordinary limit, fast-growing orders). */
+  | 'new-account'
+  /** An established customer's burst of large orders in the days after one of its payments bounced (NSF). */
+  | 'bust-out'
+  /** A burst of large orders on a dormant account, by someone else, before its owner orders again. */
+  | 'dormant-takeover'
+  /** An order on a fraudulent account after it was closed. */
+  | 'closed-account';
+
+/** The simulator's ground truth for one fraudulent order (every order without one is legitimate). */
+export interface FraudTruth {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly orderDate: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly pattern: FraudPattern;
+}
+
+/**
+ * What the simulator produces, in event-time order: events, right after each InvoiceIssued its truth, and right
+ * after each fraudulent OrderPlaced its fraud truth.
+ */
+export type SimRecord = { readonly kind: 'event'; readonly record: EventRecord } | { readonly kind: 'truth'; readonly truth: InvoiceTruth } | { readonly kind: 'fraud'; readonly truth: FraudTruth };

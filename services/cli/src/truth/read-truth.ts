@@ -3,7 +3,7 @@ import * as readline from 'node:readline';
 import { TruthFileError } from '../errors';
 import { parseNdjsonLine } from '../output/ndjson';
 import { simulate, type SimulateOptions } from '../simulator';
-import type { InvoiceTruth } from '../simulator/records';
+import type { FraudTruth, InvoiceTruth } from '../simulator/records';
 
 /**
  * Reads the ground truth of every invoice from a file written by `creditstream simulate --out` (or `--truth`),
@@ -29,4 +29,23 @@ export function groundTruth(options: SimulateOptions): InvoiceTruth[] {
   const out: InvoiceTruth[] = [];
   for (const day of simulate(options)) for (const r of day) if (r.kind === 'truth') out.push(r.truth);
   return out;
+}
+
+/**
+ * Reads the ground truth of every fraudulent order (`{"fraud":…}` lines) from a file written by `creditstream
+ * simulate --out` (or `--truth`), keyed by `<customer>/<order>`: every order not in it is legitimate.
+ * @throws TruthFileError naming the first line that is not an NDJSON record of the simulator.
+ */
+export async function readFraudTruth(file: string): Promise<Map<string, FraudTruth>> {
+  const truths = new Map<string, FraudTruth>();
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    const entry = parseNdjsonLine(line);
+    if ('error' in entry) throw new TruthFileError(file, n, entry.error);
+    if (entry.kind === 'fraud') truths.set(`${entry.truth.customerId}/${entry.truth.orderId}`, entry.truth);
+  }
+  return truths;
 }

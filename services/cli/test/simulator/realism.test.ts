@@ -59,7 +59,7 @@ describe('simulator realism', function () {
     for (const day of simulate({ seed: 2024, customers: 1500, days })) {
       for (const r of day) {
         if (r.kind === 'event') records.push(r.record);
-        else truths.push(r.truth);
+        else if (r.kind === 'truth') truths.push(r.truth);
       }
     }
     realized = realizedBuckets(records, truths, startDay + days - 1);

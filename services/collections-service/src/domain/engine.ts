@@ -8,6 +8,7 @@ import type {
 } from '@creditstream/schemas';
 import { policyVersion, resolveFor, type CollectionPolicy } from '../policy';
 import { interestSegments, type InterestSegment } from './interest';
+import { buildStatement, type PeriodActions, type Statement } from './statement';
 import { COMMAND_MEMORY, dunningOf, findDunning, NOTE_MEMORY, type CollectionsState, type CustomerValue, type InvoiceDunning, type PromiseRecord } from './state';
 
 // The collections process as pure functions of a customer's state (the shared fold plus the collections state),
@@ -23,6 +24,8 @@ export interface Sink {
   emit(output: Emitted): void;
   /** A customer's aging changed on `asOf`: a snapshot for the daily history. */
   agingChanged?(customerId: string, aging: NonNullable<CollectionsState['aging']>): void;
+  /** A month closed: the customer's statement as of its last day. */
+  statement?(customerId: string, statement: Statement): void;
 }
 
 /** A refusal of a malformed input (dead-lettered with this reason); business refusals of commands are events. */
@@ -92,6 +95,7 @@ export function afterFoldEvent(v: CustomerValue, event: Exclude<InputEvent, { ty
     const pay = v.fold.payments.find((x) => x.paymentId === p.paymentId);
     const invoiceIds = (pay?.applications ?? p.reversedApplications).map((a) => a.invoiceId).sort();
     v.c.feesMinor += policy.nsf.feeMinor;
+    periodOf(v.c).fees.push({ feeId: `${v.c.customerId}:fee:nsf:${p.paymentId}`, businessDate: p.returnedOn, kind: 'NSF', amountMinor: policy.nsf.feeMinor });
     sink.emit(action(v.c.customerId, `${v.c.customerId}:fee:nsf:${p.paymentId}`, cause, 'CollectionFeeCharged', {
       feeId: `${v.c.customerId}:fee:nsf:${p.paymentId}`,
       businessDate: p.returnedOn,
@@ -387,6 +391,7 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
       }
       c.feesMinor += spec.feeMinor;
       c.letters += 1;
+      periodOf(c).letters.push({ letterId: id, businessDate: date, level, overdueMinor: lines.reduce((s, l) => s + l.openMinor, 0), feeMinor: spec.feeMinor });
       changed = true;
       sink.emit(action(cid, id, cause, 'CollectionLetterIssued', {
         letterId: id,
@@ -408,6 +413,7 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
     }
   }
 
+  if (periodEnd !== null) changed = monthEnd(v, periodEnd, policy, sink) || changed;
   if (periodEnd !== null && interest !== null) changed = chargeInterest(v, periodEnd, interest, date, cause, version, home, sink) || changed;
 
   // Write-off proposals: long overdue and a low predicted recovery (or, without a prediction, nothing ever paid).
@@ -449,6 +455,23 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
   return changed;
 }
 
+function periodOf(c: CollectionsState): PeriodActions {
+  // A state checkpointed before month-end statements existed has none.
+  c.period ??= { letters: [], interest: [], fees: [] };
+  return c.period;
+}
+
+/** The month-end statement as of `periodEnd` (for customers run that day), then the period's actions are forgotten. */
+function monthEnd(v: CustomerValue, periodEnd: string, policy: CollectionPolicy, sink: Sink): boolean {
+  const period = periodOf(v.c);
+  if (sink.statement !== undefined && v.fold.open.length > 0) sink.statement(v.c.customerId, buildStatement(v.fold, period, periodEnd, policy));
+  const after = (x: { businessDate: string }) => x.businessDate > periodEnd;
+  const kept = { letters: period.letters.filter(after), interest: period.interest.filter(after), fees: period.fees.filter(after) };
+  const changed = kept.letters.length !== period.letters.length || kept.interest.length !== period.interest.length || kept.fees.length !== period.fees.length;
+  v.c.period = kept;
+  return changed;
+}
+
 /** Interest of the period that ended on `periodEnd`, once per invoice and period, as one note. */
 function chargeInterest(v: CustomerValue, periodEnd: string, code: NonNullable<ReturnType<typeof resolveFor>['interest']>, date: string, cause: Cause, version: string, home: string, sink: Sink): boolean {
   const { fold, c } = v;
@@ -479,6 +502,7 @@ function chargeInterest(v: CustomerValue, periodEnd: string, code: NonNullable<R
       if (d !== undefined) d.interestMinor += minor;
     }
     c.interestMinor += total;
+    periodOf(c).interest.push({ noteId, businessDate: date, totalMinor: total });
     c.notes.push({ noteId, businessDate: date, currency, totalMinor: total, lines: [...perInvoice].map(([invoiceId, interestMinor]) => ({ invoiceId, interestMinor })), status: 'ISSUED' });
     if (c.notes.length > NOTE_MEMORY) c.notes.splice(0, c.notes.length - NOTE_MEMORY);
     sink.emit(action(c.customerId, noteId, cause, 'InterestNoteIssued', { noteId, businessDate: date, lines: lines.map((l) => ({ invoiceId: l.invoiceId, overdueMinor: l.overdueMinor, daysCharged: l.daysCharged, rateBasisPoints: l.rateBasisPoints, interestMinor: l.interestMinor })), totalInterestMinor: total, currency, interestCode: code.code, periodEnd, policyVersion: version }));

@@ -1,5 +1,6 @@
 import type { CustomerState } from '@creditstream/features';
 import type { CollectionPolicy } from '../policy';
+import type { PeriodActions } from './statement';
 
 // The collections-specific state kept beside the shared per-customer fold (libs/features): compact, plain JSON, ids
 // in sorted arrays (never object keys). Everything here is a function of the events in business time.
@@ -102,6 +103,8 @@ export interface CollectionsState {
   feesMinor: number;
   interestMinor: number;
   letters: number;
+  /** Letters, interest notes and fees since the last month-end statement (what the next one lists). */
+  period: PeriodActions;
 }
 
 /** What one partition task keeps per customer. */
@@ -128,7 +131,7 @@ export const COMMAND_MEMORY = 200;
 export const NOTE_MEMORY = 36;
 
 export function newCollectionsState(customerId: string): CollectionsState {
-  return { customerId, dunning: [], promises: [], notes: [], proposals: [], commandIds: [], outlook: null, aging: null, nextAction: null, feesMinor: 0, interestMinor: 0, letters: 0 };
+  return { customerId, dunning: [], promises: [], notes: [], proposals: [], commandIds: [], outlook: null, aging: null, nextAction: null, feesMinor: 0, interestMinor: 0, letters: 0, period: { letters: [], interest: [], fees: [] } };
 }
 
 function compare(a: string, b: string): number {
