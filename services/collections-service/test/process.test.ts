@@ -227,3 +227,29 @@ describe('the example policy file', () => {
     assert.deepEqual([p.sequences.length, p.overrides[0]?.segment, p.overrides[0]?.interestCode], [2, 'enterprise', null]);
   });
 });
+
+describe('write-off fed back late (live) or at once (replay)', () => {
+  function run(feedBackLate: boolean): string[] {
+    const h = new Harness();
+    h.register();
+    h.issue('W', '2023-05-02', '2023-06-01', 50_000);
+    h.days('2023-06-01', '2023-11-28');
+    const proposalId = h.actions('WriteOffProposed')[0]?.payload.proposalId as string;
+    h.command('ApproveWriteOff', '2023-11-29', { commandId: 'a1', actor: 'alice', proposalId, reason: 'gone' });
+    const writeOff = h.forwarded.find((f) => f.topic === 'invoices')?.event as unknown as { type: string; eventTime: string; payload: object };
+    assert.ok(writeOff && writeOff.eventTime === '2023-11-29T09:00:00.001Z', 'the write-off is stamped 1 ms after its approval');
+    const feed = () => h.send('invoices', writeOff.type, writeOff.eventTime.slice(0, 10), writeOff.payload);
+    if (!feedBackLate) feed();
+    h.days('2023-11-29', '2024-01-10');
+    if (feedBackLate) feed();
+    h.days('2024-01-11', '2024-02-05');
+    return h.forwarded.filter((f) => f.topic === 'actions').map((f) => JSON.stringify(f.event));
+  }
+
+  it('gives the same actions: no letter, interest or aging for the invoice from the approval on, however late the InvoiceWrittenOff comes back', () => {
+    const late = run(true);
+    assert.deepEqual(late, run(false));
+    assert.ok(late.some((a) => a.includes('"WriteOffApproved"')));
+    assert.ok(!late.some((a) => a.includes('"InterestNoteIssued"') && a.includes('2023-12-31')), 'no interest for December');
+  });
+});

@@ -237,11 +237,13 @@ export function onCommand(v: CustomerValue, event: CollectionCommandEnvelope, po
         return 'done';
       }
       proposal.status = 'APPROVED';
+      proposal.approvedOn = date;
       const writeOffId = `${c.customerId}:wo:${inv.invoiceId}`;
       sink.emit(action(c.customerId, `${proposal.proposalId}:approved`, event, 'WriteOffApproved', { proposalId: proposal.proposalId, invoiceId: inv.invoiceId, writeOffId, businessDate: date, amountMinor: inv.openMinor, currency: inv.currency, approvedBy: [...proposal.approvals] }));
       sink.emit({
         topic: 'invoices',
-        event: { eventId: `${proposal.proposalId}:written-off`, eventTime: event.eventTime, customerId: c.customerId, causationId: event.eventId, type: 'InvoiceWrittenOff', payload: { invoiceId: inv.invoiceId, writeOffId, amountMinor: inv.openMinor, currency: inv.currency, reason: `approved write-off ${proposal.proposalId} by ${proposal.approvals.join(', ')}: ${p.reason}` } },
+        // 1 ms after the approval: a replay takes it after the command (at equal times the invoices topic goes first).
+        event: { eventId: `${proposal.proposalId}:written-off`, eventTime: new Date(Date.parse(event.eventTime) + 1).toISOString(), customerId: c.customerId, causationId: event.eventId, type: 'InvoiceWrittenOff', payload: { invoiceId: inv.invoiceId, writeOffId, amountMinor: inv.openMinor, currency: inv.currency, reason: `approved write-off ${proposal.proposalId} by ${proposal.approvals.join(', ')}: ${p.reason}` } },
       });
       return 'done';
     }
@@ -260,11 +262,12 @@ export function previousMonthEnd(date: string): string {
  * beyond the last — the same buckets as the shared `agingOf`, without its allocations (it runs for every customer
  * with something open on every business day).
  */
-export function agingBuckets(fold: CustomerState, today: number, periods: readonly number[]): { amounts: number[]; counts: number[] } {
+export function agingBuckets(fold: CustomerState, today: number, periods: readonly number[], excluded: ReadonlySet<string> | null = null): { amounts: number[]; counts: number[] } {
   const amounts = new Array<number>(periods.length + 2).fill(0);
   const counts = new Array<number>(periods.length + 2).fill(0);
   for (const e of fold.open) {
-    if (!e.counted) continue;
+    // Approved for write-off: out of the open balance at once (the InvoiceWrittenOff may not have come back yet).
+    if (!e.counted || excluded?.has(e.invoiceId)) continue;
     const overdue = today - dayNumber(e.dueDate);
     let b = 0;
     if (overdue > 0) {
@@ -440,7 +443,8 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
   }
 
   // Aging: kept when it changed (a day without a snapshot has the one before).
-  const { amounts, counts } = agingBuckets(fold, today, policy.agingPeriods);
+  const writtenOff = c.proposals.some((p) => p.status === 'APPROVED') ? new Set(c.proposals.filter((p) => p.status === 'APPROVED').map((p) => p.invoiceId)) : null;
+  const { amounts, counts } = agingBuckets(fold, today, policy.agingPeriods, writtenOff);
   const before = c.aging;
   if (before === null || before.currency !== home || before.amounts.length !== amounts.length || before.amounts.some((a, i) => a !== amounts[i])) {
     c.aging = { asOf: date, currency: home, amounts, counts };
@@ -487,7 +491,12 @@ function chargeInterest(v: CustomerValue, periodEnd: string, code: NonNullable<R
     // Closed before the period's charge starts: nothing to charge (an NSF return would have reopened it).
     if (inv.status === 'SETTLED' && (inv.settledOn as string) < from) continue;
     if (inv.status === 'WRITTEN_OFF' && (inv.writeOff?.writtenOffOn as string) < from) continue;
-    const segments = interestSegments(inv, code, from, periodEnd, d.interestMinor);
+    // Approved for write-off: no interest from the approval on, whether or not the write-off has come back yet
+    // (live it comes back later than in a replay, where it follows the approval at once).
+    const approvedOn = d.proposalId === null ? null : (c.proposals.find((x) => x.proposalId === d.proposalId)?.approvedOn ?? null);
+    const to = approvedOn !== null && approvedOn <= periodEnd ? addDays(approvedOn, -1) : periodEnd;
+    if (to < from) continue;
+    const segments = interestSegments(inv, code, from, to, d.interestMinor);
     if (segments.length === 0) continue;
     byCurrency.set(inv.currency, [...(byCurrency.get(inv.currency) ?? []), ...segments]);
   }

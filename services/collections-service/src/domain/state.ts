@@ -67,6 +67,8 @@ export interface ProposalRecord {
   fourEyes: boolean;
   approvals: string[];
   status: 'PROPOSED' | 'APPROVED';
+  /** Business date of the approval (the write-off's date); null while proposed. */
+  approvedOn?: string | null;
 }
 
 export interface OutlookSeen {
