@@ -45,7 +45,7 @@ function sendProblem(res: Response, req: Request, err: ApiProblem): void {
 }
 
 /** A strong ETag of a body: a hash of its bytes. */
-export function etagOf(payload: string): string {
+export function etagOf(payload: string | Buffer): string {
   return `"${createHash('sha1').update(payload).digest('base64url')}"`;
 }
 
@@ -107,7 +107,7 @@ export function createApiRouter(options: AppOptions): Router {
             }
           }
           const contentType = reply.contentType ?? 'application/json';
-          const payload = contentType === 'application/json' ? JSON.stringify(reply.body) : String(reply.body);
+          const payload = contentType === 'application/json' ? JSON.stringify(reply.body) : Buffer.isBuffer(reply.body) ? reply.body : String(reply.body);
           res.status(reply.status).type(contentType);
           if (op.etag && reply.status === 200) {
             const etag = etagOf(payload);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statementHtml, statementPdf, type Statement } from '@creditstream/collections-service';
 import { ModelRegistry, renderReport, UnknownModelVersionError, type ModelVersionSummary } from '@creditstream/model';
 import { TOPIC } from '@creditstream/schemas';
 import type { Handler, HandlerContext, Reply } from './app';
@@ -9,6 +10,8 @@ import type { Hold, OpenInvoice, Snapshot } from './read-models';
 import { decodeCursor, encodeCursor, paginate } from './pagination';
 
 export interface HandlerDependencies {
+  /** The collections service's stored month-end statements of a customer (read on demand). */
+  statements: (customerId: string) => Promise<{ asOf: string; statement: Statement }[]>;
   snapshot: () => Snapshot;
   registry: () => ModelRegistry;
   commands: () => CommandBus;
@@ -134,6 +137,15 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
       const segment = ctx.query.segment as string | undefined;
       const items = d.snapshot().worklist.filter((r) => segment === undefined || r.segment === segment);
       return ok(paginate(items, (r) => [r.rank], ['number'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }));
+    },
+    listStatements: async (ctx) => {
+      const c = ctx.path.customerId as string;
+      const base = `/api/collections/customers/${encodeURIComponent(c)}/statements`;
+      return ok((await d.statements(c)).map((s) => ({ asOf: s.asOf, html: `${base}/${s.asOf}`, pdf: `${base}/${s.asOf}?format=pdf` })));
+    },
+    getStatement: async (ctx) => {
+      const s = (await d.statements(ctx.path.customerId as string)).find((x) => x.asOf === ctx.path.asOf) ?? notFound(`no statement of customer ${JSON.stringify(ctx.path.customerId)} as of ${ctx.path.asOf}`);
+      return ctx.query.format === 'pdf' ? { status: 200, body: await statementPdf(s.statement), contentType: 'application/pdf' } : { status: 200, body: statementHtml(s.statement), contentType: 'text/html' };
     },
     recordPromiseToPay: collections('PromiseToPay', (ctx) => ({ invoiceIds: body(ctx).invoiceIds, amountMinor: body(ctx).amountMinor, currency: body(ctx).currency, promisedDate: body(ctx).promisedDate })),
     waiveInterest: collections('WaiveInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),

@@ -341,6 +341,15 @@ export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
   '/api/collections/worklist': {
     get: get('getCollectionsWorklist', 'The collections worklist: customers with something open, most expected late money first.', 'collections', [{ name: 'segment', in: 'query', required: false, description: 'Only this segment.', schema: { type: 'string', minLength: 1, maxLength: 100 } }, P.limit, P.cursor], page('WorklistRow')),
   },
+  '/api/collections/customers/{customerId}/statements': {
+    get: get('listStatements', 'The customer\'s month-end account statements (dates; each one as HTML or PDF below).', 'collections', [P.customerId], { type: 'array', items: obj({ asOf: DATE, html: str('Link to the HTML statement.'), pdf: str('Link to the PDF statement.') }) }),
+  },
+  '/api/collections/customers/{customerId}/statements/{asOf}': {
+    get: {
+      ...get('getStatement', 'One account statement as HTML (default) or PDF (`format=pdf`).', 'collections', [P.customerId, { name: 'asOf', in: 'path', required: true, description: 'Statement date.', schema: { type: 'string', format: 'date' } }, { name: 'format', in: 'query', required: false, description: 'html (default) or pdf.', schema: { type: 'string', enum: ['html', 'pdf'] } }], { type: 'string' }, 'No statement of that customer on that date.'),
+      ok: { status: '200', description: 'The statement.', content: { 'text/html': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
+    },
+  },
   '/api/collections/customers/{customerId}/promises': {
     post: command(
       'recordPromiseToPay',

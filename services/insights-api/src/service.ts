@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { CollectionsReader } from '@creditstream/collections-service';
 import { ModelRegistry, REGISTRY_INDEXES } from '@creditstream/model';
 import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import { Infrastructure, ServiceRuntime } from '@creditstream/service';
@@ -113,6 +114,7 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
         registry: () => new ModelRegistry(infra.store),
         commands: () => need(commands, 'the command bus'),
         publishModel,
+        statements: async (customerId) => new CollectionsReader(infra.store).statements(customerId),
         pageLimit: config.INSIGHTS_API_PAGE_LIMIT,
       }),
       authenticate: (token) => need(tokens, 'the token store').verify(token),

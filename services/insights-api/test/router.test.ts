@@ -8,7 +8,7 @@ import { OPERATIONS } from '../src/openapi';
 import { ROLES, type Principal, type Role } from '../src/tokens';
 
 /** A valid request for every operation: path values and, for writes, a body the document accepts. */
-const EXAMPLE_PATH: Record<string, string> = { customerId: 'C-1', orderId: 'O-1', adjustmentId: 'adj-1', version: 'v1', commandId: 'cmd-1', noteId: 'n-1', proposalId: 'p-1' };
+const EXAMPLE_PATH: Record<string, string> = { customerId: 'C-1', orderId: 'O-1', adjustmentId: 'adj-1', version: 'v1', commandId: 'cmd-1', noteId: 'n-1', proposalId: 'p-1', asOf: '2024-01-31' };
 const EXAMPLE_BODY: Record<string, object> = {
   releaseCreditHold: { reason: 'paid by wire', recheck: true },
   requestCreditLimitAdjustment: { changeMinor: 100_000, currency: 'EUR', reason: 'growth' },
