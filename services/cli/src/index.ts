@@ -13,3 +13,4 @@ export type { Io } from './io';
 export { runApiTokenCreate, runApiTokenRevoke, type ApiTokenCreateOptions } from './api/token';
 export { runCollectionsSimulate, runCollectionsStatement, runCollectionsWorklist, runPolicyPublish, runPolicyValidate, totals as collectionTotals, type ActionTotals } from './collections';
 export { runCreditReplay, runCreditRulesPublish, runCreditRulesValidate, type CreditReplayOptions, type CreditReplaySummary, type CreditRulesPublishOptions } from './credit';
+export { readFraudRuleSet, runFraudReplay, runFraudRulesPublish, runFraudRulesValidate, type FraudReplayOptions, type FraudReplaySummary, type FraudRulesPublishOptions } from './fraud';

@@ -3,6 +3,7 @@ import { registerApi } from './api/token';
 import { registerCollections } from './collections';
 import { registerFeatures } from './commands/features';
 import { registerCredit } from './credit';
+import { registerFraud } from './fraud';
 import { registerImport } from './commands/import';
 import { registerModel } from './commands/model';
 import { registerSimulate } from './commands/simulate';
@@ -19,6 +20,7 @@ export function createProgram(io: Io = processIo): Command {
   registerFeatures(program, io);
   registerModel(program, io);
   registerCredit(program, io);
+  registerFraud(program, io);
   registerCollections(program, io);
   registerApi(program, io);
   return program;

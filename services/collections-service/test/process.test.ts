@@ -253,3 +253,12 @@ describe('write-off fed back late (live) or at once (replay)', () => {
     assert.ok(!late.some((a) => a.includes('"InterestNoteIssued"') && a.includes('2023-12-31')), 'no interest for December');
   });
 });
+
+describe('interest on interest (pure logic)', () => {
+  it('with the code\'s interestOnInterest, a month\'s base includes the interest charged before and still standing', () => {
+    const code = { code: 'ioi', tiers: [{ fromDays: 0, monthlyRateBasisPoints: 150 }], interestOnInterest: true, minNoteMinor: 0 };
+    const inv = { invoiceId: 'A', dueDate: '2024-01-31', amountMinor: 100_000, currency: 'EUR', credits: [], payments: [], disputes: [], writeOff: null } as never;
+    assert.deepEqual(interestSegments(inv, code, '2024-03-01', '2024-03-31', 1_381).map((l) => [l.overdueMinor, l.daysCharged]), [[101_381, 31]]);
+    assert.deepEqual(interestSegments(inv, { ...code, interestOnInterest: false }, '2024-03-01', '2024-03-31', 1_381).map((l) => l.overdueMinor), [100_000]);
+  });
+});

@@ -11,3 +11,5 @@ export { addRuleSet, initialRuleSet, KEPT_RULE_SETS, ruleSetAt } from './rules/r
 export { SIGNAL_CODES, type FraudRuleSet, type PublishedRuleSet, type Ramp, type SignalCode } from './rules/rule-set';
 export * from './documents';
 export * from './errors';
+export { compareRuns, replayAll, replayPartition, type OutcomeChange, type ReplayedCheck, type ReplayOptions, type ReplayRecord, type WhatIf } from './replay';
+export { evaluateChecks, type FraudEvaluation, type ScoredOrder } from './evaluation';
