@@ -41,7 +41,7 @@ export interface CustomerCollectionsView {
 export interface LoggedAction {
   _id: string;
   customerId: string;
-  type: CollectionActionEnvelope['type'] | 'InvoiceWrittenOff';
+  type: CollectionActionEnvelope['type'] | 'InvoiceWrittenOff' | 'AccountStatusChanged';
   businessDate: string;
   event: unknown;
 }

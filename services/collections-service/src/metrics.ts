@@ -38,6 +38,7 @@ const SNAKE: Record<string, string> = {
   WriteOffApproved: 'write_off_approved',
   CollectionCommandRefused: 'command_refused',
   InvoiceWrittenOff: 'invoice_written_off',
+  AccountStatusChanged: 'account_blocked',
 };
 
 /** The `action` label of an output event type. */

@@ -23,6 +23,8 @@ export interface CollectionsProcessorOptions {
   inputs: ReadonlyMap<string, InputKind>;
   actionsTopic: string;
   invoicesTopic: string;
+  /** Where account blocks go (AccountStatusChanged). */
+  customersTopic: string;
   metrics: CollectionsMetrics | null;
   /** Aging totals of this partition after each daily run (for the Prometheus gauges). */
   onAgingTotals?(partition: number, totals: AgingTotals): void;
@@ -135,7 +137,7 @@ export class CollectionsProcessor implements Processor<CollectionsInput, StoreVa
   private sink(ctx: ProcessorContext<StoreValue>): Sink {
     return {
       emit: (o: Emitted) => {
-        const topic = o.topic === 'actions' ? this.options.actionsTopic : this.options.invoicesTopic;
+        const topic = o.topic === 'actions' ? this.options.actionsTopic : o.topic === 'invoices' ? this.options.invoicesTopic : this.options.customersTopic;
         ctx.forward(topic, o.event.customerId, o.event);
         const businessDate = (o.event.payload as { businessDate?: string }).businessDate ?? o.event.eventTime.slice(0, 10);
         const logged: LoggedAction = { _id: o.event.eventId, customerId: o.event.customerId, type: o.event.type, businessDate, event: o.event };

@@ -84,7 +84,7 @@ export function createCollectionsService(options: CollectionsServiceOptions): Co
     deadLetterTopic: name(dlq),
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
-    processor: (partition) => new CollectionsProcessor({ partition, inputs, actionsTopic: name(TOPIC.collectionActions), invoicesTopic: name(TOPIC.invoices), metrics, onAgingTotals }),
+    processor: (partition) => new CollectionsProcessor({ partition, inputs, actionsTopic: name(TOPIC.collectionActions), invoicesTopic: name(TOPIC.invoices), customersTopic: name(TOPIC.customers), metrics, onAgingTotals }),
   }));
   return Object.assign(runtime, {
     reader: () => new CollectionsReader(infra.store),

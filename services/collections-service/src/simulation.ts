@@ -76,7 +76,7 @@ export function simulateHistory(history: Iterable<HistoryRecord>, options: Simul
       const queued = list.map((q, i) => ({ ...q, offset: (positions[kind] as number) + i }));
       group.add(kind, queued, (positions[kind] as number) + queued.length);
     }
-    const processor = new CollectionsProcessor({ partition, inputs: new Map(ORDER.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', metrics: null });
+    const processor = new CollectionsProcessor({ partition, inputs: new Map(ORDER.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', customersTopic: 'customers', metrics: null });
     const ctx: ProcessorContext<StoreValue> = {
       partition,
       store: new KeyValueStore<StoreValue>(),
@@ -129,7 +129,7 @@ export function createSimulation(options: SimulationOptions = {}): StreamingSimu
   const task = (partition: number) => {
     let t = tasks.get(partition);
     if (t !== undefined) return t;
-    const processor = new CollectionsProcessor({ partition, inputs: new Map(ORDER.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', metrics: null });
+    const processor = new CollectionsProcessor({ partition, inputs: new Map(ORDER.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', customersTopic: 'customers', metrics: null });
     const ctx: ProcessorContext<StoreValue> = {
       partition,
       store: new KeyValueStore<StoreValue>(),

@@ -12,7 +12,7 @@ const KINDS: InputKind[] = ['policies', 'customers', 'invoices', 'payments', 'co
  * in one at a time in the order given, what it forwards and logs is collected.
  */
 export class Harness {
-  readonly processor = new CollectionsProcessor({ partition: 0, inputs: new Map(KINDS.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', metrics: null });
+  readonly processor = new CollectionsProcessor({ partition: 0, inputs: new Map(KINDS.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', customersTopic: 'customers', metrics: null });
   readonly forwarded: { topic: string; key: string; event: CollectionActionEnvelope }[] = [];
   readonly logged: { collection: string; document: Document }[] = [];
   readonly rejections: Rejection[] = [];

@@ -55,7 +55,7 @@ describe('collections processor on a partition task (in-memory checkpoint store)
       new StreamTask<CollectionsInput, StoreValue>({
         partition: 0,
         topics: KINDS,
-        processor: new CollectionsProcessor({ partition: 0, inputs: new Map(KINDS.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', metrics: null }),
+        processor: new CollectionsProcessor({ partition: 0, inputs: new Map(KINDS.map((k) => [k, k])), actionsTopic: 'actions', invoicesTopic: 'invoices', customersTopic: 'customers', metrics: null }),
         checkpoints,
         serde: compressedJsonSerde(),
         sender: new OutputSender(producer, logger, { initialMs: 1, maxMs: 2 }),

@@ -1,5 +1,6 @@
 import { addDays, businessDateOfTimestamp, dateOfDay, dayNumber, daysBetween, findInvoice, isDate, type CustomerState, type InputEvent, type InvoiceState } from '@creditstream/features';
 import type {
+  AccountStatusChangedEvent,
   CollectionActionEnvelope,
   CollectionCommandEnvelope,
   CustomerPaymentOutlookEvent,
@@ -17,7 +18,7 @@ import { COMMAND_MEMORY, dunningOf, findDunning, NOTE_MEMORY, type CollectionsSt
 // same ids.
 
 /** An action on the collections actions topic, or a write-off on the invoices topic. */
-export type Emitted = { topic: 'actions'; event: CollectionActionEnvelope } | { topic: 'invoices'; event: InvoiceWrittenOffEvent };
+export type Emitted = { topic: 'actions'; event: CollectionActionEnvelope } | { topic: 'invoices'; event: InvoiceWrittenOffEvent } | { topic: 'customers'; event: AccountStatusChangedEvent };
 
 /** Where the engine puts what it decides. */
 export interface Sink {
@@ -413,6 +414,7 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
       }));
       const after = sequence.levels[level];
       if (after !== undefined) consider(today + after.days, `letter level ${level + 1}`);
+      if (spec.blocksAccount) blockAccount(v, id, level, sequence.sequenceId, version, date, cause, sink);
     }
   }
 
@@ -457,6 +459,31 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
     changed = true;
   }
   return changed;
+}
+
+/**
+ * A letter level that blocks the account: AccountStatusChanged (BLOCKED) on the customers topic, once — until the
+ * account is seen re-activated after the request (the event comes back through the fold later live than in a
+ * replay, so whether to ask again reads only what was asked and what the fold says since).
+ */
+function blockAccount(v: CustomerValue, letterId: string, level: number, sequenceId: string, version: string, date: string, cause: Cause, sink: Sink): void {
+  const account = v.fold.account;
+  const asked = v.c.blockRequestedOn ?? null;
+  if (account.status !== 'ACTIVE') return;
+  if (asked !== null && !(account.changedOn !== null && account.changedOn > asked)) return;
+  v.c.blockRequestedOn = date;
+  sink.emit({
+    topic: 'customers',
+    event: {
+      eventId: `${letterId}:block`,
+      // 1 ms after the letter's run: a replay folds it after the tick that caused it.
+      eventTime: new Date(Date.parse(cause.eventTime) + 1).toISOString(),
+      customerId: v.c.customerId,
+      causationId: cause.eventId,
+      type: 'AccountStatusChanged',
+      payload: { status: 'BLOCKED', previousStatus: 'ACTIVE', reason: `collection letter ${letterId} (level ${level} of sequence ${sequenceId}, policy ${version}) blocks the account`, changedBy: 'collections-service' },
+    },
+  });
 }
 
 function periodOf(c: CollectionsState): PeriodActions {

@@ -107,6 +107,8 @@ export interface CollectionsState {
   letters: number;
   /** Letters, interest notes and fees since the last month-end statement (what the next one lists). */
   period: PeriodActions;
+  /** Business date the collections service last asked to block the account (a level with blocksAccount). */
+  blockRequestedOn?: string | null;
 }
 
 /** What one partition task keeps per customer. */
