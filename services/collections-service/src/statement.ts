@@ -62,16 +62,22 @@ export function statementPdf(s: Statement): Promise<Buffer> {
         doc.text('none', 50);
         return;
       }
+      // Rows at explicit positions: pdfkit's cursor does not move down after a text placed with lineBreak false.
+      let y = doc.y;
       for (const row of [head, ...rows]) {
-        if (doc.y > 760) doc.addPage();
-        const y = doc.y;
+        if (y > 770) {
+          doc.addPage();
+          y = doc.y;
+        }
         let x = 50;
         row.forEach((cell, i) => {
           doc.text(cell, x, y, { width: (widths[i] ?? 60) - 4, lineBreak: false });
           x += widths[i] ?? 60;
         });
-        doc.moveDown(0.3);
+        y += 12;
       }
+      doc.x = 50;
+      doc.y = y;
     };
     section(`Open items: ${money(s.openMinor)} ${s.currency}`, ['Invoice', 'Invoice date', 'Due date', 'Amount', 'Open', 'Days overdue', 'Disputed'], s.items.map((i) => [i.invoiceId, i.invoiceDate, i.dueDate, money(i.amountMinor), money(i.openMinor), String(i.daysOverdue), i.disputed ? 'yes' : '']), [100, 65, 65, 70, 70, 60, 50]);
     section('Aging', s.aging.map((a) => a.label), [s.aging.map((a) => money(a.amountMinor))], s.aging.map(() => 80));
