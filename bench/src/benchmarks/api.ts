@@ -3,9 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runApiTokenCreate, runSimulate } from '@creditstream/cli';
+import { CREDIT_INPUTS, CreditReader } from '@creditstream/credit-service';
 import { FEATURE_INPUTS } from '@creditstream/feature-service';
 import { committedTotal, createKafka, endOffsetsTotal } from '@creditstream/kafka';
 import { SCORING_INPUTS } from '@creditstream/scoring-service';
+import { openStore } from '@creditstream/store';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../results';
 import { percentile } from './scoring/latency';
@@ -64,7 +66,7 @@ async function load(url: string, token: string, customers: readonly string[], ra
 
 /**
  * The insights API over the demo's data (200 customers, a year of history by default) with the feature and scoring
- * services running, each as its own process: read latency of the customer page and the at-risk list under an
+ * services and the credit service running, each as its own process: read latency of the customer page and the at-risk list under an
  * open-loop load from this (second) process, the time to accept a command, and the API's resident memory.
  */
 export const api: Benchmark = {
@@ -76,6 +78,8 @@ export const api: Benchmark = {
     const rate = ctx.argInt('rate', 200);
     const seconds = ctx.argInt('seconds', 30);
     const commands = ctx.argInt('commands', 50);
+    const releases = ctx.argInt('releases', 30);
+    const creditCommitMs = ctx.argInt('credit-commit-ms', 100);
     const prefix = `${ctx.runId}.`;
     const topic = (t: string) => `${prefix}${t}`;
     const database = `bench_${ctx.runId.replace(/[^a-zA-Z0-9]/g, '_')}`;
@@ -94,15 +98,18 @@ export const api: Benchmark = {
     const sdDir = mkdtempSync(join(tmpdir(), 'bench-api-sd-'));
     const services: ServiceProcess[] = [];
     try {
-      const groups = { feature: `${ctx.runId}-feature`, scoring: `${ctx.runId}-scoring` };
+      const groups = { feature: `${ctx.runId}-feature`, scoring: `${ctx.runId}-scoring`, credit: `${ctx.runId}-credit` };
       services.push(startServiceProcess('feature-service', '@creditstream/feature-service', { ...env, HTTP_PORT: '0', FEATURE_SERVICE_GROUP_ID: groups.feature }, sdDir));
       services.push(startServiceProcess('scoring-service', '@creditstream/scoring-service', { ...env, HTTP_PORT: '0', SCORING_SERVICE_GROUP_ID: groups.scoring }, sdDir));
+      // The credit service checkpoints every CREDIT_COMMIT_MS: a command's effect reaches its read model at the next checkpoint.
+      services.push(startServiceProcess('credit-service', '@creditstream/credit-service', { ...env, HTTP_PORT: '0', CREDIT_SERVICE_GROUP_ID: groups.credit, CREDIT_SERVICE_COMMIT_INTERVAL_MS: String(creditCommitMs) }, sdDir));
       const kafka = createKafka({ brokers: ctx.stack.kafkaBrokers, clientId: 'bench-api' });
-      await waitUntil('the feature and scoring services catching up', 900_000, async () => {
+      await waitUntil('the feature, scoring and credit services catching up', 900_000, async () => {
         const inputs = FEATURE_INPUTS.map(topic);
         const scoring = SCORING_INPUTS.map(topic);
-        const [a, b, c, d] = await Promise.all([endOffsetsTotal(kafka, inputs), committedTotal(kafka, groups.feature, inputs), endOffsetsTotal(kafka, scoring), committedTotal(kafka, groups.scoring, scoring)]);
-        return b >= a && d >= c && c > 0;
+        const credit = CREDIT_INPUTS.map(topic);
+        const [a, b, c, d, e, f] = await Promise.all([endOffsetsTotal(kafka, inputs), committedTotal(kafka, groups.feature, inputs), endOffsetsTotal(kafka, scoring), committedTotal(kafka, groups.scoring, scoring), endOffsetsTotal(kafka, credit), committedTotal(kafka, groups.credit, credit)]);
+        return b >= a && d >= c && c > 0 && f >= e;
       });
       ctx.log('caught up; starting the insights API');
       const port = await freePort();
@@ -139,6 +146,32 @@ export const api: Benchmark = {
         accept.push(performance.now() - t0);
       }
       accept.sort((a, b) => a - b);
+
+      // Releases: from the 202 to the hold gone from the credit service's read model (polled every 5 ms).
+      const store = await openStore({ uri: ctx.stack.mongodbUri, database, indexes: [], appName: 'bench-api' });
+      const effect: number[] = [];
+      try {
+        const reader = new CreditReader(store);
+        const holds = (await reader.holds()).slice(0, releases);
+        ctx.log(`releasing ${holds.length} held orders one by one`);
+        for (const h of holds) {
+          const res = await fetch(`${url}/api/credit/customers/${encodeURIComponent(h.customerId)}/holds/${encodeURIComponent(h.orderId)}/release`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'bench release' }) });
+          await res.arrayBuffer();
+          if (res.status !== 202) throw new Error(`release of ${h.orderId} answered ${res.status}`);
+          const accepted = performance.now();
+          const deadline = accepted + 30_000;
+          for (;;) {
+            const view = (await reader.customers()).find((c) => c.customerId === h.customerId);
+            if (!view?.holds.some((x) => x.orderId === h.orderId)) break;
+            if (performance.now() > deadline) throw new Error(`the release of ${h.orderId} did not take effect within 30 s`);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          effect.push(performance.now() - accepted);
+        }
+      } finally {
+        await store.close();
+      }
+      effect.sort((a, b) => a - b);
       const loadSeconds = await apiProcess.metric('creditstream_api_snapshot_load_seconds_sum');
       const loads = await apiProcess.metric('creditstream_api_snapshot_load_seconds_count');
       const figures: Record<string, Figure> = {
@@ -149,6 +182,9 @@ export const api: Benchmark = {
         requests: { value: samples.length, unit: 'requests' },
         requests_failed: { value: failed, unit: 'requests', goal: '0' },
         command_accept_p99_ms: { value: percentile(accept, 99), unit: 'ms' },
+        command_to_effect_p99_ms: { value: percentile(effect, 99), unit: 'ms', goal: '≤ 200' },
+        command_to_effect_p50_ms: { value: percentile(effect, 50), unit: 'ms' },
+        releases: { value: effect.length, unit: 'commands' },
         snapshot_load_ms_mean: { value: loads > 0 ? (loadSeconds / loads) * 1000 : NaN, unit: 'ms' },
         rss_mb_max: { value: apiProcess.rssMaxEverMb(), unit: 'MB', goal: '≤ 150' },
         customers: { value: ids.length, unit: 'customers' },
@@ -157,7 +193,7 @@ export const api: Benchmark = {
         figures,
         notes: [
           `${simulated.events} simulated events (${customers} customers, ${days} days), folded and scored by the feature and scoring services (own processes) before the load; the load ran from the benchmark process against the API process.`,
-          'command_to_effect_p99_ms is not measured: no credit service consumes creditstream.credit.commands.v1 in this version, so a release never takes effect.',
+          `command_to_effect: a release accepted (202) until the hold is gone from the credit service's read model, polled every 5 ms; the credit service ran with CREDIT_SERVICE_COMMIT_INTERVAL_MS=${creditCommitMs} (its read models follow its checkpoints; the default is 2000).`,
         ],
       };
     } finally {
