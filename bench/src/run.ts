@@ -4,13 +4,14 @@ import { api } from './benchmarks/api';
 import { collections } from './benchmarks/collections';
 import { credit } from './benchmarks/credit';
 import { features } from './benchmarks/features';
+import { fraud } from './benchmarks/fraud';
 import { memory } from './benchmarks/memory';
 import { model } from './benchmarks/model';
 import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

@@ -4,6 +4,7 @@ import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
 import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
 import { dashboardLink } from './dashboard-step';
 import { heldOrderLines } from './credit';
+import { fraudLines } from './fraud';
 import { collectionsLines } from './collections';
 import { DemoError } from './errors';
 import { replayHistory } from './history';
@@ -56,6 +57,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     SCORING_SERVICE_GROUP_ID: o.scoringGroup,
     COLLECTIONS_SERVICE_GROUP_ID: `${o.topicPrefix}collections-service`,
     CREDIT_SERVICE_GROUP_ID: `${o.topicPrefix}credit-service`,
+    FRAUD_SERVICE_GROUP_ID: `${o.topicPrefix}fraud-service`,
     // Without a fraud service, orders are decided at once rather than waiting for fraud checks that never come.
     CREDIT_FRAUD_CHECKS: process.env.CREDIT_FRAUD_CHECKS ?? (serviceMain('fraud-service') ? 'wait' : 'off'),
     // The history streams in hundreds of business days a minute: only the fraud topic's own progress ends a wait.
@@ -108,6 +110,9 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     const collectionsInputs = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.clock].map(topic);
     const collectionsFrom = collectionsRuns ? await committedOffsets(admin, collectionsGroup, collectionsInputs) : null;
     const scoringFrom = await committedOffsets(admin, o.scoringGroup, scoringInputs);
+    const fraudGroup = `${o.topicPrefix}fraud-service`;
+    const fraudRuns = services.some((s) => s.name === 'fraud-service');
+    const fraudFrom = fraudRuns ? await committedOffsets(admin, fraudGroup, inputs) : null;
     const creditGroup = `${o.topicPrefix}credit-service`;
     const creditRuns = services.some((s) => s.name === 'credit-service');
     const creditFrom = creditRuns ? await committedOffsets(admin, creditGroup, inputs) : null;
@@ -153,6 +158,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
       const collectionsEnd = new Map([...historyEnd].filter(([k]) => collectionsInputs.some((t) => k.startsWith(`${t}:`))));
       ctx.timings.push(['collections catch-up', await catchUpStep('collections', collectionsGroup, collectionsInputs, collectionsFrom, collectionsEnd)]);
     }
+    if (fraudFrom !== null) ctx.timings.push(['fraud catch-up', await catchUpStep('fraud', fraudGroup, inputs, fraudFrom, historyEnd)]);
     if (creditFrom !== null) ctx.timings.push(['credit catch-up', await catchUpStep('credit', creditGroup, inputs, creditFrom, historyEnd)]);
 
     // Training while the live stream goes on: until the new model is published, the active one scores.
@@ -197,6 +203,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     for (const line of whereToLookLines(endpoints, services, topic(TOPIC.invoicePredictions), o.database)) say(line);
     for (const line of predictionLines(shown, o.database)) say(line);
     if (collectionsRuns) for (const line of await collectionsLines(endpoints.mongodbUri, o.database, 3)) say(line);
+    if (fraudRuns) for (const line of await fraudLines(endpoints.mongodbUri, o.database, SHOWN_HOLDS)) say(line);
     if (creditRuns) for (const line of await heldOrderLines(endpoints.mongodbUri, o.database, SHOWN_HOLDS)) say(line);
     for (const line of timingLines(ctx.timings)) say(line);
     const insights = services.find((s) => s.name === 'insights-api');

@@ -47,10 +47,6 @@ export interface DashboardSpec {
   rows: RowSpec[];
 }
 
-/** Services that do not exist yet (DESIGN.md): their panels define the metrics they will export. */
-export const FRAUD_SERVICE_PENDING: Pending = { service: 'fraud-service', reason: 'the fraud service does not exist yet; this panel is the contract it implements' };
-/** The scoring service exists but does not export these metrics yet. */
-
 /** Both ways of consuming: the consumer runner's standard metrics and the partition-task runtime's. */
 export const INPUT_RECORDS = '{__name__=~"creditstream_task_records_total|creditstream_consumer_messages_total", outcome="processed"}';
 export const LAG_MESSAGES = 'sum by (service) ({__name__=~"creditstream_consumer_lag_messages|creditstream_task_buffered_records"})';

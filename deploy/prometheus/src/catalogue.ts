@@ -5,6 +5,7 @@ import { createFeatureMetrics } from '@creditstream/feature-service/dist/src/met
 import { createScoringMetrics } from '@creditstream/scoring-service/dist/src/metrics';
 import { createCreditMetrics } from '@creditstream/credit-service/dist/src/metrics';
 import { createCollectionsMetrics } from '@creditstream/collections-service/dist/src/metrics';
+import { createFraudMetrics } from '@creditstream/fraud-service/dist/src/metrics';
 import { CONTRACT_METRICS } from './contract';
 
 /** One metric as the code defines it. */
@@ -34,6 +35,7 @@ export function codeMetrics(): CatalogueEntry[] {
   read('scoring-service', (registry) => void createScoringMetrics(registry));
   read('credit-service', (registry) => void createCreditMetrics(registry, () => ({ rule: 0, forced: 0, fraud_review: 0 })));
   read('collections-service', (registry) => void createCollectionsMetrics(registry));
+  read('fraud-service', (registry) => void createFraudMetrics(registry));
   return entries;
 }
 

@@ -13,6 +13,4 @@ export interface ContractMetric {
   owner: string;
 }
 
-export const CONTRACT_METRICS: readonly ContractMetric[] = [
-  { name: 'creditstream_fraud_checks_total', type: 'counter', labels: ['outcome'], help: 'Fraud checks, one per order, by outcome (clear, review).', owner: 'fraud-service (does not exist yet)' },
-];
+export const CONTRACT_METRICS: readonly ContractMetric[] = [];

@@ -1,4 +1,4 @@
-import { FRAUD_SERVICE_PENDING, type DashboardSpec } from '../spec';
+import type { DashboardSpec } from '../spec';
 
 /**
  * Credit decisions, holds, fraud checks and collection actions. A panel of a service that does not exist yet is
@@ -63,7 +63,6 @@ export const decisions: DashboardSpec = {
           unit: 'ops',
           stacked: true,
           queries: [{ expr: 'sum by (outcome) (rate(creditstream_fraud_checks_total[$__rate_interval]))', legend: '{{outcome}}' }],
-          pending: FRAUD_SERVICE_PENDING,
         },
         {
           title: 'Fraud review share',
@@ -71,7 +70,6 @@ export const decisions: DashboardSpec = {
           kind: 'timeseries',
           unit: 'percentunit',
           queries: [{ expr: 'sum(rate(creditstream_fraud_checks_total{outcome="review"}[$__rate_interval])) / sum(rate(creditstream_fraud_checks_total[$__rate_interval]))', legend: 'review' }],
-          pending: FRAUD_SERVICE_PENDING,
         },
         {
           title: 'Collection actions per second',
