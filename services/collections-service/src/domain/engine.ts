@@ -266,15 +266,18 @@ export function previousMonthEnd(date: string): string {
 export function agingBuckets(fold: CustomerState, today: number, periods: readonly number[], excluded: ReadonlySet<string> | null = null): { amounts: number[]; counts: number[] } {
   const amounts = new Array<number>(periods.length + 2).fill(0);
   const counts = new Array<number>(periods.length + 2).fill(0);
+  // Bucket bounds as due dates (string comparisons, no date parsing per invoice): bucket i+1 holds due dates in
+  // [today - periods[i], today - periods[i-1]), the last one anything older.
+  const bounds = dueDateBounds(today, periods);
+  const date = bounds[0] as string;
   for (const e of fold.open) {
     // Approved for write-off: out of the open balance at once (the InvoiceWrittenOff may not have come back yet).
-    if (!e.counted || excluded?.has(e.invoiceId)) continue;
-    const overdue = today - dayNumber(e.dueDate);
+    if (!e.counted || (excluded !== null && excluded.has(e.invoiceId))) continue;
     let b = 0;
-    if (overdue > 0) {
+    if (e.dueDate < date) {
       b = periods.length + 1;
       for (let i = 0; i < periods.length; i++) {
-        if (overdue <= (periods[i] as number)) {
+        if (e.dueDate >= (bounds[i + 1] as string)) {
           b = i + 1;
           break;
         }
@@ -284,6 +287,18 @@ export function agingBuckets(fold: CustomerState, today: number, periods: readon
     counts[b] = (counts[b] as number) + 1;
   }
   return { amounts, counts };
+}
+
+let boundsKey = '';
+let boundsValue: string[] = [];
+/** [today, today - periods[0], today - periods[1], …] as dates, memoised for the day being run. */
+function dueDateBounds(today: number, periods: readonly number[]): string[] {
+  const key = `${today}:${periods.join(',')}`;
+  if (key !== boundsKey) {
+    boundsValue = [dateOfDay(today), ...periods.map((p) => dateOfDay(today - p))];
+    boundsKey = key;
+  }
+  return boundsValue;
 }
 
 interface LetterCandidate {
@@ -423,7 +438,7 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
 
   // Write-off proposals: long overdue and a low predicted recovery (or, without a prediction, nothing ever paid).
   const w = policy.writeOff;
-  const lastDueForWriteOff = dateOfDay(today - w.minDaysOverdue);
+  const lastDueForWriteOff = dueDateBounds(today, [w.minDaysOverdue])[1] as string;
   for (const e of fold.open) {
     if (e.dueDate > lastDueForWriteOff) break;
     const inv = findInvoice(fold, e.invoiceId);

@@ -39,6 +39,9 @@ export function buildStatement(fold: CustomerState, actions: readonly LoggedActi
   const items: StatementItem[] = [];
   for (const inv of fold.invoices) {
     if (inv.invoiceDate > asOf) continue;
+    // Settled or written off by then, for good: nothing open (most of a long history; spares the per-fact walk).
+    if (inv.status === 'SETTLED' && (inv.settledOn as string) <= asOf && inv.payments.every((p) => p.reversedOn === null)) continue;
+    if (inv.writeOff !== null && inv.writeOff.writtenOffOn <= asOf) continue;
     const open = openOn(inv, asOf);
     if (open === 0) continue;
     items.push({ invoiceId: inv.invoiceId, invoiceDate: inv.invoiceDate, dueDate: inv.dueDate, amountMinor: inv.amountMinor, openMinor: open, daysOverdue: Math.max(0, daysBetween(inv.dueDate, asOf)), disputed: inv.disputes.some((d) => d.openedOn <= asOf && (d.resolvedOn === null || d.resolvedOn > asOf)) });
