@@ -78,7 +78,18 @@ function replayAndDailyRun(ctx: BenchContext, customers: number, extraTicks: num
   }
   rssMax = Math.max(rssMax, process.memoryUsage().rss);
   const open = [...contexts.values()].reduce((n, c) => n + [...c.store.values()].filter((v) => v.kind === 'customer' && v.fold.open.length > 0).length, 0);
-  return { replay, daily: { customers: keys, withOpen: open, ticks: ordinaryTicks, seconds: tickSeconds, monthCloseTicks, monthCloseSeconds, actions: sim.result.outputs - actionsBefore }, rssMax };
+  // State size: the JSON of every 20th customer (what a checkpoint serialises before compression).
+  let sampled = 0;
+  let jsonBytes = 0;
+  let k = 0;
+  for (const c of contexts.values()) {
+    for (const v of c.store.values()) {
+      if (v.kind !== 'customer' || k++ % 20 !== 0) continue;
+      sampled += 1;
+      jsonBytes += JSON.stringify(v).length;
+    }
+  }
+  return { replay, stateJsonBytes: sampled === 0 ? 0 : jsonBytes / sampled, daily: { customers: keys, withOpen: open, ticks: ordinaryTicks, seconds: tickSeconds, monthCloseTicks, monthCloseSeconds, actions: sim.result.outputs - actionsBefore }, rssMax };
 }
 
 /** The one-hop floor: a raw kafkajs producer → topic → raw consumer forwarding to a second topic → raw consumer, at `rate`/s. */
@@ -196,7 +207,7 @@ export const collections: Benchmark = {
     const count = ctx.argInt('latency-samples', 300);
     const intervalMs = ctx.argInt('interval-ms', 20);
     ctx.log(`process simulation: a simulated year of ${customers} customers, in memory`);
-    const { replay, daily, rssMax } = replayAndDailyRun(ctx, customers, extraTicks);
+    const { replay, daily, rssMax, stateJsonBytes } = replayAndDailyRun(ctx, customers, extraTicks);
     const kafka = createKafka({ brokers: ctx.stack.kafkaBrokers, clientId: 'bench' });
     ctx.log('latency: the raw kafkajs one-hop floor');
     const floor = await rawHopLatencies(kafka, ctx.runId, count, intervalMs);
@@ -216,12 +227,13 @@ export const collections: Benchmark = {
         replay_days_per_s: { value: Number((replay.days / replay.seconds).toFixed(2)), unit: 'business days/s' },
         replay_events_per_s: { value: Math.round(replay.records / replay.seconds), unit: 'events/s' },
         rss_mb_max: { value: Math.round(rss / 2 ** 20), unit: 'MB', goal: '≤ 150' },
+        state_kb_per_customer: { value: Number((stateJsonBytes / 1024).toFixed(1)), unit: 'KB (JSON)' },
       },
       notes: [
         `Process simulation: the simulator's year (seed 1, ${customers.toLocaleString('en-US')} customers, ${replay.days} business days, ${replay.records.toLocaleString('en-US')} collections input events: customers, invoices, payments, clock; no orders) pushed one record at a time into one in-memory collections partition task per partition (6; the service's processor, the shared fold, the built-in policy), in ${replay.seconds.toFixed(1)} s; ${replay.actions.toLocaleString('en-US')} actions, ${replay.rejected} records refused.`,
         `Daily run: further business-day ticks on the state the year built, each on all 6 partitions: ${daily.customers.toLocaleString('en-US')} customers looked at per tick (${daily.withOpen.toLocaleString('en-US')} with open invoices aged and dunned, the rest skipped as idle); daily_run_customers_per_s over ${daily.ticks} ordinary days (${daily.seconds.toFixed(3)} s), month_close_customers_per_s over ${daily.monthCloseTicks} first day(s) of a month (interest notes and month-end statements too, ${daily.monthCloseSeconds.toFixed(3)} s); ${daily.actions.toLocaleString('en-US')} actions in all. In memory, without Kafka: the service's tick costs this plus producing the actions.`,
         `Latency: ${count} customers with an open invoice are folded by one collections-service instance (in the benchmark process, default settings); then one InvoicePaymentPredicted with P(on time) 0.3 per customer is produced every ${intervalMs} ms, and the time from before the send to the CollectionStarted arriving at a kafkajs consumer of the actions topic is measured (${service.length} samples). The floor is the same shape with raw kafkajs only: produce → a consumer that forwards each message to a second topic → a consumer of that topic (${floor.length} samples), in the same run at the same rate.`,
-        'rss_mb_max is the benchmark process (the in-memory simulation of every customer, then the service).',
+        `rss_mb_max is the benchmark process: the in-memory simulation holds every customer's state at once (the shared fold keeps every invoice and payment of the year: state_kb_per_customer is the mean JSON size of a customer's state, fold and collections state, over every 20th customer), then the service of the latency part.`,
       ],
     };
   },
