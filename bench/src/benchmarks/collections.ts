@@ -109,6 +109,8 @@ async function rawHopLatencies(kafka: Kafka, runId: string, count: number, inter
   await receiver.connect();
   await forwarder.subscribe({ topic: a, fromBeginning: true });
   await receiver.subscribe({ topic: b, fromBeginning: true });
+  const joined = (c: typeof forwarder) => new Promise<void>((r) => c.on(c.events.GROUP_JOIN, () => r()));
+  const bothJoined = Promise.all([joined(forwarder), joined(receiver)]);
   await forwarder.run({ eachMessage: async ({ message }) => void (await producer.send({ topic: b, messages: [{ key: message.key, value: message.value }] })) });
   await receiver.run({
     eachMessage: async ({ message }) => {
@@ -120,7 +122,8 @@ async function rawHopLatencies(kafka: Kafka, runId: string, count: number, inter
       if (latencies.length >= count) resolveAll();
     },
   });
-  await new Promise((r) => setTimeout(r, 3000)); // both groups joined
+  await bothJoined;
+  await new Promise((r) => setTimeout(r, 1000));
   const value = randomBytes(300);
   for (let i = 0; i < count; i++) {
     const key = `C${i}`;
@@ -161,6 +164,7 @@ async function serviceLatencies(ctx: BenchContext, kafka: Kafka, count: number, 
   await receiver.subscribe({ topic: name(TOPIC.collectionActions), fromBeginning: true });
   let resolveAll: () => void = () => undefined;
   const all = new Promise<void>((r) => (resolveAll = r));
+  const receiverJoined = new Promise<void>((r) => receiver.on(receiver.events.GROUP_JOIN, () => r()));
   await receiver.run({
     eachMessage: async ({ message }) => {
       const event = await codec.decode<{ type: string; customerId: string }>(name(TOPIC.collectionActions), message.value);
@@ -175,6 +179,14 @@ async function serviceLatencies(ctx: BenchContext, kafka: Kafka, count: number, 
   try {
     // Warm-up: the service has folded the invoices once a first prediction is answered.
     ctx.log('waiting for the service to fold the invoices');
+    const setup = 2 * count + PARTITIONS;
+    const processed = async () => {
+      const m = service.metrics.registry.getSingleMetric('creditstream_task_records_total');
+      return m === undefined ? 0 : (await m.get()).values.reduce((n, v) => n + v.value, 0);
+    };
+    const deadline = performance.now() + 120_000;
+    while ((await processed()) < setup && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await receiverJoined;
     const warm = (c: string, p: number) => ({ key: c, event: { eventId: `${c}-pred-${p}`, eventTime: at('2024-06-03'), customerId: c, causationId: null, type: 'InvoicePaymentPredicted', payload: { invoiceId: `${c}-1`, businessDate: '2024-06-03', modelId: 'bench', modelVersion: '1', pOnTime: p, pLate: (1 - p) / 2, pVeryLate: (1 - p) / 2, predictedBucket: p >= 0.5 ? 'ON_TIME' : 'LATE', atRisk: p < 0.5, openAmountMinor: 100_000, currency: 'EUR', topFactors: [], featureVectorId: 'fv' } } });
     await new Promise((r) => setTimeout(r, 2000));
     ctx.log(`measuring ${count} predictions crossing the threshold, one every ${intervalMs} ms`);
