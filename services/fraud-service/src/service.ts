@@ -62,7 +62,10 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
     topics: FRAUD_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    // Six input topics: smaller fetches and queues than the runtime's defaults keep a replay's buffers (decoded records
+    // of 36 topic-partitions) within the service's memory goal; a live stream never fills them.
+    maxBytesPerPartition: 256 * 1024,
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, maxBufferedRecords: 500 },
     processor: (partition) => new FraudProcessor({ partition, topics, initial, metrics }),
   }));
   runtime.logger.info({ version: initial.version, sha256: initial.sha256, file: config.FRAUD_DEFAULT_RULES ?? null }, 'initial fraud rule set');
