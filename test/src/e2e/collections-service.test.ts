@@ -28,7 +28,7 @@ type Action = CollectionActionEnvelope;
 const of = <T extends Action['type']>(actions: Action[], type: T, customerId?: string) => actions.filter((a): a is Extract<Action, { type: T }> => a.type === type && (customerId === undefined || a.customerId === customerId));
 
 /** Writes the scenario's history: each customer exercises one part of the collections process. */
-async function writeScenario(producer: EventProducer, topic: (t: string) => string): Promise<void> {
+export async function writeScenario(producer: EventProducer, topic: (t: string) => string): Promise<void> {
   const at = (date: string) => `${date}T09:00:00.000Z`;
   let n = 0;
   const ev = (customerId: string, date: string, type: string, payload: object) => ({ key: customerId, event: { eventId: `e2e-${++n}`, eventTime: at(date), customerId, causationId: null, type, payload } });
