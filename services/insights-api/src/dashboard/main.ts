@@ -32,11 +32,14 @@ let role = '';
 
 // A token handed over in the URL fragment (the demo prints such a link) is kept for the session and removed from
 // the address bar; fragments never reach the server or its logs.
-const fromUrl = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-if (fromUrl) {
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(fromUrl[1] as string));
-  history.replaceState(null, '', `${location.pathname}#/`);
+function takeTokenFromUrl(): void {
+  const fromUrl = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(fromUrl[1] as string));
+    history.replaceState(null, '', `${location.pathname}#/`);
+  }
 }
+takeTokenFromUrl();
 
 class ApiError extends Error {
   constructor(readonly status: number, readonly problem: { code?: string; detail?: string }) {
@@ -298,6 +301,7 @@ function login(message: string): HTMLElement {
 }
 
 async function route(message?: string): Promise<void> {
+  takeTokenFromUrl();
   charts.forEach((c) => c.destroy());
   charts = [];
   const [path, query] = (location.hash.replace(/^#/, '') || '/').split('?');
