@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { statementHtml, statementPdf, type Statement } from '@creditstream/collections-service';
-import { ModelRegistry, renderReport, UnknownModelVersionError, type ModelVersionSummary } from '@creditstream/model';
+import { CLASSES, ModelRegistry, renderReport, UnknownModelVersionError, type ModelVersionSummary } from '@creditstream/model';
 import { TOPIC } from '@creditstream/schemas';
 import type { Handler, HandlerContext, Reply } from './app';
 import { CommandBus, type CommandRecord } from './commands';
@@ -112,6 +112,24 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
         if (err instanceof UnknownModelVersionError) notFound(err.message);
         throw err;
       }
+    },
+
+    getModelCharts: async (ctx) => {
+      let m;
+      try {
+        m = await d.registry().get(ctx.path.version as string);
+      } catch (err) {
+        if (err instanceof UnknownModelVersionError) notFound(err.message);
+        throw err;
+      }
+      const finite = (x: number) => Number.isFinite(x);
+      return ok({
+        classes: [...CLASSES],
+        importance: [...m.importance].sort((a, b) => b.meanAbsShap - a.meanAbsShap).slice(0, 20).map((f) => ({ feature: f.feature, meanAbsShap: f.meanAbsShap, gain: f.gain })),
+        reliability: (m.reliability?.confidence ?? []).filter((b) => b.count > 0 && finite(b.meanPredicted) && finite(b.observed)).map((b) => ({ meanPredicted: b.meanPredicted, observed: b.observed, count: b.count })),
+        evalHistory: Object.fromEntries(Object.entries(m.evalHistory ?? {}).map(([k, v]) => [k, v.filter(finite)])),
+        confusion: m.metrics?.confusion ?? null,
+      });
     },
 
     publishModel: async (ctx) => {

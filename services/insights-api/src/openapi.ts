@@ -325,6 +325,22 @@ export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
   '/api/models/{version}/report': {
     get: { ...get('getModelReport', 'The model report (HTML).', 'models', [P.version], { type: 'string' }, 'No such version.'), ok: { status: '200', description: 'The report page.', content: { 'text/html': { schema: { type: 'string' } } } } },
   },
+  '/api/models/{version}/charts': {
+    get: get(
+      'getModelCharts',
+      'The data of the model report\'s charts (feature importance, reliability, early-stopping curves, confusion matrix), drawn by the dashboard with its chart library.',
+      'models',
+      [P.version],
+      obj({
+        classes: { type: 'array', items: { type: 'string' } },
+        importance: { type: 'array', items: obj({ feature: str('Feature.'), meanAbsShap: num('Mean |SHAP| over explained holdout rows.'), gain: num('Total split gain.') }) },
+        reliability: { type: 'array', items: obj({ meanPredicted: num('Mean predicted probability in the bin.'), observed: num('Observed share.'), count: int('Rows.') }), description: 'Confidence reliability bins (non-empty ones).' },
+        evalHistory: { type: 'object', additionalProperties: { type: 'array', items: { type: 'number' } }, description: 'Validation metric per boosting round (early stopping).' },
+        confusion: { anyOf: [{ type: 'array', items: { type: 'array', items: { type: 'integer' } } }, { type: 'null' }], description: '`confusion[actual][predicted]` on the holdout.' },
+      }),
+      'No such version.',
+    ),
+  },
   '/api/models/{version}/publish': {
     post: {
       operationId: 'publishModel',

@@ -2,10 +2,10 @@
 // hash: overview (expected payments per bucket, at-risk invoices), customers (search), a customer (state of
 // business, open invoices with red flags, a bar chart of the top factors, payment history), models (versions and
 // the model report). Charts come from Chart.js only.
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip } from 'chart.js';
 import './style.css';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Legend, Tooltip);
 
 interface Factor { feature: string; value: number | null; contribution: number }
 interface Prediction { pOnTime: number; pLate: number; pVeryLate: number; bucket: string; atRisk: boolean; topFactors: Factor[]; modelVersion: string; businessDate: string }
@@ -23,6 +23,7 @@ interface CustomerDetail extends CustomerSummary {
 interface Hold { customerId: string; customerName: string | null; orderId: string; holdId: string; amountMinor: number; currency: string; heldAt: string; reasons: string[]; forced: boolean; rules: { ruleType: string; message: string }[] }
 interface WorklistRow { rank: number; customerId: string; name: string | null; currency: string; expectedLateTotalMinor: number; overdueMinor: number; openMinor: number; highestLevel: number; openPromises: number; openDisputes: number; nextAction: { on: string; action: string } | null }
 interface CommandState { commandId: string; status: 'accepted' | 'effected' | 'refused'; outcome: { reasonCode: string | null; message: string | null } | null }
+interface ModelCharts { classes: string[]; importance: { feature: string; meanAbsShap: number; gain: number }[]; reliability: { meanPredicted: number; observed: number; count: number }[]; evalHistory: Record<string, number[]>; confusion: number[][] | null }
 interface ModelList { active: { version: string; publishedBy: string; businessTime: string } | null; versions: { version: string; algorithm: string; createdAt: string; active: boolean; metrics: Record<string, number> | null }[] }
 
 const TOKEN_KEY = 'creditstream.token';
@@ -273,7 +274,40 @@ async function worklist(): Promise<HTMLElement> {
 async function models(): Promise<HTMLElement> {
   const list = await api<ModelList>('/api/models');
   const frame = h('iframe', { id: 'report', title: 'model report', sandbox: '' }) as HTMLIFrameElement;
+  const chartsTitle = h('h2', { id: 'model-charts-title' }, '');
+  const importance = h('canvas', { id: 'importance-chart' }) as HTMLCanvasElement;
+  const reliability = h('canvas', { id: 'reliability-chart' }) as HTMLCanvasElement;
+  const curve = h('canvas', { id: 'curve-chart' }) as HTMLCanvasElement;
+  const confusion = h('div', { id: 'confusion' });
+  const own = [importance, reliability, curve];
   const open = async (version: string) => {
+    const data = await api<ModelCharts>(`/api/models/${version}/charts`);
+    charts.filter((c) => own.includes(c.canvas)).forEach((c) => c.destroy());
+    charts = charts.filter((c) => !own.includes(c.canvas));
+    chartsTitle.textContent = `Model ${version}`;
+    charts.push(
+      new Chart(importance, {
+        type: 'bar',
+        data: { labels: data.importance.map((f) => f.feature), datasets: [{ label: 'mean |SHAP| (holdout)', data: data.importance.map((f) => f.meanAbsShap), backgroundColor: '#2563eb' }] },
+        options: { animation: false, indexAxis: 'y', responsive: true, maintainAspectRatio: false },
+      }),
+      new Chart(reliability, {
+        type: 'scatter',
+        data: {
+          datasets: [
+            { label: 'observed vs predicted (confidence)', data: data.reliability.map((b) => ({ x: b.meanPredicted, y: b.observed })), showLine: true, borderColor: '#dc2626', backgroundColor: '#dc2626' },
+            { label: 'perfect calibration', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], showLine: true, borderColor: '#9ca3af', borderDash: [4, 4], pointRadius: 0 },
+          ],
+        },
+        options: { animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { min: 0, max: 1 }, y: { min: 0, max: 1 } } },
+      }),
+      new Chart(curve, {
+        type: 'line',
+        data: { labels: (Object.values(data.evalHistory)[0] ?? []).map((_, i) => String(i + 1)), datasets: Object.entries(data.evalHistory).map(([name, values], k) => ({ label: name, data: values, borderColor: ['#16a34a', '#f59e0b', '#2563eb'][k % 3], pointRadius: 0 })) },
+        options: { animation: false, responsive: true, maintainAspectRatio: false },
+      }),
+    );
+    confusion.replaceChildren(data.confusion ? table(['actual \\ predicted', ...data.classes], data.confusion.map((row, i) => [data.classes[i] ?? '', ...row.map(String)])) : h('p', {}, 'no holdout confusion matrix'));
     frame.srcdoc = await api<string>(`/api/models/${version}/report`);
   };
   const rows = list.versions.map((v) => {
@@ -286,7 +320,23 @@ async function models(): Promise<HTMLElement> {
   });
   const active = list.versions.find((v) => v.active) ?? list.versions[list.versions.length - 1];
   if (active) queueMicrotask(() => void open(active.version));
-  return h('section', { id: 'models' }, h('h1', {}, 'Models'), table(['version', 'algorithm', 'registered', 'log-loss', 'accuracy', ''], rows), frame);
+  return h(
+    'section',
+    { id: 'models' },
+    h('h1', {}, 'Models'),
+    table(['version', 'algorithm', 'registered', 'log-loss', 'accuracy', ''], rows),
+    chartsTitle,
+    h('h3', {}, 'Feature importance'),
+    h('div', { class: 'chart' }, importance),
+    h('h3', {}, 'Reliability'),
+    h('div', { class: 'chart small' }, reliability),
+    h('h3', {}, 'Early stopping'),
+    h('div', { class: 'chart small' }, curve),
+    h('h3', {}, 'Confusion matrix (holdout)'),
+    confusion,
+    h('h3', {}, 'The full report'),
+    frame,
+  );
 }
 
 function login(message: string): HTMLElement {
