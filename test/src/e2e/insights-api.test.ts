@@ -10,7 +10,7 @@ import { createInsightsApi, loadInsightsApiConfig, type InsightsApi } from '@cre
 import { createKafka, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, type CustomerPredictions, type ScoringService } from '@creditstream/scoring-service';
-import { TOPIC, type CreditCommandEnvelope } from '@creditstream/schemas';
+import { TOPIC, type CreditCommandEnvelope, type OrderEnvelope } from '@creditstream/schemas';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
 import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
 
@@ -170,19 +170,48 @@ describe('insights API on the real stack', function () {
       assert.equal(sent[0]?.type, 'ReleaseCreditHold');
       assert.equal(sent[0]?.customerId, target.customerId);
       assert.deepEqual({ ...sent[0]?.payload }, { commandId, actor: 'e2e manager (credit-manager)', orderId, recheck: true, reason: 'paid by wire', reviewDate: null });
-      const refused = await waitFor('the credit service refusing the release of an order it does not hold', async () => {
-        const c = await get<{ status: string; outcome: { reasonCode: string; message: string } | null }>(`/api/commands/${commandId}`);
-        return c.body.status !== 'accepted' ? c.body : undefined;
-      });
+      const outcome = (id: string, what: string) =>
+        waitFor(
+          what,
+          async () => {
+            const c = await get<{ status: string; outcome: { reasonCode: string | null; message: string | null } | null }>(`/api/commands/${id}`);
+            return c.body.status !== 'accepted' ? c.body : undefined;
+          },
+          { timeoutMs: 90_000 },
+        );
+      const refused = await outcome(commandId, 'the credit service refusing the release of an order it does not hold');
       assert.equal(refused.status, 'refused');
       assert.ok(refused.outcome?.reasonCode, 'the refusal names its reason code');
 
-      // The hold list is the credit service's.
-      const heldByService = await credit.reader().holds();
+      // A forced hold on an open order (one neither shipped nor cancelled), through the API: carried out.
+      const orders = new Map<string, { customerId: string; orderId: string; time: string; closed: boolean }>();
+      for (const { event } of await readTopic<OrderEnvelope>(kafka, codec, topic(TOPIC.orders))) {
+        const key = `${event.customerId}/${event.payload.orderId}`;
+        if (event.type === 'OrderPlaced') orders.set(key, { customerId: event.customerId, orderId: event.payload.orderId, time: event.eventTime, closed: orders.get(key)?.closed ?? false });
+        else orders.set(key, { ...(orders.get(key) ?? { customerId: event.customerId, orderId: event.payload.orderId, time: '' }), closed: true });
+      }
+      const open = [...orders.values()].filter((o) => !o.closed && o.time !== '').sort((a, b) => (a.time < b.time ? 1 : -1));
+      assert.ok(open.length > 0, 'the simulated company has open orders');
+      let forced: { customerId: string; orderId: string } | null = null;
+      for (const o of open.slice(0, 5)) {
+        const placed = await post<{ commandId: string }>(`/api/credit/customers/${o.customerId}/holds/${o.orderId}/force`, manager, { reason: 'e2e: call the customer first' });
+        assert.equal(placed.status, 202);
+        if ((await outcome(placed.body.commandId, `the forced hold of ${o.orderId}`)).status === 'effected') {
+          forced = o;
+          break;
+        }
+      }
+      assert.ok(forced, 'a forced hold took effect');
+
+      // The hold list is the credit service's (the same holds; the API orders them latest first).
+      const heldByService = await waitFor('the credit service\'s read model holding the forced order', async () => {
+        const holds = await credit.reader().holds();
+        return holds.some((x) => x.customerId === forced?.customerId && x.orderId === forced.orderId) ? holds : undefined;
+      });
       await waitFor('the API serving the credit service\'s hold list', async () => ((await get<Page<unknown>>('/api/credit/holds?limit=1')).body.total === heldByService.length ? true : undefined));
-      const holdList = await all<{ customerId: string; orderId: string }>('/api/credit/holds', 4);
-      assert.deepEqual(holdList.map((x) => `${x.customerId}/${x.orderId}`), heldByService.map((x) => `${x.customerId}/${x.orderId}`));
-      assert.ok(holdList.length > 0, 'the simulated company has orders on hold');
+      const holdList = await all<{ customerId: string; orderId: string; heldAt: string }>('/api/credit/holds', 4);
+      assert.deepEqual(holdList.map((x) => `${x.customerId}/${x.orderId}`).sort(), heldByService.map((x) => `${x.customerId}/${x.orderId}`).sort());
+      assert.deepEqual(holdList.map((x) => x.heldAt), [...holdList.map((x) => x.heldAt)].sort().reverse(), 'latest hold first');
 
       // The dashboard in a real Chromium: sign in with the token, see the expected-payments chart and the at-risk
       // list with its red flags, open a customer and see its predictions and the factors chart.
@@ -209,14 +238,15 @@ describe('insights API on the real stack', function () {
       }
       await page.screenshot({ path: join(shots, 'customer.png'), fullPage: true });
       assert.match(await page.textContent('#who') ?? '', /e2e viewer · viewer/);
-      // Release the first hold from the hold list and see it leave the list.
-      const first = holdList[0] as { customerId: string; orderId: string };
+      // Release the forced hold from the hold list and see it leave the list.
+      const first = forced;
       await page.goto(`${api.url}/#/holds`);
       await page.waitForSelector('#hold-list');
       // The dashboard signed in as a viewer: no actions. Sign in as a credit manager.
       assert.equal(await page.locator('#hold-list button').count(), 0);
       // Sign in again as a credit manager (the token is kept per tab session).
       await page.goto(`${api.url}/#token=${encodeURIComponent(manager)}`);
+      await page.locator('#who', { hasText: 'e2e manager · credit-manager' }).waitFor();
       await page.goto(`${api.url}/#/holds`);
       await page.waitForSelector(`#hold-list button[data-action=release][data-order="${first.orderId}"]`);
       const rowsBefore = await page.locator('#hold-list tbody tr').count();
@@ -229,7 +259,9 @@ describe('insights API on the real stack', function () {
       assert.equal((await credit.reader().holds()).some((x) => x.customerId === first.customerId && x.orderId === first.orderId), false, 'the credit service released it');
       assert.equal((await get('/api/commands', viewer)).status, 403, 'a viewer may not read the audit trail');
       const trail = (await get<Page<{ type: string; actor: string; status: string; customerId: string }>>('/api/commands', admin)).body.items;
-      assert.deepEqual(trail.map((c) => [c.type, c.actor, c.status]), [['ReleaseCreditHold', 'e2e manager (credit-manager)', 'effected'], ['ReleaseCreditHold', 'e2e manager (credit-manager)', 'refused']]);
+      assert.deepEqual(trail[0] && [trail[0].type, trail[0].actor, trail[0].status], ['ReleaseCreditHold', 'e2e manager (credit-manager)', 'effected']);
+      assert.deepEqual(trail.filter((c) => c.type === 'PlaceCreditHold' && c.status === 'effected').length, 1);
+      assert.deepEqual(trail[trail.length - 1] && [trail[trail.length - 1]?.type, trail[trail.length - 1]?.status], ['ReleaseCreditHold', 'refused']);
     } finally {
       await browser?.close();
       rmSync(profile, { recursive: true, force: true });

@@ -350,7 +350,11 @@ function login(message: string): HTMLElement {
   return form;
 }
 
+/** Navigations so far: a page whose data arrives after a later navigation is dropped. */
+let navigation = 0;
+
 async function route(message?: string): Promise<void> {
+  const mine = ++navigation;
   takeTokenFromUrl();
   charts.forEach((c) => c.destroy());
   charts = [];
@@ -368,10 +372,12 @@ async function route(message?: string): Promise<void> {
     (document.getElementById('who') as HTMLElement).textContent = `${me.name} · ${me.role}`;
     const m = /^\/customers\/(.+)$/.exec(path ?? '');
     const view = m ? await customer(decodeURIComponent(m[1] as string)) : path === '/customers' ? await customers(params) : path === '/holds' ? await holds() : path === '/worklist' ? await worklist() : path === '/models' ? await models() : await overview();
+    if (mine !== navigation) return;
     app.replaceChildren(view);
     const status = document.getElementById('command-status');
     if (status && message) status.textContent = message;
   } catch (err) {
+    if (mine !== navigation) return;
     if (err instanceof ApiError && err.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
       app.replaceChildren(login(`The token was refused: ${err.message}`));
