@@ -206,6 +206,9 @@ describe('collections service on the real stack', function () {
     this.timeout(600_000);
     const iso = isolation('cscrash');
     await simulateInto(iso.prefix, { seed: 31, customers: 120, days: 300 });
+    // The simulator writes the company's topics; the service's other inputs (commands, predictions, …) must exist
+    // too before their committed offsets can be read.
+    await ensureTopics(kafka, INPUT_TOPICS.map((t) => ({ ...topicSpec(t), name: iso.topic(t) })));
     const env = { ...process.env, MONGODB_DATABASE: iso.database, COLLECTIONS_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, COLLECTIONS_SERVICE_SESSION_TIMEOUT_MS: '6000', COLLECTIONS_SERVICE_COMMIT_INTERVAL_MS: '300', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
     let seed = 20241205;
     const nextDelay = () => {
