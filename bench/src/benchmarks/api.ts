@@ -108,8 +108,14 @@ export const api: Benchmark = {
         const inputs = FEATURE_INPUTS.map(topic);
         const scoring = SCORING_INPUTS.map(topic);
         const credit = CREDIT_INPUTS.map(topic);
-        const [a, b, c, d, e, f] = await Promise.all([endOffsetsTotal(kafka, inputs), committedTotal(kafka, groups.feature, inputs), endOffsetsTotal(kafka, scoring), committedTotal(kafka, groups.scoring, scoring), endOffsetsTotal(kafka, credit), committedTotal(kafka, groups.credit, credit)]);
-        return b >= a && d >= c && c > 0 && f >= e;
+        try {
+          const [a, b, c, d, e, f] = await Promise.all([endOffsetsTotal(kafka, inputs), committedTotal(kafka, groups.feature, inputs), endOffsetsTotal(kafka, scoring), committedTotal(kafka, groups.scoring, scoring), endOffsetsTotal(kafka, credit), committedTotal(kafka, groups.credit, credit)]);
+          return b >= a && d >= c && c > 0 && f >= e;
+        } catch (err) {
+          // The services create their topics as they start: until then a topic is unknown.
+          if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+          throw err;
+        }
       });
       ctx.log('caught up; starting the insights API');
       const port = await freePort();
