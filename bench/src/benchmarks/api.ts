@@ -113,7 +113,8 @@ export const api: Benchmark = {
           return b >= a && d >= c && c > 0 && f >= e;
         } catch (err) {
           // The services create their topics as they start: until then a topic is unknown.
-          if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+          const e = err as { type?: string; retriable?: boolean; message?: string };
+          if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.retriable === true || /does not host this topic-partition/.test(e.message ?? '')) return false;
           throw err;
         }
       });
