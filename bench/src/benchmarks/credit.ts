@@ -178,7 +178,10 @@ export const credit: Benchmark = {
         await producer.send(topic(TOPIC.orders), batch.orders);
       }
       const achieved = (2 * orders) / ((performance.now() - started) / 1000);
-      await waitUntil('every order to be decided', 180_000, async () => [...orderSent.keys()].every((k) => decided.has(k)));
+      await waitUntil('every order to be decided', 180_000, async () => [...orderSent.keys()].every((k) => decided.has(k))).catch((err: unknown) => {
+        const missing = [...orderSent].filter(([k]) => !decided.has(k));
+        throw new Error(`${err instanceof Error ? err.message : String(err)}: ${missing.length} of ${orderSent.size} orders undecided (${missing.filter(([, v]) => v.kind === WAITING).length} waiting for the fraud hop)`);
+      });
       // The last clearing payments.
       if (clearing.length > 0) {
         const t = performance.now();

@@ -1,6 +1,6 @@
 import { createKafka, createProducer } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
-import type { FraudCheckEvent, OrderEnvelope } from '@creditstream/schemas';
+import { loadSchema, TOPIC, type FraudCheckEvent, type OrderEnvelope } from '@creditstream/schemas';
 
 /**
  * The fraud hop of the credit benchmark, as its own process: a kafkajs consumer of the orders topic that answers
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const prefix = process.env.BENCH_FRAUD_PREFIX as string;
   const kafka = createKafka({ brokers, clientId: 'bench-fraud-stand-in' });
   const codec = new SchemaCodec({ registryUrl: process.env.SCHEMA_REGISTRY_URL as string });
+  await codec.register(to, loadSchema(TOPIC.fraudChecks));
   const producer = createProducer({ kafka, codec });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: process.env.BENCH_FRAUD_GROUP as string, maxWaitTimeInMs: 100 });
