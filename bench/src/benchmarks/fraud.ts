@@ -82,7 +82,7 @@ export const fraud: Benchmark = {
     // The company: the history year is written to Kafka as it is simulated; the fraud truth of its orders is kept,
     // and the days after it are kept for the live stream.
     const liveOrders = orderRate * liveSeconds;
-    const liveCalendarDays = Math.ceil(((liveOrders / (0.2 * customers)) * 7) / 5) + 10;
+    const liveCalendarDays = Math.ceil(((liveOrders / (0.15 * customers)) * 7) / 5) + 20;
     const days = historyDays + liveCalendarDays;
     const historyEnd = new Date(Date.parse(`${START}T00:00:00Z`) + historyDays * 86_400_000).toISOString().slice(0, 10);
     ctx.log(`simulating ${fmt(customers)} customers for ${days} calendar days from ${START} (seed ${SEED}); the year before ${historyEnd} is the history`);
