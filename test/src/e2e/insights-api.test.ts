@@ -252,7 +252,7 @@ describe('insights API on the real stack', function () {
       const rowsBefore = await page.locator('#hold-list tbody tr').count();
       await page.click(`#hold-list button[data-action=release][data-order="${first.orderId}"]`);
       await page.locator('#command-status', { hasText: `Release of ${first.orderId} done` }).waitFor({ timeout: 60_000 });
-      await page.locator(`#hold-list button[data-order="${first.orderId}"]`).waitFor({ state: 'detached', timeout: 60_000 });
+      await page.locator(`#hold-list button[data-action=release][data-order="${first.orderId}"]`).waitFor({ state: 'detached', timeout: 60_000 });
       assert.equal(await page.locator('#hold-list tbody tr').count(), rowsBefore - 1);
       await page.screenshot({ path: join(shots, 'holds-after-release.png'), fullPage: true });
       assert.deepEqual(pageErrors, []);
