@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig, type CreditService } from '@creditstream/credit-service';
-import { createKafka, createProducer, type EventProducer, type Kafka } from '@creditstream/kafka';
+import { compileRuleSet, createCreditService, CREDIT_INPUTS, DEFAULT_RULE_SET_DOCUMENT, loadCreditServiceConfig, replayPartition, type CreditService, type ReplayRecord } from '@creditstream/credit-service';
+import { committedTotal, createKafka, createProducer, endOffsetsTotal, type EventProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, type CreditDecisionEnvelope } from '@creditstream/schemas';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runCreditReplay, runCreditRulesPublish } from '@creditstream/cli';
-import { stack, uniqueName, waitFor } from '@creditstream/testing';
-import { readTopic, waitCaughtUp } from './pipeline';
+import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
+import { readTopic, scanTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
+
+const SERVICE_MAIN = join(REPO_ROOT, 'services', 'credit-service', 'dist', 'src', 'main.js');
+
+/** JSON with sorted keys: an event's content, whatever the order its fields were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}
 
 function isolation(name: string) {
   const prefix = `${uniqueName(name)}.`;
@@ -220,5 +227,61 @@ describe('credit service on the real stack', function () {
     assert.ok(lines.some((l) => l.startsWith('  rule any-order-over-1: ')), lines.join('\n'));
     assert.ok(existsSync(csv) && readFileSync(csv, 'utf8').startsWith('customer_id,order_id,decided_at'));
     assert.ok(existsSync(html) && readFileSync(html, 'utf8').includes('What-if: rule set strict-e2e'));
+  });
+
+  it('SIGKILL at random moments during a replay: every order ends with exactly one decision, identical to an uninterrupted run', async function () {
+    this.timeout(600_000);
+    const run = isolation('cscrash');
+    await simulateInto(run.prefix, { seed: 23, customers: 150, days: 365 });
+    const env = { ...process.env, MONGODB_DATABASE: run.database, CREDIT_SERVICE_GROUP_ID: run.groupId, CREDITSTREAM_TOPIC_PREFIX: run.prefix, CREDIT_SERVICE_SESSION_TIMEOUT_MS: '6000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '300', CREDIT_FRAUD_CHECKS: 'off', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
+    let seed = 20241205;
+    const nextDelay = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return 100 + (seed % 1500);
+    };
+    const inputs = CREDIT_INPUTS.map(run.topic);
+    // The service creates the topics the simulator does not write (fraud checks, outlooks, commands, rules).
+    const committed = () => committedTotal(kafka, run.groupId, inputs).catch(() => 0);
+    const end = await endOffsetsTotal(kafka, [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.orders, TOPIC.clock].map(run.topic));
+    let kills = 0;
+    for (; kills < 4; kills++) {
+      const before = await committed();
+      if (before >= end) break;
+      const child = spawnService(SERVICE_MAIN, env);
+      await waitFor('progress after a restart', async () => (await committed()) > before, { timeoutMs: 120_000, intervalMs: 100 });
+      await new Promise((r) => setTimeout(r, nextDelay()));
+      child.child.kill('SIGKILL');
+      assert.equal(await child.exited, 'SIGKILL');
+    }
+    assert.ok(kills >= 2, `killed ${kills} times during the replay`);
+    const final = spawnService(SERVICE_MAIN, env);
+    try {
+      await waitCaughtUp(kafka, run.groupId, inputs, 300_000);
+    } finally {
+      await final.announced;
+      final.child.kill('SIGTERM');
+      assert.equal(await final.exited, 0);
+    }
+    // The uninterrupted run: the same history through the same processor in memory, merged as a task merges it.
+    const records: ReplayRecord[] = [];
+    for (const t of inputs) for (const m of await readTopic<ReplayRecord['event']>(kafka, codec, t)) records.push({ topic: t, partition: m.partition, offset: m.offset, event: m.event });
+    const topics = { customers: run.topic(TOPIC.customers), orders: run.topic(TOPIC.orders), clock: run.topic(TOPIC.clock), fraudChecks: run.topic(TOPIC.fraudChecks), outlooks: run.topic(TOPIC.customerOutlook), commands: run.topic(TOPIC.creditCommands), rules: run.topic(TOPIC.creditRules), decisions: run.topic(TOPIC.creditDecisions) };
+    const expected = new Map<string, string>();
+    for (let p = 0; p < 6; p++) for (const e of replayPartition(p, records, { inputs, topics, ruleSet: compileRuleSet(DEFAULT_RULE_SET_DOCUMENT), fraud: { mode: 'off', marginMs: 60_000, maxDays: 3 }, approvalThresholdMinor: 1_000_000 })) expected.set(e.eventId, canonical(e));
+    const produced = new Map<string, string>();
+    const perOrder = new Map<string, Set<string>>();
+    await scanTopic<CreditDecisionEnvelope>(kafka, codec, run.topic(TOPIC.creditDecisions), ({ event }) => {
+      const c = canonical(event);
+      const first = produced.get(event.eventId);
+      if (first !== undefined) assert.equal(c, first, `${event.eventId}: a repeated decision is identical`);
+      produced.set(event.eventId, c);
+      if (event.type === 'CreditDecision') perOrder.set(`${event.customerId}/${event.payload.orderId}`, new Set([...(perOrder.get(`${event.customerId}/${event.payload.orderId}`) ?? []), event.eventId]));
+    });
+    const orders = records.filter((r) => (r.event as { type: string }).type === 'OrderPlaced').length;
+    assert.ok(orders >= 200, `the history has ${orders} orders`);
+    assert.equal(perOrder.size, orders, 'every order placed has a decision');
+    assert.ok([...perOrder.values()].every((ids) => ids.size === 1), 'exactly one decision id per order');
+    assert.deepEqual([...produced.keys()].sort(), [...expected.keys()].sort(), `after ${kills} SIGKILLs the same decision ids`);
+    for (const [id, c] of expected) assert.equal(produced.get(id), c, `${id}: same content`);
   });
 });
