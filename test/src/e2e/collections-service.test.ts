@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runCollectionsSimulate, runCollectionsStatement } from '@creditstream/cli';
 import { COLLECTIONS_INPUTS, createCollectionsService, DEFAULT_POLICY, loadCollectionsServiceConfig, simulateHistory, type HistoryRecord, type InputKind } from '@creditstream/collections-service';
 import { addDays } from '@creditstream/features';
-import { committedTotal, createKafka, createProducer, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
+import { committedTotal, createKafka, createProducer, endOffsetsTotal, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec, type CollectionActionEnvelope } from '@creditstream/schemas';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
@@ -205,7 +205,7 @@ describe('collections service on the real stack', function () {
   it('SIGKILL at random moments during a replay gives the same actions as an uninterrupted run (same ids, same content)', async function () {
     this.timeout(600_000);
     const iso = isolation('cscrash');
-    await simulateInto(iso.prefix, { seed: 31, customers: 120, days: 300 });
+    await simulateInto(iso.prefix, { seed: 31, customers: 400, days: 365 });
     // The simulator writes the company's topics; the service's other inputs (commands, predictions, …) must exist
     // too before their committed offsets can be read.
     await ensureTopics(kafka, INPUT_TOPICS.map((t) => ({ ...topicSpec(t), name: iso.topic(t) })));
@@ -216,15 +216,22 @@ describe('collections service on the real stack', function () {
       return 100 + (seed % 1500);
     };
     const inputs = INPUT_TOPICS.map(iso.topic);
+    // Kill at random moments while it replays: after each start, once it has committed progress, a seeded random
+    // 0.1 to 1.6 s more, then SIGKILL; until 5 kills or the history is all committed (a fast run can get there
+    // before: the first run of this test waited for progress that could not come).
+    const end = await endOffsetsTotal(kafka, inputs);
     let kills = 0;
-    for (; kills < 5; kills++) {
+    while (kills < 5) {
       const before = await committedTotal(kafka, iso.groupId, inputs);
+      if (before >= end) break;
       const run = spawnService(SERVICE_MAIN, env);
       await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.groupId, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
       await new Promise((r) => setTimeout(r, nextDelay()));
       run.child.kill('SIGKILL');
       assert.equal(await run.exited, 'SIGKILL');
+      kills += 1;
     }
+    assert.ok(kills >= 2, `killed ${kills} times during the replay`);
     const final = spawnService(SERVICE_MAIN, env);
     try {
       await waitCaughtUp(kafka, iso.groupId, inputs, 300_000);
