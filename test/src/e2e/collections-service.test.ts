@@ -225,9 +225,13 @@ describe('collections service on the real stack', function () {
       const before = await committedTotal(kafka, iso.groupId, inputs);
       if (before >= end) break;
       const run = spawnService(SERVICE_MAIN, env);
-      await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.groupId, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
-      await new Promise((r) => setTimeout(r, nextDelay()));
-      run.child.kill('SIGKILL');
+      try {
+        await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.groupId, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
+        await new Promise((r) => setTimeout(r, nextDelay()));
+      } finally {
+        // Also when the wait fails: a service left running would outlive the test run.
+        run.child.kill('SIGKILL');
+      }
       assert.equal(await run.exited, 'SIGKILL');
       kills += 1;
     }
