@@ -70,6 +70,7 @@ function main(): void {
   const t0 = performance.now();
   let events = 0;
   let featuresEvents = 0;
+  let simulatedDays = 0;
   for (const day of simulate({ seed: 1, customers, days, partitions })) {
     for (const r of day) {
       if (r.kind !== 'event') continue;
@@ -82,6 +83,7 @@ function main(): void {
     featuresEvents = lastFeatures.size;
     const rss = process.memoryUsage().rss;
     if (rss > rssMax) rssMax = rss;
+    if (++simulatedDays % 30 === 0) process.stderr.write(`[memory] day ${simulatedDays}: ${events.toLocaleString('en-US')} events folded in ${((performance.now() - t0) / 1000).toFixed(0)} s, RSS ${Math.round(rss / 2 ** 20)} MB\n`);
   }
   const foldSeconds = (performance.now() - t0) / 1000;
 

@@ -253,7 +253,8 @@ describe('insights API on the real stack', function () {
       await page.click(`#hold-list button[data-action=release][data-order="${first.orderId}"]`);
       await page.locator('#command-status', { hasText: `Release of ${first.orderId} done` }).waitFor({ timeout: 60_000 });
       await page.locator(`#hold-list button[data-action=release][data-order="${first.orderId}"]`).waitFor({ state: 'detached', timeout: 60_000 });
-      assert.equal(await page.locator('#hold-list tbody tr').count(), rowsBefore - 1);
+      // The list is rendered again after the release (empty for a moment while it reloads): wait for the new one.
+      await waitFor('the hold list rendered again without the released order', async () => ((await page.locator('#hold-list tbody tr').count()) === rowsBefore - 1 ? true : undefined), { timeoutMs: 60_000 });
       await page.screenshot({ path: join(shots, 'holds-after-release.png'), fullPage: true });
       assert.deepEqual(pageErrors, []);
       assert.equal((await credit.reader().holds()).some((x) => x.customerId === first.customerId && x.orderId === first.orderId), false, 'the credit service released it');
