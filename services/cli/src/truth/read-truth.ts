@@ -12,6 +12,12 @@ import type { FraudTruth, InvoiceTruth } from '../simulator/records';
  */
 export async function readGroundTruth(file: string): Promise<Map<string, InvoiceTruth>> {
   const truths = new Map<string, InvoiceTruth>();
+  for await (const entry of readEntries(file)) if (entry.kind === 'truth') truths.set(entry.truth.invoiceId, entry.truth);
+  return truths;
+}
+
+/** Every record of a simulator NDJSON file. @throws TruthFileError naming the first line that is not one. */
+async function* readEntries(file: string) {
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
@@ -19,9 +25,8 @@ export async function readGroundTruth(file: string): Promise<Map<string, Invoice
     if (line.trim() === '') continue;
     const entry = parseNdjsonLine(line);
     if ('error' in entry) throw new TruthFileError(file, n, entry.error);
-    if (entry.kind === 'truth') truths.set(entry.truth.invoiceId, entry.truth);
+    yield entry;
   }
-  return truths;
 }
 
 /** The ground truth of a simulation, recomputed in process (pure: the same options give the same truth). */
@@ -38,14 +43,6 @@ export function groundTruth(options: SimulateOptions): InvoiceTruth[] {
  */
 export async function readFraudTruth(file: string): Promise<Map<string, FraudTruth>> {
   const truths = new Map<string, FraudTruth>();
-  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    const entry = parseNdjsonLine(line);
-    if ('error' in entry) throw new TruthFileError(file, n, entry.error);
-    if (entry.kind === 'fraud') truths.set(`${entry.truth.customerId}/${entry.truth.orderId}`, entry.truth);
-  }
+  for await (const entry of readEntries(file)) if (entry.kind === 'fraud') truths.set(`${entry.truth.customerId}/${entry.truth.orderId}`, entry.truth);
   return truths;
 }
