@@ -120,6 +120,13 @@ export class StreamTask<E, V> {
   /** Next offset to process per topic. */
   private readonly processed: Record<string, number> = {};
   private lastCommitted: Record<string, number> = {};
+  /**
+   * Whether the consumer group's offsets may be behind the checkpoint's positions: after a restore (the previous
+   * owner can die between its checkpoint and its offset commit) and after a failed offset commit. The checkpoint is
+   * what a restore resumes from; the group's offsets are what lag monitoring and `caught up` read, so they are
+   * committed again even when no record is left to process.
+   */
+  private offsetsBehind = false;
   private uncommitted = 0;
   private sinceSnapshot = 0;
   private readonly serialized = new Map<string, Buffer>();
@@ -213,6 +220,7 @@ export class StreamTask<E, V> {
     if (this.store.dirtyCount !== dirtyBefore && !relayout) this.store.takeDirty();
     for (const t of topics) this.processed[t] = restored.positions[t] ?? 0;
     this.lastCommitted = { ...this.processed };
+    this.offsetsBehind = true;
     this.group.reset(this.processed);
     this.uncommitted = 0;
     this.sinceSnapshot = 0;
@@ -345,8 +353,11 @@ export class StreamTask<E, V> {
   }
 
   private async writeCheckpoint(retry: boolean): Promise<void> {
-    if (!this.hasWork()) return;
-    const { processor, serde, options, checkpoints, sender, metrics, hooks } = this.parts;
+    if (!this.hasWork()) {
+      if (this.offsetsBehind && this.punctuations.length === 0) await this.commitOffsets(this.lastCommitted);
+      return;
+    }
+    const { processor, serde, options, checkpoints, sender, metrics } = this.parts;
     const started = performance.now();
     // The snapshot is taken synchronously, so state, positions and logs are of the same instant.
     const dirty = this.store.takeDirty();
@@ -400,16 +411,23 @@ export class StreamTask<E, V> {
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.stateKeys.set(this.label, this.store.size);
     metrics.stateBytes.set(this.label, this.serializedBytes);
-    try {
-      await hooks.commitOffsets(positions);
-    } catch (err) {
-      this.parts.logger.debug({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'committing consumer offsets failed (the checkpoint holds the positions)');
-    }
+    await this.commitOffsets(positions);
     const ended = performance.now();
     metrics.checkpointSeconds.observe((ended - started) / 1000);
     if (ended - started > 2 * options.commitIntervalMs) {
       const ms = (x: number) => Math.round(x);
       this.parts.logger.warn({ partition: this.partition, ms: ms(ended - started), outputsMs: ms(flushedAt - started), storeMs: ms(committedAt - flushedAt), offsetsMs: ms(ended - committedAt), slots: slots.length, keys: dirty.size, bytes }, 'slow checkpoint');
+    }
+  }
+
+  /** Commits the consumer group's offsets; a failure is retried at the next checkpoint (the checkpoint holds the positions). */
+  private async commitOffsets(positions: Record<string, number>): Promise<void> {
+    try {
+      await this.parts.hooks.commitOffsets(positions);
+      this.offsetsBehind = false;
+    } catch (err) {
+      this.offsetsBehind = true;
+      this.parts.logger.debug({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'committing consumer offsets failed (the checkpoint holds the positions; retried at the next checkpoint)');
     }
   }
 

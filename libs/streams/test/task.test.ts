@@ -135,6 +135,40 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.deepEqual(store.tasks.get(0)?.positions, { a: 3, b: 0 }, 'the zombie did not move the committed positions');
   });
 
+  it("a failed offset commit is tried again at the next checkpoint, and a restore commits its checkpoint's positions to the group even with nothing left to process", async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const first = makeTask(store, producer);
+    await first.task.restore();
+    first.task.begin();
+    first.task.enqueue('a', [0, 1].map((o) => message('a', o, 'k', { amount: 1, eventTime: at(o + 1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
+    await until(() => first.task.positions.a === 2);
+    const hooks = first.task['parts'].hooks;
+    const record = hooks.commitOffsets;
+    hooks.commitOffsets = async () => {
+      throw new Error('the group coordinator moved');
+    };
+    await first.task.checkpoint();
+    assert.equal(store.commits, 1);
+    assert.deepEqual(first.commits, [], 'the offset commit failed');
+    hooks.commitOffsets = record;
+    await first.task.checkpoint();
+    assert.deepEqual(first.commits, [{ a: 2, b: 0 }], 'tried again with no new record');
+    assert.equal(store.commits, 1, 'without a new checkpoint');
+    await first.task.checkpoint();
+    assert.equal(first.commits.length, 1, 'once committed, an idle task commits nothing more');
+
+    // The owner that dies between its checkpoint and its offset commit leaves the group's offsets behind: the next
+    // owner commits its restored positions although no record comes (a replay's end would otherwise never show as
+    // caught up).
+    const second = makeTask(store, producer);
+    await second.task.restore();
+    second.task.begin();
+    await second.task.checkpoint();
+    assert.deepEqual(second.commits, [{ a: 2, b: 0 }]);
+    assert.equal(store.commits, 1);
+  });
+
   it('replaying from a checkpoint after a crash gives the same outputs and state as an uninterrupted run', async () => {
     const records = Array.from({ length: 40 }, (_, i) => message(i % 3 === 0 ? 'b' : 'a', 0, `k${i % 5}`, { amount: i, eventTime: at(1 + (i % 28)) }));
     const byTopic = (list: TaskRecord<Ev>[], topic: string) => list.filter((r) => r.topic === topic).map((r, offset) => ({ ...r, offset, message: { ...r.message, offset } }));
