@@ -26,3 +26,4 @@ export {
   type InvoiceFeatureName,
 } from './features';
 export { findInvoice } from './fold/context';
+export { MAX_AMOUNT_MINOR } from './fold/checks';

@@ -6,6 +6,7 @@ import {
   CustomerMismatchError,
   customerFeatures,
   findInvoice,
+  MAX_AMOUNT_MINOR,
   InvalidSourceError,
   type ApplyResult,
   type CustomerState,
@@ -267,6 +268,16 @@ describe('fold: bad input', () => {
     expectRejected(state, s.returned('2024-01-22', 'p1', 999), 'INVALID_AMOUNT');
     // Also when it would be the customer's first event: the state stays null.
     assert.equal(expectRejected(null, s.invoice('2024-01-05', 'Z', 0, '2024-02-04'), 'INVALID_AMOUNT').state, null);
+  });
+
+  it('INVALID_AMOUNT: a safe integer above MAX_AMOUNT_MINOR (issue 17 fuzzing: 2^53 - 1 was accepted and made every later balance of its customer inexact)', () => {
+    const state = registered();
+    const huge = Number.MAX_SAFE_INTEGER;
+    const r = expectRejected(state, s.invoice('2024-01-05', 'Z', huge, '2024-02-04'), 'INVALID_AMOUNT');
+    assert.equal(r.rejection?.message, `InvoiceIssued.amountMinor is ${huge}, above the largest amount accepted (${MAX_AMOUNT_MINOR} minor units)`);
+    expectRejected(state, s.order('2024-01-02', 'o9', MAX_AMOUNT_MINOR + 1), 'INVALID_AMOUNT');
+    expectRejected(state, s.limit('2024-01-03', { amountMinor: MAX_AMOUNT_MINOR + 1 }), 'INVALID_AMOUNT');
+    assert.equal(applyEvent(state, s.order('2024-01-02', 'o9', MAX_AMOUNT_MINOR).event, s.order('2024-01-02', 'o9', MAX_AMOUNT_MINOR).source).rejection, undefined, 'the largest amount itself is accepted');
   });
 
   it('CURRENCY_MISMATCH against the invoice, payment, order or customer of the same topic', () => {

@@ -9,6 +9,7 @@ import { taskMetrics } from './metrics';
 import { compileTaskOptions, type TaskOptions } from './options';
 import { OutputSender } from './output-sender';
 import type { QueuedRecord } from './partition-group';
+import { checkIdLengths } from './ids';
 import { compressedJsonSerde, type Serde } from './serde';
 import { StreamTask, type Processor, type ProcessorContext, type TaskRecord } from './task';
 
@@ -242,6 +243,8 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         }
         message = { ...base, event: undefined as E };
         failure = { code: errorCode(err), message: errorMessage(err) };
+        // Ids too long to keep are refused here, once for every service, before any processor copies them.
+        failure = checkIdLengths(message.event, m.key ? m.key.toString('utf8') : null);
       }
       // An undecodable record has no business time: it is taken as soon as it heads its queue (dead-lettered in
       // place), never held back behind the other topics by its wall-clock Kafka timestamp.

@@ -31,13 +31,22 @@ export function checkCount(value: unknown, what: string): Rejection | null {
   return Number.isSafeInteger(value) && (value as number) >= 0 ? null : reject('INVALID_EVENT', `${what} must be an integer >= 0, got ${JSON.stringify(value)}`);
 }
 
+/**
+ * The largest amount one event may carry, in minor units (10^13: 100 billion of a 2-decimal currency). Balances and
+ * exposures add amounts up; below this bound the sums of ~900 maximal amounts stay exact (safe integers), where an
+ * amount near 2^53 from a broken producer would make every later balance of its customer silently wrong.
+ */
+export const MAX_AMOUNT_MINOR = 10 ** 13;
+
 /** Money that must be > 0 (a zero invoice or payment is a producer error, not a no-op). */
 export function checkPositiveAmount(value: unknown, what: string): Rejection | null {
+  if (Number.isSafeInteger(value) && (value as number) > MAX_AMOUNT_MINOR) return reject('INVALID_AMOUNT', `${what} is ${String(value)}, above the largest amount accepted (${MAX_AMOUNT_MINOR} minor units)`);
   return Number.isSafeInteger(value) && (value as number) > 0 ? null : reject('INVALID_AMOUNT', `${what} must be a positive integer of minor units, got ${JSON.stringify(value)}`);
 }
 
 /** Money that may be 0 (fees, unapplied remainders, credit limits). */
 export function checkNonNegativeAmount(value: unknown, what: string): Rejection | null {
+  if (Number.isSafeInteger(value) && (value as number) > MAX_AMOUNT_MINOR) return reject('INVALID_AMOUNT', `${what} is ${String(value)}, above the largest amount accepted (${MAX_AMOUNT_MINOR} minor units)`);
   return Number.isSafeInteger(value) && (value as number) >= 0 ? null : reject('INVALID_AMOUNT', `${what} must be an integer of minor units >= 0, got ${JSON.stringify(value)}`);
 }
 

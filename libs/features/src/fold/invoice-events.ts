@@ -5,7 +5,7 @@ import { compareCredits, recomputeInvoice } from '../invoice';
 import { reject, type Rejection } from '../rejections';
 import { compareStrings, insertSorted, lowerBound, upperBound } from '../sorted';
 import type { CustomerState, InvoiceState } from '../state';
-import { checkCount, checkCurrency, checkDate, checkId, checkNullableString, checkPositiveAmount, checkSameCurrency, checkString, checkSymbol, firstRejection } from './checks';
+import { checkCount, checkCurrency, checkDate, checkId, checkNonNegativeAmount, checkNullableString, checkPositiveAmount, checkSameCurrency, checkString, checkSymbol, firstRejection } from './checks';
 import { changeInvoice, customerCurrency, findInvoice, IDENTICAL_DUPLICATE, type Handler } from './context';
 
 // Invoice lifecycle. Follow-up events (credit notes, disputes, write-offs) come on the same topic as the issue, so
@@ -165,7 +165,7 @@ export const disputeResolved: Handler<DisputeResolvedEvent> = {
       checkId(p.invoiceId, 'DisputeResolved.invoiceId'),
       checkId(p.disputeId, 'DisputeResolved.disputeId'),
       checkSymbol(p.outcome, OUTCOMES, 'DisputeResolved.outcome'),
-      Number.isSafeInteger(p.creditedMinor) && p.creditedMinor >= 0 ? null : reject('INVALID_AMOUNT', `DisputeResolved.creditedMinor must be an integer of minor units >= 0, got ${JSON.stringify(p.creditedMinor)}`),
+      checkNonNegativeAmount(p.creditedMinor, 'DisputeResolved.creditedMinor'),
       checkCurrency(p.currency, 'DisputeResolved.currency'),
     );
     if (bad !== null) return bad;

@@ -1,4 +1,5 @@
 import { isCurrency, type CustomerEnvelope, type InvoiceEnvelope, type OrderPlacedEvent, type PaymentEnvelope } from '@creditstream/schemas';
+import { MAX_AMOUNT_MINOR } from '@creditstream/features';
 import type { Rejection } from '@creditstream/streams';
 
 // What the fraud service checks of the events it folds (the codes are the feature service's, so a bad event has the
@@ -11,8 +12,10 @@ function isDate(value: unknown): boolean {
 }
 
 const invalid = (message: string): Rejection => ({ code: 'INVALID_EVENT', message });
-const amount = (value: unknown, what: string, positive: boolean): Rejection | null =>
-  Number.isSafeInteger(value) && (positive ? (value as number) > 0 : (value as number) >= 0) ? null : { code: 'INVALID_AMOUNT', message: `${what} must be ${positive ? 'a positive integer' : 'an integer >= 0'} of minor units, got ${JSON.stringify(value)}` };
+const amount = (value: unknown, what: string, positive: boolean): Rejection | null => {
+  if (Number.isSafeInteger(value) && (value as number) > MAX_AMOUNT_MINOR) return { code: 'INVALID_AMOUNT', message: `${what} is ${String(value)}, above the largest amount accepted (${MAX_AMOUNT_MINOR} minor units)` };
+  return Number.isSafeInteger(value) && (positive ? (value as number) > 0 : (value as number) >= 0) ? null : { code: 'INVALID_AMOUNT', message: `${what} must be ${positive ? 'a positive integer' : 'an integer >= 0'} of minor units, got ${JSON.stringify(value)}` };
+};
 const currency = (value: unknown, what: string): Rejection | null => (typeof value === 'string' && isCurrency(value) ? null : { code: 'INVALID_CURRENCY', message: `${what} must be an ISO 4217 currency code, got ${JSON.stringify(value)}` });
 const date = (value: unknown, what: string): Rejection | null => (isDate(value) ? null : { code: 'INVALID_DATE', message: `${what} must be a calendar date YYYY-MM-DD, got ${JSON.stringify(value)}` });
 

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { MAX_AMOUNT_MINOR } from '@creditstream/features';
+import { EXAMPLE_EVENTS } from '@creditstream/schemas';
+import { checkOrderPlaced } from '../src/check/validate';
+
+describe('fraud validation of an order placed (issue 17 fuzzing)', () => {
+  const order = EXAMPLE_EVENTS.OrderPlaced;
+  const withPayload = (over: object) => ({ ...order, payload: { ...order.payload, ...over } });
+
+  it('refuses an amount above MAX_AMOUNT_MINOR (2^53 - 1 was checked and scored), accepts the bound itself', () => {
+    assert.deepEqual(checkOrderPlaced(withPayload({ amountMinor: Number.MAX_SAFE_INTEGER })), { code: 'INVALID_AMOUNT', message: `OrderPlaced.amountMinor is ${Number.MAX_SAFE_INTEGER}, above the largest amount accepted (${MAX_AMOUNT_MINOR} minor units)` });
+    assert.equal(checkOrderPlaced(withPayload({ amountMinor: MAX_AMOUNT_MINOR })), null);
+  });
+
+  it('refuses negative amounts, unknown currencies and impossible dates with their codes', () => {
+    assert.equal(checkOrderPlaced(withPayload({ amountMinor: -1 }))?.code, 'INVALID_AMOUNT');
+    assert.equal(checkOrderPlaced(withPayload({ currency: 'ZZZ' }))?.code, 'INVALID_CURRENCY');
+    assert.equal(checkOrderPlaced(withPayload({ orderDate: '2024-02-30' }))?.code, 'INVALID_DATE');
+  });
+});
