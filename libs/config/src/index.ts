@@ -62,10 +62,10 @@ export const env = {
       try {
         parsed = new URL(raw.trim());
       } catch {
-        throw invalid(name, raw, 'an absolute URL');
+        throw invalid(name, redactCredentials(raw), 'an absolute URL');
       }
       if (opts.protocols && !opts.protocols.includes(parsed.protocol)) {
-        throw invalid(name, raw, `a URL with protocol ${opts.protocols.join(' or ')}`);
+        throw invalid(name, redactCredentials(raw), `a URL with protocol ${opts.protocols.join(' or ')}`);
       }
       return raw.trim().replace(/\/+$/, '');
     }, opts);
@@ -128,11 +128,67 @@ export function describeConfig(spec: Spec): string {
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
 }
 
+/** A connection string with its user information (`user:password@`) hidden, for error messages and logs. */
+export function redactCredentials(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
+}
+
+/**
+ * A MongoDB connection string (`mongodb://` or `mongodb+srv://`), kept exactly as given (credentials, a seed list of
+ * several hosts, options): the driver parses it. A WHATWG URL parser refuses a seed list (`h1:27017,h2:27017`), so
+ * only the scheme and a non-empty host part are checked here. Errors never repeat the credentials.
+ */
+function mongodbUri(doc: string): Field<string> {
+  return field(doc, (raw, name) => {
+    const value = raw.trim();
+    const match = /^mongodb(\+srv)?:\/\/(?:[^@/?#]*@)?([^/?#]*)/i.exec(value);
+    const shown = redactCredentials(value);
+    if (match === null) throw new ConfigError(name, `${name}=${JSON.stringify(shown)} is invalid: expected a connection string starting with mongodb:// or mongodb+srv://`);
+    const hosts = (match[2] ?? '').split(',');
+    if (hosts.some((h) => h.trim() === '')) throw new ConfigError(name, `${name}=${JSON.stringify(shown)} is invalid: expected host[:port] (comma-separated for a replica set) after the scheme`);
+    if (match[1] !== undefined && hosts.length !== 1) throw new ConfigError(name, `${name}=${JSON.stringify(shown)} is invalid: a mongodb+srv:// connection string names exactly one host`);
+    return value.replace(/\/+$/, '');
+  }, {});
+}
+
+/** Kafka's security protocols, as Kafka's own clients name them (`security.protocol`). */
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
+/** The SASL mechanisms the Kafka client speaks (kafkajs' names; `SCRAM-SHA-512` is accepted too). */
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/**
+ * How every creditstream process authenticates to Kafka. Each field is checked alone here; how they combine (a
+ * SASL protocol needs a user and exactly one password source, TLS files only with a TLS protocol) and the files
+ * are checked when the client is built (`kafkaSecurityFromEnv` in `@creditstream/kafka`).
+ */
+export const kafkaSecuritySpec = {
+  KAFKA_SECURITY_PROTOCOL: field<KafkaSecurityProtocol>('How to talk to the brokers: PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).', (raw, name) => {
+    const v = raw.trim().toUpperCase();
+    if (!(KAFKA_SECURITY_PROTOCOLS as readonly string[]).includes(v)) throw invalid(name, raw, `one of ${KAFKA_SECURITY_PROTOCOLS.join(', ')}`);
+    return v as KafkaSecurityProtocol;
+  }, { default: 'PLAINTEXT' }),
+  KAFKA_SASL_MECHANISM: field<KafkaSaslMechanism>('SASL mechanism with a SASL_* protocol: scram-sha-512, scram-sha-256 or plain.', (raw, name) => {
+    const v = raw.trim().toLowerCase();
+    if (!(KAFKA_SASL_MECHANISMS as readonly string[]).includes(v)) throw invalid(name, raw, `one of ${KAFKA_SASL_MECHANISMS.join(', ')}`);
+    return v as KafkaSaslMechanism;
+  }, { default: 'scram-sha-512' }),
+  KAFKA_SASL_USERNAME: env.string('SASL user name (required with a SASL_* protocol).', { optional: true }),
+  // Not trimmed: a password is taken as given.
+  KAFKA_SASL_PASSWORD: field<string>('SASL password; prefer KAFKA_SASL_PASSWORD_FILE (a mounted secret). Set exactly one of the two with a SASL_* protocol.', (raw) => raw, { optional: true }),
+  KAFKA_SASL_PASSWORD_FILE: env.string('File holding the SASL password (one trailing newline is ignored).', { optional: true }),
+  KAFKA_SSL_CA_FILE: env.string('PEM file of the CA(s) that signed the brokers\' certificates, with SSL or SASL_SSL (default: the system CAs).', { optional: true }),
+  KAFKA_SSL_CERT_FILE: env.string('PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE).', { optional: true }),
+  KAFKA_SSL_KEY_FILE: env.string('PEM private key of KAFKA_SSL_CERT_FILE.', { optional: true }),
+};
+
 /** The connection settings every creditstream process shares. */
 export const connectionSpec = {
   KAFKA_BROKERS: env.list('Kafka bootstrap brokers, comma-separated host:port.'),
+  ...kafkaSecuritySpec,
   SCHEMA_REGISTRY_URL: env.url('Confluent-compatible schema registry base URL (Apicurio: <base>/apis/ccompat/v7).', { protocols: ['http:', 'https:'] }),
-  MONGODB_URI: env.url('MongoDB connection string (SecantusDB locally, any MongoDB 6+ in production).', { protocols: ['mongodb:', 'mongodb+srv:'] }),
+  MONGODB_URI: mongodbUri('MongoDB connection string, credentials included (`mongodb://user:password@h1,h2/?authSource=admin`; SecantusDB locally, any MongoDB 6+ in production).'),
   MONGODB_DATABASE: env.string('Database name for the service read models.', { default: 'creditstream' }),
 };
 

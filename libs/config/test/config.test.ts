@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, connectionSpec, env, loadConfig } from '../src';
+import { ConfigError, connectionSpec, env, loadConfig, redactCredentials } from '../src';
 
 describe('config', () => {
   const spec = {
@@ -42,5 +42,43 @@ describe('config', () => {
     const ok = loadConfig(connectionSpec, { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r/apis/ccompat/v7/', MONGODB_URI: 'mongodb://m:27017/?directConnection=true' });
     assert.equal(ok.SCHEMA_REGISTRY_URL, 'http://r/apis/ccompat/v7');
     assert.equal(ok.MONGODB_DATABASE, 'creditstream');
+  });
+
+  it('passes MongoDB credentials, a replica-set seed list and options through MONGODB_URI untouched', () => {
+    const base = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r' };
+    for (const uri of [
+      'mongodb://svc:p%40ss%3Aword@h1.example:27017,h2.example:27017,h3.example/creditstream?replicaSet=rs0&authSource=admin&tls=true',
+      'mongodb+srv://svc:secret@cluster0.example.net/?authMechanism=SCRAM-SHA-256',
+      'mongodb://127.0.0.1:27217/?directConnection=true',
+    ]) {
+      assert.equal(loadConfig(connectionSpec, { ...base, MONGODB_URI: uri }).MONGODB_URI, uri);
+    }
+  });
+
+  it('refuses a malformed MONGODB_URI without repeating its password', () => {
+    for (const [uri, reason] of [
+      ['postgres://svc:hunter2@db/x', /expected a connection string starting with mongodb:\/\/ or mongodb\+srv:\/\//],
+      ['mongodb://svc:hunter2@h1,,h2/x', /expected host\[:port\]/],
+      ['mongodb+srv://svc:hunter2@a.example,b.example/x', /names exactly one host/],
+    ] as const) {
+      assert.throws(() => loadConfig(connectionSpec, { KAFKA_BROKERS: 'k', SCHEMA_REGISTRY_URL: 'http://r', MONGODB_URI: uri }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.path, 'MONGODB_URI');
+        assert.match(err.message, reason);
+        assert.match(err.message, /\*\*\*@/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      });
+    }
+    assert.equal(redactCredentials('http://u:p@r/x'), 'http://***@r/x');
+    assert.equal(redactCredentials('mongodb://h/x?a=b@c'), 'mongodb://h/x?a=b@c');
+  });
+
+  it('validates the Kafka security variables of every connection', () => {
+    const base = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r', MONGODB_URI: 'mongodb://m' };
+    const c = loadConfig(connectionSpec, base);
+    assert.equal(c.KAFKA_SECURITY_PROTOCOL, 'PLAINTEXT');
+    assert.equal(c.KAFKA_SASL_MECHANISM, 'scram-sha-512');
+    assert.throws(() => loadConfig(connectionSpec, { ...base, KAFKA_SECURITY_PROTOCOL: 'SASL_TLS' }), /KAFKA_SECURITY_PROTOCOL="SASL_TLS" is invalid: expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL/);
   });
 });

@@ -1,11 +1,18 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '@creditstream/logging';
+import { explainConnectFailure } from './connect-errors';
+import { kafkaSecurityFromEnv, type KafkaSecurity } from './security';
 
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   /** Routes kafkajs' own log lines into the service logger. */
   logger?: Logger;
+  /**
+   * TLS and SASL. Every client of every process is built here, so every one of them authenticates the same way.
+   * @default kafkaSecurityFromEnv(process.env): KAFKA_SECURITY_PROTOCOL and the KAFKA_SASL_* / KAFKA_SSL_* variables
+   */
+  security?: KafkaSecurity;
 }
 
 type Level = 'error' | 'warn' | 'info' | 'debug';
@@ -39,12 +46,15 @@ export function kafkajsLogLevel(level: number, log: { message?: unknown; error?:
   return TRANSIENT_KAFKA_ERRORS.has(String(log.error)) || TRANSIENT_KAFKA_ERRORS.has(String(log.message)) ? 'info' : mapped;
 }
 
-/** A kafkajs client whose logs go through pino. */
+/** A kafkajs client whose logs go through pino, with the configured TLS and SASL. */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const logger = options.logger;
-  return new Kafka({
+  const security = options.security ?? kafkaSecurityFromEnv();
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ...(security.ssl === undefined ? {} : { ssl: security.ssl }),
+    ...(security.sasl === undefined ? {} : { sasl: security.sasl }),
     logLevel: KafkaLogLevel.WARN,
     retry: { initialRetryTime: 100, retries: 8 },
     logCreator: () => (entry: LogEntry) => {
@@ -53,4 +63,23 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       logger[kafkajsLogLevel(entry.level, entry.log)]({ kafkajs: entry.namespace, ...extra }, message);
     },
   });
+  // Every admin, producer and consumer says what to check when it cannot connect (see explainConnectFailure).
+  const explained = <C extends { connect(): Promise<void> }>(client: C): C => {
+    const connect = client.connect.bind(client);
+    client.connect = async () => {
+      try {
+        await connect();
+      } catch (err) {
+        throw explainConnectFailure(err, options.brokers, security);
+      }
+    };
+    return client;
+  };
+  const admin = kafka.admin.bind(kafka);
+  const producer = kafka.producer.bind(kafka);
+  const consumer = kafka.consumer.bind(kafka);
+  kafka.admin = (config) => explained(admin(config));
+  kafka.producer = (config) => explained(producer(config));
+  kafka.consumer = (config) => explained(consumer(config));
+  return kafka;
 }

@@ -35,3 +35,17 @@ export class GroupRebalancingError extends CreditstreamError {
     super('GROUP_REBALANCING', `heartbeat failed while handling ${topic}[${partition}] (the consumer group is rebalancing or this member left it): ${cause instanceof Error ? cause.message : String(cause)}`, { retriable: true, cause });
   }
 }
+
+/** The brokers refused the client's SASL login (wrong user or password, or a mechanism they do not enable). */
+export class KafkaAuthenticationError extends CreditstreamError {
+  constructor(message: string, cause?: unknown) {
+    super('KAFKA_AUTHENTICATION_FAILED', message, { retriable: false, cause });
+  }
+}
+
+/** The TLS handshake with the brokers failed (an untrusted certificate, or a broker that does not speak TLS there). */
+export class KafkaTlsError extends CreditstreamError {
+  constructor(message: string, cause?: unknown) {
+    super('KAFKA_TLS_FAILED', message, { retriable: false, cause });
+  }
+}

@@ -1,4 +1,6 @@
 export { createKafka, kafkajsLogLevel, type KafkaClientOptions } from './client';
+export { kafkaSecurityFromEnv, PLAINTEXT_SECURITY, type KafkaSecurity } from './security';
+export { explainConnectFailure } from './connect-errors';
 export { ensureTopics, type TopicDefinition } from './topics';
 export { committedTotal, endOffsetsTotal } from './offsets';
 export { createProducer, DEFAULT_MAX_REQUEST_BYTES, splitRequests, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';

@@ -1,5 +1,5 @@
 import { LifecycleError } from './errors';
-import { createConsumerRunner, createKafka, createProducer, ensureTopics, type ConsumerRunner, type ConsumerRunnerOptions, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
+import { createConsumerRunner, createKafka, createProducer, ensureTopics, kafkaSecurityFromEnv, type ConsumerRunner, type ConsumerRunnerOptions, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { openStore, type IndexDefinition, type Store } from '@creditstream/store';
 import { createStreamsRunner, MongoCheckpointStore, type StreamsRunner, type StreamsRunnerOptions } from '@creditstream/streams';
@@ -17,12 +17,15 @@ export function streamsSpec(prefix: string, groupDefault: string) {
     [`${prefix}_MAX_IDLE_MS`]: env.int('Longest wait for a lagging input topic with nothing fetched before processing the others (business-time order under slow fetches; ends when the fetch arrives).', { default: 30_000, min: 0 }),
     [`${prefix}_MAX_UNCOMMITTED`]: env.int('Records processed but not checkpointed beyond which processing waits (backpressure).', { default: 50_000, min: 1 }),
     [`${prefix}_SESSION_TIMEOUT_MS`]: env.int('How long the group waits for a silent instance before moving its partitions (takeover time after a crash).', { default: 8000, min: 6000 }),
+    [`${prefix}_STATE_BUDGET_MB`]: env.int('MB (JSON size) of state kept as live objects by the instance, shared by its tasks, where the service allows it; the least recently used values beyond it stay compressed in memory and are read back when needed. 0: unbounded.', { default: 256, min: 0 }),
   } as const;
 }
 
 /** The values of a {@link streamsSpec}, read back by prefix. */
-export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number } {
+export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number; stateBudgetBytes: number } {
+  const budgetMb = config[`${prefix}_STATE_BUDGET_MB`] as number;
   return {
+    stateBudgetBytes: budgetMb === 0 ? Infinity : budgetMb * 1024 * 1024,
     groupId: config[`${prefix}_GROUP_ID`] as string,
     commitIntervalMs: config[`${prefix}_COMMIT_INTERVAL_MS`] as number,
     maxIdleMs: config[`${prefix}_MAX_IDLE_MS`] as number,
@@ -81,7 +84,8 @@ export class Infrastructure implements Component {
   async start(): Promise<void> {
     const { connection, topics, schemas } = this.options;
     const logger = this.runtime.logger;
-    this.kafkaClient = createKafka({ brokers: connection.KAFKA_BROKERS, clientId: this.runtime.name, logger });
+    const security = kafkaSecurityFromEnv();
+    this.kafkaClient = createKafka({ brokers: connection.KAFKA_BROKERS, clientId: this.runtime.name, logger, security });
     this.schemaCodec = new SchemaCodec({ registryUrl: connection.SCHEMA_REGISTRY_URL });
     const storeOptions = this.options.store;
     const [store] = await Promise.all([
@@ -100,7 +104,7 @@ export class Infrastructure implements Component {
     this.mongo = store;
     this.eventProducer = createProducer({ kafka: this.kafkaClient, codec: this.schemaCodec, metrics: this.runtime.metrics, logger });
     await this.eventProducer.connect();
-    logger.info({ topics: topics.length, schemas: Object.keys(schemas).length, store: Boolean(store) }, 'infrastructure connected');
+    logger.info({ topics: topics.length, schemas: Object.keys(schemas).length, store: Boolean(store), kafkaSecurity: security.description }, 'infrastructure connected');
   }
 
   /**

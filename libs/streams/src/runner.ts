@@ -159,10 +159,17 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     }
   }
 
+  /** The instance's state budget, shared equally by its tasks. */
+  function shareStateBudget(): void {
+    if (taskOptions.stateBudgetBytes === Infinity) return;
+    for (const task of tasks.values()) task.setStateBudget(Math.floor(taskOptions.stateBudgetBytes / tasks.size));
+  }
+
   function start(partition: number): void {
     const task = createTask(partition);
     tasks.set(partition, task);
     metrics.tasks.set(tasks.size);
+    shareStateBudget();
     consumer.pause(topicPartitions(partition));
     void (async () => {
       try {
@@ -204,6 +211,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       else if (kept.state === 'running') for (const topic of options.topics) consumer.seek({ topic, partition: p, offset: String(kept.expected(topic)) });
     }
     metrics.tasks.set(tasks.size);
+    shareStateBudget();
     logger.info({ partitions: [...next].sort((a, b) => a - b) }, 'tasks assigned');
   }
 
