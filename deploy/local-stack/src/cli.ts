@@ -11,7 +11,11 @@ const USAGE = `usage: npm run stack -- <command>
   status        each part: running/stopped, pid, ports, health
   logs [part]   log file path(s) and their last lines; part is one of ${PART_NAMES.join(', ')}
 
-Set KAFKA_BROKERS, SCHEMA_REGISTRY_URL or MONGODB_URI to use an existing server instead of starting that part.`;
+Set KAFKA_BROKERS, SCHEMA_REGISTRY_URL or MONGODB_URI to use an existing server instead of starting that part.
+CREDITSTREAM_KAFKA_SECURITY=SASL_SSL starts Kafka with TLS (a generated CA) and SCRAM-SHA-512 users; \`up\` then
+also prints the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_* and KAFKA_SSL_CA_FILE lines clients need.
+CREDITSTREAM_STACK_DIR (default <repo>/.stack) with other CREDITSTREAM_*_PORT values runs a second stack, or with
+the other endpoint variables set, a second Kafka only, next to the first.`;
 
 const TAIL_LINES = 40;
 

@@ -54,6 +54,12 @@ export interface StackOptions {
   ports: StackPorts;
   /** Endpoints given by the environment; their parts are not started. */
   external: Partial<Record<PartName, string>>;
+  /**
+   * `SASL_SSL`: the local Kafka listens with TLS (a CA and broker certificate generated into its state directory) and
+   * SCRAM-SHA-512 users instead of PLAINTEXT, in a data directory of its own.
+   * @default undefined: PLAINTEXT (`CREDITSTREAM_KAFKA_SECURITY`)
+   */
+  kafkaSecurity?: 'SASL_SSL';
 }
 
 /**
@@ -88,5 +94,8 @@ export function compileStackOptions(env: NodeJS.ProcessEnv = process.env): Stack
     if (raw.trim() === '') throw new StackError('STACK_OPTIONS_INVALID', `${variable}="${raw}" is invalid: expected an endpoint, or leave it unset`);
     external[part] = raw.trim();
   }
-  return { ports, external };
+  const security = env.CREDITSTREAM_KAFKA_SECURITY;
+  if (security === undefined || security.trim() === '' || security.trim().toUpperCase() === 'PLAINTEXT') return { ports, external };
+  if (security.trim().toUpperCase() !== 'SASL_SSL') throw new StackError('STACK_OPTIONS_INVALID', `CREDITSTREAM_KAFKA_SECURITY="${security}" is invalid: expected SASL_SSL or PLAINTEXT`);
+  return { ports, external, kafkaSecurity: 'SASL_SSL' };
 }

@@ -8,7 +8,10 @@ export interface StackPaths {
   repoRoot: string;
   /** `${CREDITSTREAM_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/creditstream}`: installed parts, reused by every clone. */
   cacheDir: string;
-  /** `<repo root>/.stack`: pid files, logs, data directories and generated configs (git-ignored). */
+  /**
+   * `${CREDITSTREAM_STACK_DIR:-<repo root>/.stack}`: pid files, logs, data directories and generated configs
+   * (git-ignored). Another directory (with other ports) runs a second stack, or a second Kafka, next to the first.
+   */
   stateDir: string;
   runDir: string;
   logsDir: string;
@@ -33,7 +36,7 @@ export function findRepoRoot(from: string = __dirname): string {
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env): StackPaths {
   const repoRoot = findRepoRoot();
   const cacheDir = env.CREDITSTREAM_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'creditstream');
-  const stateDir = join(repoRoot, '.stack');
+  const stateDir = env.CREDITSTREAM_STACK_DIR ? resolve(env.CREDITSTREAM_STACK_DIR) : join(repoRoot, '.stack');
   return { repoRoot, cacheDir: resolve(cacheDir), stateDir, runDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
 }
 

@@ -4,7 +4,7 @@ import { errorMessage } from '@creditstream/errors';
 import { StackError } from './errors';
 import { withLock } from './lock';
 import { compileStackOptions, ENDPOINT_VARIABLES, PART_NAMES, type PartName } from './options';
-import { kafkaPart } from './parts/kafka';
+import { kafkaClientEnv, kafkaPart } from './parts/kafka';
 import { mongodbPart } from './parts/mongodb';
 import type { Part, PartContext } from './parts/part';
 import { prometheusPart } from './parts/prometheus';
@@ -27,6 +27,11 @@ export interface StackEndpoints {
   mongodbUri: string;
   /** `PROMETHEUS_URL` */
   prometheusUrl: string;
+  /**
+   * How clients authenticate to a Kafka the stack started with `CREDITSTREAM_KAFKA_SECURITY=SASL_SSL`: the
+   * `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*` and `KAFKA_SSL_CA_FILE` variables. Absent for a PLAINTEXT or external Kafka.
+   */
+  kafkaClientEnv?: Record<string, string>;
 }
 
 /** How `up` got a part: started it, found it already running from this checkout, or took it from the environment. */
@@ -105,7 +110,7 @@ async function ensureExternalHealthy(part: Part, endpoint: string, ctx: PartCont
 
 async function reuseRunning(part: Part, record: ProcessRecord, ctx: PartContext): Promise<void> {
   try {
-    await pollUntil(() => part.health(record.endpoint), { what: `${part.name} (pid ${record.pid}) health`, timeoutMs: part.startTimeoutMs, intervalMs: 500 });
+    await pollUntil(() => part.health(record.endpoint, ctx), { what: `${part.name} (pid ${record.pid}) health`, timeoutMs: part.startTimeoutMs, intervalMs: 500 });
   } catch (err) {
     throw new StackError('STACK_START_FAILED', `already running as pid ${record.pid} but not healthy: ${errorMessage(err)}; \`npm run stack -- down\` and try again`, { part: part.name, logFile: record.logFile, retriable: true });
   }
@@ -147,7 +152,7 @@ async function startPart(part: Part, ctx: PartContext): Promise<void> {
   const record: ProcessRecord = { ...child.identity, part: part.name, endpoint, ports: part.ports(ctx), logFile, startedAt: new Date().toISOString() };
   writeRecord(ctx.paths.runDir, record);
   try {
-    await pollUntil(() => part.health(endpoint), {
+    await pollUntil(() => part.health(endpoint, ctx), {
       what: `${part.name} health at ${endpoint}`,
       timeoutMs: part.startTimeoutMs,
       abortReason: () => {
@@ -213,7 +218,8 @@ export async function up(options: StackCallOptions = {}): Promise<UpResult> {
       }
     });
     if (failures.length > 0) throw combine(failures);
-    return { kafkaBrokers: endpoints.kafka, schemaRegistryUrl: endpoints.registry, mongodbUri: endpoints.mongodb, prometheusUrl: endpoints.prometheus, origins };
+    const kafkaEnv = origins.kafka === 'external' ? {} : kafkaClientEnv(ctx);
+    return { kafkaBrokers: endpoints.kafka, schemaRegistryUrl: endpoints.registry, mongodbUri: endpoints.mongodb, prometheusUrl: endpoints.prometheus, ...(Object.keys(kafkaEnv).length > 0 ? { kafkaClientEnv: kafkaEnv } : {}), origins };
   });
 }
 
@@ -243,9 +249,9 @@ export async function down(options: DownOptions = {}): Promise<void> {
   });
 }
 
-async function checkOnce(part: Part, endpoint: string): Promise<string | undefined> {
+async function checkOnce(part: Part, endpoint: string, ctx?: PartContext): Promise<string | undefined> {
   try {
-    await part.health(endpoint);
+    await part.health(endpoint, ctx);
     return undefined;
   } catch (err) {
     return errorMessage(err);
@@ -266,7 +272,7 @@ export async function status(options: StackCallOptions = {}): Promise<PartStatus
       }
       const record = readRecord(ctx.paths.runDir, name);
       if (record !== undefined && isSameProcess(record)) {
-        const problem = await checkOnce(part, record.endpoint);
+        const problem = await checkOnce(part, record.endpoint, ctx);
         return { part: name, state: 'running', pid: record.pid, ports: record.ports, endpoint: record.endpoint, healthy: problem === undefined, detail: problem, logFile };
       }
       const ports = part.ports(ctx);
@@ -294,12 +300,13 @@ export function logFile(part: PartName, env: NodeJS.ProcessEnv = process.env): s
   return partLogFile(resolvePaths(env), part);
 }
 
-/** The four `NAME=value` lines `npm run stack -- up` prints, in that order. */
+/** The four `NAME=value` lines `npm run stack -- up` prints, in that order, then a SASL_SSL Kafka's client variables. */
 export function endpointLines(endpoints: StackEndpoints): string[] {
   return [
     `KAFKA_BROKERS=${endpoints.kafkaBrokers}`,
     `SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`,
     `MONGODB_URI=${endpoints.mongodbUri}`,
     `PROMETHEUS_URL=${endpoints.prometheusUrl}`,
+    ...Object.entries(endpoints.kafkaClientEnv ?? {}).map(([name, value]) => `${name}=${value}`),
   ];
 }

@@ -33,6 +33,23 @@ describe('generated configs', () => {
     assert.match(text, /^transaction\.state\.log\.min\.isr=1$/m);
   });
 
+  it('with CREDITSTREAM_KAFKA_SECURITY=SASL_SSL, listens for clients only with SCRAM-SHA-512 over TLS (also between brokers)', () => {
+    const options = compileStackOptions({ CREDITSTREAM_KAFKA_SECURITY: 'sasl_ssl', CREDITSTREAM_KAFKA_PORT: '29092', CREDITSTREAM_KAFKA_CONTROLLER_PORT: '29093' });
+    assert.equal(options.kafkaSecurity, 'SASL_SSL');
+    const files = { caFile: '/s/ca.pem', keystoreFile: '/s/broker-keystore.pem', clientPasswordFile: '/s/c', brokerPasswordFile: '/s/b' };
+    const text = kafkaServerProperties(options.ports, '/data', { files, brokerPassword: 'pw' });
+    assert.match(text, /^listeners=SASL_SSL:\/\/127\.0\.0\.1:29092,CONTROLLER:\/\/127\.0\.0\.1:29093$/m);
+    assert.match(text, /^advertised\.listeners=SASL_SSL:\/\/127\.0\.0\.1:29092$/m);
+    assert.match(text, /^listener\.security\.protocol\.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL$/m);
+    assert.match(text, /^inter\.broker\.listener\.name=SASL_SSL$/m);
+    assert.match(text, /^sasl\.enabled\.mechanisms=SCRAM-SHA-512$/m);
+    assert.match(text, /^listener\.name\.sasl_ssl\.scram-sha-512\.sasl\.jaas\.config=.*username="broker" password="pw";$/m);
+    assert.match(text, /^ssl\.keystore\.location=\/s\/broker-keystore\.pem$/m);
+    assert.doesNotMatch(text, /PLAINTEXT:\/\/|PLAINTEXT:PLAINTEXT/, 'no plaintext client listener');
+    assert.deepEqual(compileStackOptions({ CREDITSTREAM_KAFKA_SECURITY: 'PLAINTEXT' }).kafkaSecurity, undefined);
+    assert.throws(() => compileStackOptions({ CREDITSTREAM_KAFKA_SECURITY: 'SCRAM' }), /CREDITSTREAM_KAFKA_SECURITY="SCRAM" is invalid: expected SASL_SSL or PLAINTEXT/);
+  });
+
   it('makes Prometheus read file_sd targets from the targets directory', () => {
     const text = prometheusConfig(19090, '/repo/.stack/prometheus/targets');
     assert.match(text, /files: \['\/repo\/\.stack\/prometheus\/targets\/\*\.json'\]/);

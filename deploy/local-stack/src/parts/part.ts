@@ -18,8 +18,11 @@ export interface Part {
   install(ctx: PartContext): Promise<void>;
   /** Writes its configuration into `.stack/` (and initialises storage) and says what to run. */
   prepare(ctx: PartContext, logFile: string): Promise<CommandSpec>;
-  /** Resolves when the server at `endpoint` answers as healthy; rejects with the reason otherwise. Bounded in time. */
-  health(endpoint: string): Promise<void>;
+  /**
+   * Resolves when the server at `endpoint` answers as healthy; rejects with the reason otherwise. Bounded in time.
+   * `ctx` tells how to reach a server the stack secured (Kafka with SASL_SSL); without it, the plain default.
+   */
+  health(endpoint: string, ctx?: PartContext): Promise<void>;
   /** How long a fresh start may take to become healthy. */
   startTimeoutMs: number;
   /** How long it gets between SIGTERM and SIGKILL. */
