@@ -14,7 +14,8 @@ export class DateType extends avro.types.LogicalType {
   override _toValue(value: unknown): number | undefined {
     if (typeof value !== 'string' || !DATE_RE.test(value)) return undefined;
     const ms = Date.parse(`${value}T00:00:00.000Z`);
-    return Number.isNaN(ms) ? undefined : ms / DAY_MS;
+    // Date.parse rolls impossible days over (2024-02-30 is March 1st): such a date is refused, never shifted.
+    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value ? undefined : ms / DAY_MS;
   }
   override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
     if (avro.Type.isType(type, 'int', 'logical:date')) return (x) => x;
@@ -30,7 +31,11 @@ export class TimestampMillisType extends avro.types.LogicalType {
   override _toValue(value: unknown): number | undefined {
     if (typeof value !== 'string') return undefined;
     const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : ms;
+    if (Number.isNaN(ms)) return undefined;
+    // As for dates: an ISO timestamp on a day that does not exist (2024-02-30T10:00:00Z) is refused, not rolled over.
+    const day = DATE_RE.exec(value.slice(0, 10)) ? value.slice(0, 10) : null;
+    if (day !== null && new Date(Date.parse(`${day}T00:00:00.000Z`)).toISOString().slice(0, 10) !== day) return undefined;
+    return ms;
   }
   override _resolve(type: avro.Type): ((x: unknown) => unknown) | undefined {
     if (avro.Type.isType(type, 'long', 'logical:timestamp-millis')) return (x) => x;

@@ -46,4 +46,16 @@ describe('schema envelope and logical types (pure)', () => {
     assert.ok('value' in converted);
     assert.equal(type.isValid(converted.value), false);
   });
+
+  it('rejects impossible calendar days instead of rolling them over (issue 17 fuzzing: 2024-02-30 was encoded as 2024-03-01)', () => {
+    const event = (dueDate: string, eventTime = '2024-02-29T00:00:00.000Z') => toAvroValue(mapping, { eventId: 'e1', eventTime, customerId: 'C1', causationId: null, type: 'Opened', payload: { amountMinor: 1, dueDate } });
+    for (const [dueDate, eventTime] of [['2024-02-30', undefined], ['2023-02-29', undefined], ['2024-04-31', undefined], ['2024-03-01', '2024-02-30T10:00:00.000Z'], ['2024-03-01', '2023-02-29T23:59:59Z']] as const) {
+      const converted = event(dueDate, eventTime);
+      assert.ok('value' in converted);
+      assert.equal(type.isValid(converted.value), false, `${dueDate} ${eventTime ?? ''}`);
+    }
+    const leap = event('2024-02-29', '2024-02-29T23:59:59.999Z');
+    assert.ok('value' in leap);
+    assert.equal(type.isValid(leap.value), true, 'a leap day exists');
+  });
 });
