@@ -34,6 +34,10 @@ export const TOPIC = {
   creditDecisions: 'creditstream.credit.decisions.v1',
   creditCommands: 'creditstream.credit.commands.v1',
   creditRules: 'creditstream.credit.rules.v1',
+  creditGroupCommands: 'creditstream.credit.group-commands.v1',
+  creditGroups: 'creditstream.credit.groups.v1',
+  creditGroupExposure: 'creditstream.credit.group-exposure.v1',
+  creditGroupPositions: 'creditstream.credit.group-positions.v1',
   fraudChecks: 'creditstream.fraud.checks.v1',
   fraudRules: 'creditstream.fraud.rules.v1',
   collectionActions: 'creditstream.collections.actions.v1',
@@ -98,6 +102,12 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     spec(TOPIC.creditCommands, 'insights-api, creditstream CLI, people and other systems', 'Commands to the credit service: release, reject or force a hold, adjust a credit limit (four eyes above a threshold), block, close or reactivate an account. Each carries a command id (carried out once) and its actor.', KEEP_FOREVER),
     // Compacted: a partition keeps the latest rule set; every credit-service task applies it in its stream order.
     spec(TOPIC.creditRules, 'creditstream credit rules publish', 'Credit rule sets (blocking and exclusion rules, checkpoints), one copy per partition (customerId "*"), compacted.', COMPACTED),
+    // Credit groups: keyed by the credit group id (the envelope's customerId is the group id on these topics).
+    spec(TOPIC.creditGroupCommands, 'insights-api, creditstream CLI, people and other systems', 'Commands about a credit group\'s shared limit: set or adjust it (four eyes above a threshold), approve. Keyed by credit group id; consumed by the credit service\'s group tasks.', KEEP_FOREVER),
+    spec(TOPIC.creditGroups, 'ERP (group limits as master data); credit-service group tasks (approved adjustments, requests, refusals)', 'Credit groups, keyed by credit group id: the limit the members share, adjustments waiting for a second person, refused group commands.', KEEP_FOREVER),
+    // Internal to the credit service (a repartition, after Kafka Streams): the group tasks' state is rebuilt from it, so it is kept.
+    spec(TOPIC.creditGroupExposure, 'credit-service (customer tasks)', 'Internal: each credit group member\'s exposure, re-keyed by credit group id for the group tasks.', KEEP_FOREVER),
+    spec(TOPIC.creditGroupPositions, 'credit-service (group tasks)', 'Internal: a credit group\'s limit and the other members\' exposure, sent to each member, keyed by customer id; the what-if replay reads it.', KEEP_FOREVER),
     spec(TOPIC.fraudChecks, 'fraud-service', 'One fraud check per order, with score and reasons.', KEEP_FOREVER),
     // Compacted: a partition keeps the latest rule set; every fraud-service task reads it in its stream order and applies it from its business time.
     spec(TOPIC.fraudRules, 'creditstream fraud rules publish', 'Fraud rule sets (signal weights and thresholds, the review threshold), one copy per partition (customerId "*"), compacted; each checks the orders placed from its business time on.', COMPACTED),

@@ -201,7 +201,7 @@ export const credit: Benchmark = {
       const records: ReplayRecord[] = log.map((e) => ({ topic: e.source.topic, partition: e.source.partition, offset: e.source.offset, event: e.event as ReplayRecord['event'] }));
       const replayStarted = performance.now();
       const replayed: CreditDecisionEnvelope[] = [];
-      const names = { customers: topic(TOPIC.customers), orders: topic(TOPIC.orders), clock: topic(TOPIC.clock), fraudChecks: topic(TOPIC.fraudChecks), outlooks: topic(TOPIC.customerOutlook), commands: topic(TOPIC.creditCommands), rules: topic(TOPIC.creditRules), decisions: topic(TOPIC.creditDecisions) };
+      const names = { customers: topic(TOPIC.customers), orders: topic(TOPIC.orders), clock: topic(TOPIC.clock), fraudChecks: topic(TOPIC.fraudChecks), outlooks: topic(TOPIC.customerOutlook), commands: topic(TOPIC.creditCommands), rules: topic(TOPIC.creditRules), decisions: topic(TOPIC.creditDecisions), groupExposure: topic(TOPIC.creditGroupExposure), groupPositions: topic(TOPIC.creditGroupPositions) };
       for (let p = 0; p < PARTITIONS; p++) replayed.push(...replayPartition(p, records, { inputs, topics: names, ruleSet: compileRuleSet(DEFAULT_RULE_SET_DOCUMENT), fraud: { mode: 'wait', marginMs: 60_000, maxDays: 365 }, approvalThresholdMinor: 1_000_000 }));
       const replaySeconds = (performance.now() - replayStarted) / 1000;
       const replayedOrders = outcomesOf(replayed).size;

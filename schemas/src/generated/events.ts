@@ -582,6 +582,20 @@ export interface CreditLimitAdjustmentRequested {
   reason: string;
 }
 
+/** The customer joined, moved to or left a credit group (a SetCreditGroup command carried out). */
+export interface CreditGroupMembershipChanged {
+  /** The command carried out. */
+  commandId: string;
+  /** Who sent it. */
+  actor: string;
+  /** The group the customer is a member of now; null when none. */
+  creditGroupId: string | null;
+  /** The group it was a member of before; null when none. */
+  previousCreditGroupId: string | null;
+  /** Why the membership changed. */
+  reason: string;
+}
+
 /** The credit decision for an order: approved, or held with the rules that fired. */
 export type CreditDecisionEvent = EventEnvelope<'CreditDecision', CreditDecision>;
 
@@ -600,8 +614,11 @@ export type CreditCommandRefusedEvent = EventEnvelope<'CreditCommandRefused', Cr
 /** A credit limit adjustment was requested and needs a second person's approval (four eyes) because it exceeds the approval threshold. Adjustments at or below the threshold take effect at once as CreditLimitSet. */
 export type CreditLimitAdjustmentRequestedEvent = EventEnvelope<'CreditLimitAdjustmentRequested', CreditLimitAdjustmentRequested>;
 
+/** The customer joined, moved to or left a credit group (a SetCreditGroup command carried out). */
+export type CreditGroupMembershipChangedEvent = EventEnvelope<'CreditGroupMembershipChanged', CreditGroupMembershipChanged>;
+
 /** Credit service output: exactly one decision per order placed, then hold releases and rejections. */
-export type CreditDecisionEnvelope = CreditDecisionEvent | CreditHoldReleasedEvent | CreditHoldRejectedEvent | CreditHoldPlacedEvent | CreditCommandRefusedEvent | CreditLimitAdjustmentRequestedEvent;
+export type CreditDecisionEnvelope = CreditDecisionEvent | CreditHoldReleasedEvent | CreditHoldRejectedEvent | CreditHoldPlacedEvent | CreditCommandRefusedEvent | CreditLimitAdjustmentRequestedEvent | CreditGroupMembershipChangedEvent;
 
 // ---- creditstream.credit.commands.v1.avsc ----
 
@@ -707,6 +724,18 @@ export interface ReactivateAccount {
   reason: string;
 }
 
+/** Make the customer a member of a credit group (customers sharing one credit limit, checked before the customer's own), move it to another group, or take it out of its group. */
+export interface SetCreditGroup {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The credit group to join; null to leave the current one. */
+  creditGroupId: string | null;
+  /** Why the membership changes. */
+  reason: string;
+}
+
 /** Release a held order. */
 export type ReleaseCreditHoldEvent = EventEnvelope<'ReleaseCreditHold', ReleaseCreditHold>;
 
@@ -731,8 +760,11 @@ export type CloseAccountEvent = EventEnvelope<'CloseAccount', CloseAccount>;
 /** Set a blocked account back to active (a closed account stays closed). */
 export type ReactivateAccountEvent = EventEnvelope<'ReactivateAccount', ReactivateAccount>;
 
-/** Commands to the credit service from people and other systems (the API, the CLI): hold-list actions, limit adjustments and account blocks. Keyed by customer; consumed only by the credit service, which answers each with an event (or a refusal). */
-export type CreditCommandEnvelope = ReleaseCreditHoldEvent | RejectCreditHoldEvent | PlaceCreditHoldEvent | RequestCreditLimitAdjustmentEvent | ApproveCreditLimitAdjustmentEvent | BlockAccountEvent | CloseAccountEvent | ReactivateAccountEvent;
+/** Make the customer a member of a credit group (customers sharing one credit limit, checked before the customer's own), move it to another group, or take it out of its group. */
+export type SetCreditGroupEvent = EventEnvelope<'SetCreditGroup', SetCreditGroup>;
+
+/** Commands to the credit service from people and other systems (the API, the CLI): hold-list actions, limit adjustments, credit group membership and account blocks. Keyed by customer; consumed only by the credit service, which answers each with an event (or a refusal). */
+export type CreditCommandEnvelope = ReleaseCreditHoldEvent | RejectCreditHoldEvent | PlaceCreditHoldEvent | RequestCreditLimitAdjustmentEvent | ApproveCreditLimitAdjustmentEvent | BlockAccountEvent | CloseAccountEvent | ReactivateAccountEvent | SetCreditGroupEvent;
 
 // ---- creditstream.credit.rules.v1.avsc ----
 
@@ -755,6 +787,202 @@ export type CreditRuleSetPublishedEvent = EventEnvelope<'CreditRuleSetPublished'
 
 /** Published credit rule sets (compacted): `creditstream credit rules publish` writes each version to every partition, so every partition task of the credit service applies it at the same place in its stream. */
 export type CreditRuleSetEnvelope = CreditRuleSetPublishedEvent;
+
+// ---- creditstream.credit.group-commands.v1.avsc ----
+
+/** Set or adjust the credit limit shared by the members of a credit group: a new amount, or a change by an amount or a percentage, permanently or temporarily. A change larger than the service's approval threshold waits for a second person (ApproveCreditGroupLimitAdjustment). */
+export interface RequestCreditGroupLimitAdjustment {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** Id of the adjustment (named by the approval). */
+  adjustmentId: string;
+  /** The new limit; null when changeMinor or changePercent is given. In minor units of `currency`. */
+  newLimitMinor: number | null;
+  /** Change of the limit in force, positive or negative; null when newLimitMinor or changePercent is given. In minor units of `currency`. */
+  changeMinor: number | null;
+  /** Change in percent of the limit in force (e.g. 20 or -10); null when newLimitMinor or changeMinor is given. */
+  changePercent: number | null;
+  /** ISO 4217 currency code of the amounts; must be the group limit's currency once it has one. */
+  currency: string;
+  /** BALANCE: the members' open balances plus the order; BALANCE_AND_OPEN_ORDERS: plus every member's open orders; null keeps the type in force (BALANCE for a first limit). */
+  limitType: CreditGroupLimitType | null;
+  /** True for a temporary group limit until expiresOn, after which the permanent one applies again. */
+  temporary: boolean;
+  /** Last day of a temporary limit (required when temporary). (YYYY-MM-DD) */
+  expiresOn: string | null;
+  /** Why the limit changes. */
+  reason: string;
+}
+
+/** What a group limit is checked against (as a customer's credit limit type). */
+export type CreditGroupLimitType = 'BALANCE' | 'BALANCE_AND_OPEN_ORDERS';
+
+/** Approve a pending group limit adjustment (four eyes: the approver must not be its requester). */
+export interface ApproveCreditGroupLimitAdjustment {
+  /** Unique id of the command, chosen by the sender: a command sent again with the same id is carried out once. */
+  commandId: string;
+  /** User (or system) who sends the command. */
+  actor: string;
+  /** The pending adjustment. */
+  adjustmentId: string;
+}
+
+/** Set or adjust the credit limit shared by the members of a credit group: a new amount, or a change by an amount or a percentage, permanently or temporarily. A change larger than the service's approval threshold waits for a second person (ApproveCreditGroupLimitAdjustment). */
+export type RequestCreditGroupLimitAdjustmentEvent = EventEnvelope<'RequestCreditGroupLimitAdjustment', RequestCreditGroupLimitAdjustment>;
+
+/** Approve a pending group limit adjustment (four eyes: the approver must not be its requester). */
+export type ApproveCreditGroupLimitAdjustmentEvent = EventEnvelope<'ApproveCreditGroupLimitAdjustment', ApproveCreditGroupLimitAdjustment>;
+
+/** Commands about a credit group's shared credit limit, from people and other systems (the API, the CLI). Keyed by credit group id; consumed only by the credit service's group tasks, which answer each with an event on creditstream.credit.groups.v1 (or a refusal). */
+export type CreditGroupCommandEnvelope = RequestCreditGroupLimitAdjustmentEvent | ApproveCreditGroupLimitAdjustmentEvent;
+
+// ---- creditstream.credit.groups.v1.avsc ----
+
+/** The credit limit shared by a credit group was set or changed (by the ERP as master data, or by an approved or below-threshold adjustment). A temporary limit applies until its expiry, then the permanent one. */
+export interface CreditGroupLimitSet {
+  /** BALANCE: the members' open balances plus the order checked; BALANCE_AND_OPEN_ORDERS: plus every member's open (not invoiced) orders. */
+  limitType: CreditGroupLimitKind;
+  /** Group credit limit; 0 means no credit. In minor units of `currency`. */
+  amountMinor: number;
+  /** ISO 4217 currency of the limit: only members in this currency count towards the group's exposure. */
+  currency: string;
+  /** True when the group has no limit at all (amountMinor is then ignored). */
+  unlimited: boolean;
+  /** True for a temporary limit that replaces the permanent one until expiresOn. */
+  temporary: boolean;
+  /** Last day of a temporary limit; null for a permanent one. (YYYY-MM-DD) */
+  expiresOn: string | null;
+  /** Why the limit was set, free text. */
+  reason: string | null;
+}
+
+/** What the group limit is checked against. */
+export type CreditGroupLimitKind = 'BALANCE' | 'BALANCE_AND_OPEN_ORDERS';
+
+/** A group limit adjustment above the approval threshold waits for a second person. */
+export interface CreditGroupLimitAdjustmentRequested {
+  /** Id of the adjustment. */
+  adjustmentId: string;
+  /** The request's command id. */
+  commandId: string;
+  /** Who requested it (cannot approve it). */
+  requestedBy: string;
+  /** True for a temporary limit. */
+  temporary: boolean;
+  /** Limit in force before; null when the group had none. In minor units of `currency`. */
+  previousLimitMinor: number | null;
+  /** Limit once approved. In minor units of `currency`. */
+  newLimitMinor: number;
+  /** ISO 4217 currency code of every amount in this event. */
+  currency: string;
+  /** Last day of a temporary limit. (YYYY-MM-DD) */
+  expiresOn: string | null;
+  /** Why the limit changes. */
+  reason: string;
+}
+
+/** A group command was not carried out, and why. */
+export interface CreditGroupCommandRefused {
+  /** The refused command's id. */
+  commandId: string;
+  /** The refused command's type, e.g. ApproveCreditGroupLimitAdjustment. */
+  commandType: string;
+  /** Machine-readable reason: SAME_APPROVER, ADJUSTMENT_NOT_FOUND, INVALID_ADJUSTMENT, CURRENCY_MISMATCH, LIMIT_UNLIMITED, DUPLICATE_ADJUSTMENT. */
+  reasonCode: string;
+  /** What was wrong, with the values. */
+  message: string;
+  /** Who sent the command. */
+  actor: string;
+}
+
+/** The credit limit shared by a credit group was set or changed (by the ERP as master data, or by an approved or below-threshold adjustment). A temporary limit applies until its expiry, then the permanent one. */
+export type CreditGroupLimitSetEvent = EventEnvelope<'CreditGroupLimitSet', CreditGroupLimitSet>;
+
+/** A group limit adjustment above the approval threshold waits for a second person. */
+export type CreditGroupLimitAdjustmentRequestedEvent = EventEnvelope<'CreditGroupLimitAdjustmentRequested', CreditGroupLimitAdjustmentRequested>;
+
+/** A group command was not carried out, and why. */
+export type CreditGroupCommandRefusedEvent = EventEnvelope<'CreditGroupCommandRefused', CreditGroupCommandRefused>;
+
+/** Credit groups (D365 customer credit groups: customers that share one credit limit, e.g. the companies of one corporate family): the group limit as master data, and the group tasks' answers to group commands. Keyed by credit group id. */
+export type CreditGroupEnvelope = CreditGroupLimitSetEvent | CreditGroupLimitAdjustmentRequestedEvent | CreditGroupCommandRefusedEvent;
+
+// ---- creditstream.credit.group-exposure.v1.avsc ----
+
+/** A member's own exposure now (absolute, not a change: a redelivery or replay is harmless), or that it left the group. */
+export interface CreditGroupMemberExposure {
+  /** The member customer. */
+  memberId: string;
+  /** False: the customer left the group (its exposure no longer counts). */
+  member: boolean;
+  /** Per-customer sequence of these records (1, 2, ...): the group task ignores a record not newer than the last it applied for the member. */
+  sequence: number;
+  /** The member's currency (ISO 4217). */
+  currency: string;
+  /** The member's open balance. In minor units of `currency`. */
+  balanceMinor: number;
+  /** The member's open (not invoiced, not rejected) orders. In minor units of `currency`. */
+  openOrdersMinor: number;
+  /** eventId of the member's event that changed it (e.g. its payment). */
+  originEventId: string;
+  /** Type of that event, e.g. PaymentReceived, OrderPlaced, SetCreditGroup. */
+  originType: string;
+}
+
+/** A member's own exposure now (absolute, not a change: a redelivery or replay is harmless), or that it left the group. */
+export type CreditGroupMemberExposureEvent = EventEnvelope<'CreditGroupMemberExposure', CreditGroupMemberExposure>;
+
+/** Internal repartition topic of the credit service (after Kafka Streams' repartition topics): each member's exposure, re-keyed from the customer to its credit group, so that the group's task sums its members across partitions. Written by the customer tasks, read by the group tasks. */
+export type CreditGroupExposureEnvelope = CreditGroupMemberExposureEvent;
+
+// ---- creditstream.credit.group-positions.v1.avsc ----
+
+/** The group's limit and the sum of the other members' exposure, as of the group task's latest record. */
+export interface CreditGroupPosition {
+  /** The credit group. */
+  creditGroupId: string;
+  /** Per-group sequence of positions: a member ignores a position not newer than the last it applied for the group. */
+  sequence: number;
+  /** ISO 4217 currency of the group limit and of the sums; null while the group has no limit. */
+  currency: string | null;
+  /** The permanent group limit; null when none was set. */
+  permanentLimit: CreditGroupLimit | null;
+  /** A temporary group limit, in force up to its expiresOn; null when none. */
+  temporaryLimit: CreditGroupLimit | null;
+  /** Members of the group now, this one included. */
+  members: number;
+  /** Σ open balance of the other members in the group's currency. In minor units of `currency`. */
+  othersBalanceMinor: number;
+  /** Σ open orders of the other members in the group's currency. In minor units of `currency`. */
+  othersOpenOrdersMinor: number;
+  /** eventId of the event that changed the group (a member's payment or order, a group limit set...): an automatic release names it. */
+  originEventId: string;
+  /** Type of that event. */
+  originType: string;
+  /** The member whose event it was; null for a group limit change. */
+  originCustomerId: string | null;
+}
+
+/** A group credit limit as a member's task applies it. */
+export interface CreditGroupLimit {
+  /** BALANCE or BALANCE_AND_OPEN_ORDERS. */
+  limitType: CreditGroupPositionLimitType;
+  /** The limit; null when unlimited. In minor units of the position's `currency`. */
+  amountMinor: number | null;
+  /** Last day of a temporary limit; null for a permanent one. (YYYY-MM-DD) */
+  expiresOn: string | null;
+}
+
+/** What the group limit is checked against. */
+export type CreditGroupPositionLimitType = 'BALANCE' | 'BALANCE_AND_OPEN_ORDERS';
+
+/** The group's limit and the sum of the other members' exposure, as of the group task's latest record. */
+export type CreditGroupPositionEvent = EventEnvelope<'CreditGroupPosition', CreditGroupPosition>;
+
+/** Internal topic of the credit service: a credit group's position (its limit and the exposure of the other members), sent by the group task to each member's partition, keyed by the member customer id, so that the member's orders are checked against the group limit before the customer's. */
+export type CreditGroupPositionEnvelope = CreditGroupPositionEvent;
 
 // ---- creditstream.fraud.checks.v1.avsc ----
 
@@ -1336,6 +1564,10 @@ export interface EventsByTopic {
   'creditstream.credit.decisions.v1': CreditDecisionEnvelope;
   'creditstream.credit.commands.v1': CreditCommandEnvelope;
   'creditstream.credit.rules.v1': CreditRuleSetEnvelope;
+  'creditstream.credit.group-commands.v1': CreditGroupCommandEnvelope;
+  'creditstream.credit.groups.v1': CreditGroupEnvelope;
+  'creditstream.credit.group-exposure.v1': CreditGroupExposureEnvelope;
+  'creditstream.credit.group-positions.v1': CreditGroupPositionEnvelope;
   'creditstream.fraud.checks.v1': FraudCheckEnvelope;
   'creditstream.fraud.rules.v1': FraudRuleSetEnvelope;
   'creditstream.collections.actions.v1': CollectionActionEnvelope;
@@ -1360,9 +1592,13 @@ export const EVENT_TYPES = {
   'creditstream.features.customer-changed.v1': ['CustomerFeaturesChanged'],
   'creditstream.predictions.invoice.v1': ['InvoicePaymentPredicted'],
   'creditstream.predictions.customer-outlook.v1': ['CustomerPaymentOutlook'],
-  'creditstream.credit.decisions.v1': ['CreditDecision', 'CreditHoldReleased', 'CreditHoldRejected', 'CreditHoldPlaced', 'CreditCommandRefused', 'CreditLimitAdjustmentRequested'],
-  'creditstream.credit.commands.v1': ['ReleaseCreditHold', 'RejectCreditHold', 'PlaceCreditHold', 'RequestCreditLimitAdjustment', 'ApproveCreditLimitAdjustment', 'BlockAccount', 'CloseAccount', 'ReactivateAccount'],
+  'creditstream.credit.decisions.v1': ['CreditDecision', 'CreditHoldReleased', 'CreditHoldRejected', 'CreditHoldPlaced', 'CreditCommandRefused', 'CreditLimitAdjustmentRequested', 'CreditGroupMembershipChanged'],
+  'creditstream.credit.commands.v1': ['ReleaseCreditHold', 'RejectCreditHold', 'PlaceCreditHold', 'RequestCreditLimitAdjustment', 'ApproveCreditLimitAdjustment', 'BlockAccount', 'CloseAccount', 'ReactivateAccount', 'SetCreditGroup'],
   'creditstream.credit.rules.v1': ['CreditRuleSetPublished'],
+  'creditstream.credit.group-commands.v1': ['RequestCreditGroupLimitAdjustment', 'ApproveCreditGroupLimitAdjustment'],
+  'creditstream.credit.groups.v1': ['CreditGroupLimitSet', 'CreditGroupLimitAdjustmentRequested', 'CreditGroupCommandRefused'],
+  'creditstream.credit.group-exposure.v1': ['CreditGroupMemberExposure'],
+  'creditstream.credit.group-positions.v1': ['CreditGroupPosition'],
   'creditstream.fraud.checks.v1': ['FraudCheck'],
   'creditstream.fraud.rules.v1': ['FraudRuleSetPublished'],
   'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'CollectionFeeCharged', 'InterestNoteStatusChanged', 'WriteOffApprovalRecorded', 'WriteOffApproved', 'CollectionCommandRefused'],
@@ -1378,7 +1614,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | CreditGroupCommandEnvelope | CreditGroupEnvelope | CreditGroupExposureEnvelope | CreditGroupPositionEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;

@@ -6,6 +6,8 @@ import type { OutlookFacts } from './rules/facts';
 export const COLLECTIONS = {
   /** Checkpoints of the partition tasks, with each customer's hold list and limits as its read-model view. */
   state: 'credit_state',
+  /** Checkpoints of the group tasks, with each credit group's limit and members as its read-model view. */
+  groups: 'credit_group_state',
 } as const;
 
 /** The store key of a partition's own value (the rule set in force); no customer can be "*" (the fold refuses it). */
@@ -81,6 +83,37 @@ export interface PendingAdjustment {
   limitType: 'BALANCE' | 'BALANCE_AND_OPEN_ORDERS';
 }
 
+/** A credit group's limit as the group task sends it (amount null: unlimited). */
+export interface GroupLimitTerms {
+  limitType: 'BALANCE' | 'BALANCE_AND_OPEN_ORDERS';
+  amountMinor: number | null;
+  expiresOn: string | null;
+}
+
+/** The latest position of its credit group a member's task applied (see the group tasks, groups/processor.ts). */
+export interface GroupPositionFacts {
+  sequence: number;
+  /** Currency of the group limit and of the sums; null while the group has no limit. */
+  currency: string | null;
+  permanentLimit: GroupLimitTerms | null;
+  temporaryLimit: GroupLimitTerms | null;
+  members: number;
+  othersBalanceMinor: number;
+  othersOpenOrdersMinor: number;
+  /** Business time of the position (that of the event that changed the group). */
+  asOf: string;
+  originEventId: string;
+}
+
+/** The customer's credit group membership (SetCreditGroup) and the group's position as last received. */
+export interface CreditGroupMembership {
+  creditGroupId: string;
+  /** Business time the customer joined. */
+  since: string;
+  /** Null until the group task's first position arrives (the propagation window). */
+  position: GroupPositionFacts | null;
+}
+
 /** What the credit service keeps per customer in its task's store. */
 export interface CustomerCredit {
   kind: 'customer';
@@ -96,6 +129,12 @@ export interface CustomerCredit {
   adjustments: PendingAdjustment[];
   /** Ids of the latest commands carried out (a redelivered command is carried out once). */
   commandIds: string[];
+  /** The customer's credit group (absent in checkpoints written before credit groups: none). */
+  creditGroup?: CreditGroupMembership | null;
+  /** The last own exposure sent to the group task, to send only changes (absent: none sent). */
+  groupSent?: { creditGroupId: string; currency: string; balanceMinor: number; openOrdersMinor: number } | null;
+  /** Sequence of the last CreditGroupMemberExposure sent by this customer (absent: 0). */
+  groupSequence?: number;
 }
 
 /** The partition's own value: the rule set in force. */
@@ -119,6 +158,8 @@ export interface HoldView {
   rules: RuleFired[];
   forced: boolean;
   fraudCheckId: string | null;
+  /** The customer's credit group when it was last evaluated (set by this version; absent in older checkpoints). */
+  creditGroupId?: string | null;
 }
 
 /** The read-model view of one customer: limits, exposure and the hold list (queried by people and the API). */
@@ -138,4 +179,25 @@ export interface CreditView {
   holds: HoldView[];
   pendingOrders: number;
   pendingAdjustments: PendingAdjustment[];
+  /**
+   * The customer's credit group: the limit in force, the other members' exposure as last received, and the group's
+   * exposure with this customer's own (set by this version; absent in older checkpoints).
+   */
+  creditGroup?: CreditGroupView | null;
+}
+
+/** A member's view of its credit group (as of the latest position its task applied). */
+export interface CreditGroupView {
+  creditGroupId: string;
+  since: string;
+  /** False until the group task's first position arrived. */
+  positionKnown: boolean;
+  currency: string | null;
+  limit: { limitType: string; amountMinor: number | null; unlimited: boolean; temporary: boolean; expiresOn: string | null } | null;
+  members: number;
+  othersBalanceMinor: number;
+  othersOpenOrdersMinor: number;
+  /** Σ balances of the members (+ open orders for BALANCE_AND_OPEN_ORDERS), this customer's own as of now. */
+  exposureMinor: number;
+  positionAsOf: string | null;
 }

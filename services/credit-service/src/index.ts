@@ -1,4 +1,5 @@
-export { createCreditService, CREDIT_INPUTS, SERVICE_NAME, type CreditService, type CreditServiceOptions } from './service';
+export { createCreditService, creditTopics, CREDIT_INPUTS, GROUP_INPUTS, SERVICE_NAME, type CreditService, type CreditServiceOptions } from './service';
+export { GroupProcessor, type CreditGroupStateView, type GroupInput, type GroupProcessorOptions, type GroupTopics, type GroupValue, type MemberExposure, type PendingGroupAdjustment } from './groups/processor';
 export { creditServiceSpec, loadCreditServiceConfig, type CreditServiceConfig } from './config';
 export { CreditProcessor, type CreditInput, type CreditProcessorOptions, type CreditTopics, type FraudWait } from './processor';
 export { CreditReader } from './reader';
@@ -7,5 +8,5 @@ export * from './documents';
 export * from './errors';
 export { compileRuleSet, DEFAULT_RULE_SET_DOCUMENT, parseRuleSet, readRuleSetFile, RULE_SET_SCHEMA_PATH, RULE_TYPES, type RuleDefinition, type RuleSet, type RuleSetDocument, type RuleType } from './rules/rule-set';
 export { check, evaluate, rulesInForce, SYSTEM_RULES, type Evaluation } from './rules/evaluate';
-export { creditFacts, type CreditFacts, type OutlookFacts } from './rules/facts';
+export { creditFacts, groupFacts, groupLimitInForce, memberExposure, type CreditFacts, type GroupFacts, type GroupLimitInForce, type OutlookFacts } from './rules/facts';
 export { compareOutcomes, outcomesOf, replayPartition, type OrderDifference, type OrderOutcome, type ReplayRecord, type RuleImpact, type WhatIfOptions, type WhatIfReport } from './replay/what-if';

@@ -15,6 +15,8 @@ import type {
   BusinessDayTickEvent,
   CreditCommandEnvelope,
   CreditDecisionEnvelope,
+  CreditGroupMemberExposureEvent,
+  CreditGroupPositionEvent,
   CreditLimitSet,
   CreditRuleSetPublishedEvent,
   CustomerPaymentOutlookEvent,
@@ -22,14 +24,14 @@ import type {
   RuleFired,
 } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
-import { PARTITION_KEY, type CreditOrder, type CreditValue, type CreditView, type CustomerCredit, type FraudFacts, type PartitionCredit } from './documents';
+import { PARTITION_KEY, type CreditGroupView, type CreditOrder, type CreditValue, type CreditView, type CustomerCredit, type FraudFacts, type PartitionCredit } from './documents';
 import type { CreditMetrics } from './metrics';
-import { creditFacts, type CreditFacts } from './rules/facts';
+import { creditFacts, groupFacts, memberExposure, type CreditFacts } from './rules/facts';
 import { evaluate, SYSTEM_RULES, systemReason } from './rules/evaluate';
 import { compileRuleSet, type RuleSet } from './rules/rule-set';
 
 /** Any record the credit service consumes. */
-export type CreditInput = InputEvent | FraudCheckEvent | CustomerPaymentOutlookEvent | CreditCommandEnvelope | CreditRuleSetPublishedEvent;
+export type CreditInput = InputEvent | FraudCheckEvent | CustomerPaymentOutlookEvent | CreditCommandEnvelope | CreditRuleSetPublishedEvent | CreditGroupPositionEvent;
 
 /**
  * Events that only add to a customer's exposure or risk: they cannot clear a hold, so they re-evaluate nothing.
@@ -55,6 +57,10 @@ export interface CreditTopics {
   commands: string;
   rules: string;
   decisions: string;
+  /** Where a credit group member's exposure goes, keyed by group (the repartition to the group tasks). */
+  groupExposure: string;
+  /** The group tasks' positions, keyed by member: an input. */
+  groupPositions: string;
 }
 
 /** How the service waits for the fraud check of an order. */
@@ -87,6 +93,8 @@ interface Cause {
   eventId: string;
   eventTime: string;
   type: string;
+  /** Said after the event in a release's reason (e.g. which credit group member's payment it was). */
+  detail?: string;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -148,6 +156,8 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
         return this.outlook(record.event as CustomerPaymentOutlookEvent, ctx);
       case t.commands:
         return this.command(record.event as CreditCommandEnvelope, ctx);
+      case t.groupPositions:
+        return this.groupPosition(record.event as CreditGroupPositionEvent, ctx);
       default:
         return this.fold(record.event as InputEvent, source, record, ctx);
     }
@@ -175,9 +185,29 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
       maxDaysOverdue: overdue.maxDaysOverdue,
       holds: value.orders
         .filter((o) => o.status === 'HELD')
-        .map((o) => ({ orderId: o.orderId, holdId: o.holdId as string, amountMinor: o.amountMinor, currency: o.currency, heldAt: o.heldAt as string, reasons: o.fired.map((f) => f.ruleType), rules: o.fired, forced: o.forced !== null, fraudCheckId: o.fraud?.eventId ?? null })),
+        .map((o) => ({ orderId: o.orderId, holdId: o.holdId as string, amountMinor: o.amountMinor, currency: o.currency, heldAt: o.heldAt as string, reasons: o.fired.map((f) => f.ruleType), rules: o.fired, forced: o.forced !== null, fraudCheckId: o.fraud?.eventId ?? null, creditGroupId: value.creditGroup?.creditGroupId ?? null })),
       pendingOrders: value.orders.filter((o) => o.status === 'PENDING').length,
       pendingAdjustments: value.adjustments,
+      creditGroup: this.groupView(value, openOrders),
+    };
+  }
+
+  private groupView(value: CustomerCredit, openOrdersMinor: number): CreditGroupView | null {
+    const membership = value.creditGroup ?? null;
+    const s = value.state;
+    if (membership === null || s === null) return null;
+    const g = groupFacts(membership, { balanceMinor: s.openSummary.amountMinor, openOrdersMinor, thisOrderMinor: 0 }, s.asOf);
+    return {
+      creditGroupId: g.creditGroupId,
+      since: membership.since,
+      positionKnown: g.known,
+      currency: g.currency,
+      limit: g.limit === null ? null : { limitType: g.limit.limitType, amountMinor: g.limit.amountMinor, unlimited: g.limit.amountMinor === null, temporary: g.limit.temporary, expiresOn: g.limit.expiresOn },
+      members: g.members,
+      othersBalanceMinor: g.othersBalanceMinor,
+      othersOpenOrdersMinor: g.othersOpenOrdersMinor,
+      exposureMinor: g.exposureMinor,
+      positionAsOf: g.positionAsOf,
     };
   }
 
@@ -213,7 +243,11 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     }
     ctx.store.put(customerId, value);
     if (event.type === 'AccountStatusChanged') value.statusOverride = null;
-    if (event.type === 'OrderPlaced' && newOrder) return this.orderPlaced(value, event, record, ctx);
+    if (event.type === 'OrderPlaced' && newOrder) {
+      this.orderPlaced(value, event, record, ctx);
+      this.syncGroup(value, event, ctx);
+      return;
+    }
     if (event.type === 'OrderCancelled') this.orderCancelled(value, event.payload.orderId);
     if (event.type === 'OrderShipped') this.shippedCheckpoint(value, event, ctx);
     if (event.type === 'PaymentReturned') this.returnedPaymentRule(value, event, ctx);
@@ -221,6 +255,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     if (!CANNOT_CLEAR.has(event.type)) this.reevaluate(value, event, ctx);
     // Only order events close orders (shipped, cancelled, forgotten by the fold).
     if (event.type === 'OrderShipped' || event.type === 'OrderCancelled') this.prune(value);
+    this.syncGroup(value, event, ctx);
   }
 
   /** Brings a state to the partition clock's tick; returns whether it moved. */
@@ -242,7 +277,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
 
   private facts(value: CustomerCredit, order: CreditOrder): CreditFacts {
     const excluded = value.orders.some((o) => o.status === 'REJECTED') ? new Set(value.orders.filter((o) => o.status === 'REJECTED').map((o) => o.orderId)) : NONE;
-    return creditFacts(value.state as CustomerState, order, { accountStatus: this.statusOf(value), outlook: value.outlook, excluded });
+    return creditFacts(value.state as CustomerState, order, { accountStatus: this.statusOf(value), outlook: value.outlook, excluded, creditGroup: value.creditGroup ?? null });
   }
 
   // ---- orders and their decision ----
@@ -404,7 +439,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
       }
       const fired = [...evaluation.fired, ...this.fraudReasons(order)];
       if (fired.length === 0) {
-        this.release(customerId, order, { reason: `no rule holds it any more after ${cause.type} ${cause.eventId}`, actor: 'system', automatic: true, clearedBy: cause.eventId, commandId: null, reviewDate: null, outcome: 'auto_release' }, cause, ctx);
+        this.release(customerId, order, { reason: `no rule holds it any more after ${cause.type} ${cause.eventId}${cause.detail === undefined ? '' : ` ${cause.detail}`}`, actor: 'system', automatic: true, clearedBy: cause.eventId, commandId: null, reviewDate: null, outcome: 'auto_release' }, cause, ctx);
         continue;
       }
       const before = this.kindOf(order);
@@ -584,6 +619,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
         if (v?.kind !== 'customer' || !v.orders.some((o) => o.status === 'HELD')) continue;
         if (v.state !== null) this.catchUp(v.state, c);
         this.reevaluate(v, cause, c);
+        this.syncGroup(v, cause, c);
         c.store.put(ids[i] as string, v);
       }
       return i < ids.length;
@@ -619,6 +655,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     if (refusal) refuse(refusal.code, refusal.message);
     else this.options.metrics.commands.inc({ type: event.type, outcome: 'done' });
     this.prune(value);
+    this.syncGroup(value, { ...cause, type: event.type }, ctx);
   }
 
   /** Carries out a valid command of a registered customer; returns why it was refused, if it was. */
@@ -687,6 +724,8 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
       }
       case 'RequestCreditLimitAdjustment':
         return this.requestAdjustment(event.payload, value, cause, ctx);
+      case 'SetCreditGroup':
+        return this.setCreditGroup(event.payload, value, { ...cause, type: event.type }, ctx);
       case 'ApproveCreditLimitAdjustment': {
         const c = event.payload;
         const i = value.adjustments.findIndex((a) => a.adjustmentId === c.adjustmentId);
@@ -725,5 +764,83 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
   private setLimit(customerId: string, limit: CreditLimitSet, eventId: string, cause: { eventId: string; eventTime: string }, ctx: Ctx): void {
     ctx.forward(this.options.topics.customers, customerId, { eventId, eventTime: cause.eventTime, customerId, causationId: cause.eventId, type: 'CreditLimitSet', payload: limit });
     this.options.metrics.limitChanges.inc();
+  }
+
+  // ---- credit groups ----
+
+  /** Joins, moves to or leaves a credit group: the old group is told the customer left, the new one its exposure. */
+  private setCreditGroup(c: Extract<CreditCommandEnvelope, { type: 'SetCreditGroup' }>['payload'], value: CustomerCredit, cause: Cause, ctx: Ctx): { code: string; message: string } | void {
+    const state = value.state as CustomerState;
+    const target = c.creditGroupId;
+    if (target !== null && (target.trim() === '' || target === PARTITION_KEY)) return { code: 'INVALID_GROUP', message: `credit group id ${JSON.stringify(target)} is not valid: a non-empty id other than "*"` };
+    const previous = value.creditGroup?.creditGroupId ?? null;
+    if (previous === target) return { code: 'ALREADY_IN_GROUP', message: target === null ? `customer ${state.customerId} is in no credit group` : `customer ${state.customerId} is a member of credit group ${target} already` };
+    if (previous !== null) this.sendExposure(value, previous, false, cause, ctx);
+    value.creditGroup = target === null ? null : { creditGroupId: target, since: cause.eventTime, position: null };
+    value.groupSent = null;
+    if (target !== null) this.sendExposure(value, target, true, cause, ctx);
+    this.emit(ctx, state.customerId, cause, `${c.commandId}:credit-group`, { type: 'CreditGroupMembershipChanged', payload: { commandId: c.commandId, actor: c.actor, creditGroupId: target, previousCreditGroupId: previous, reason: c.reason } });
+    // Leaving a group can clear a group-limit hold.
+    this.reevaluate(value, cause, ctx);
+  }
+
+  private excluded(value: CustomerCredit): ReadonlySet<string> {
+    return value.orders.some((o) => o.status === 'REJECTED') ? new Set(value.orders.filter((o) => o.status === 'REJECTED').map((o) => o.orderId)) : NONE;
+  }
+
+  /** Sends the customer's own exposure to its credit group's task when it changed since the last one sent. */
+  private syncGroup(value: CustomerCredit, cause: Cause, ctx: Ctx): void {
+    const membership = value.creditGroup ?? null;
+    if (membership === null || value.state === null || value.state.registration === null) return;
+    const e = memberExposure(value.state, this.excluded(value));
+    const last = value.groupSent ?? null;
+    if (last !== null && last.creditGroupId === membership.creditGroupId && last.currency === e.currency && last.balanceMinor === e.balanceMinor && last.openOrdersMinor === e.openOrdersMinor) return;
+    this.sendExposure(value, membership.creditGroupId, true, cause, ctx);
+  }
+
+  /**
+   * A CreditGroupMemberExposure to the group's task (keyed by the group: the repartition), with a per-customer
+   * sequence so that the group task applies each once and never an older one after a newer one.
+   */
+  private sendExposure(value: CustomerCredit, creditGroupId: string, member: boolean, cause: Cause, ctx: Ctx): void {
+    const state = value.state as CustomerState;
+    const e = memberExposure(state, this.excluded(value));
+    const currency = e.currency as string;
+    const sequence = (value.groupSequence ?? 0) + 1;
+    value.groupSequence = sequence;
+    const event: CreditGroupMemberExposureEvent = {
+      eventId: `${state.customerId}:group-exposure:${sequence}`,
+      eventTime: cause.eventTime,
+      customerId: creditGroupId,
+      causationId: cause.eventId,
+      type: 'CreditGroupMemberExposure',
+      payload: { memberId: state.customerId, member, sequence, currency, balanceMinor: e.balanceMinor, openOrdersMinor: e.openOrdersMinor, originEventId: cause.eventId, originType: cause.type },
+    };
+    ctx.forward(this.options.topics.groupExposure, creditGroupId, event);
+    if (member) value.groupSent = { creditGroupId, currency, balanceMinor: e.balanceMinor, openOrdersMinor: e.openOrdersMinor };
+    ctx.store.put(state.customerId, value);
+  }
+
+  /**
+   * The group's position (its limit, the other members' exposure) from the group task: applied when it is for the
+   * customer's current group and newer than the last one; the customer's holds are re-evaluated, so that a payment
+   * of another member (or a raised group limit) releases the orders the group limit held, naming that event.
+   */
+  private groupPosition(event: CreditGroupPositionEvent, ctx: Ctx): Rejection | void {
+    const p = event.payload;
+    if (typeof p?.creditGroupId !== 'string' || p.creditGroupId === '' || !Number.isSafeInteger(p.sequence) || !Number.isSafeInteger(p.othersBalanceMinor) || !Number.isSafeInteger(p.othersOpenOrdersMinor)) {
+      return { code: 'INVALID_EVENT', message: `a credit group position needs a creditGroupId, a sequence and integer sums, got ${JSON.stringify({ creditGroupId: p?.creditGroupId, sequence: p?.sequence, othersBalanceMinor: p?.othersBalanceMinor, othersOpenOrdersMinor: p?.othersOpenOrdersMinor })}` };
+    }
+    const known = ctx.store.get(event.customerId);
+    if (known?.kind !== 'customer') return;
+    const membership = known.creditGroup ?? null;
+    // A position of a group the customer left (or not yet joined in this stream), or an old one: nothing to apply.
+    if (membership === null || membership.creditGroupId !== p.creditGroupId) return;
+    if (membership.position !== null && membership.position.sequence >= p.sequence) return;
+    if (known.state !== null) this.catchUp(known.state, ctx);
+    membership.position = { sequence: p.sequence, currency: p.currency, permanentLimit: p.permanentLimit, temporaryLimit: p.temporaryLimit, members: p.members, othersBalanceMinor: p.othersBalanceMinor, othersOpenOrdersMinor: p.othersOpenOrdersMinor, asOf: event.eventTime, originEventId: p.originEventId };
+    ctx.store.put(event.customerId, known);
+    const by = p.originCustomerId === null ? `(credit group ${p.creditGroupId})` : `of member ${p.originCustomerId} of credit group ${p.creditGroupId}`;
+    this.reevaluate(known, { eventId: p.originEventId, eventTime: event.eventTime, type: p.originType, detail: by }, ctx);
   }
 }

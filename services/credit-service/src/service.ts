@@ -4,7 +4,8 @@ import { checkpointIndexes } from '@creditstream/streams';
 import type { CreditServiceConfig } from './config';
 import { COLLECTIONS, type CreditValue } from './documents';
 import { createCreditMetrics } from './metrics';
-import { CreditProcessor, type CreditInput } from './processor';
+import { GroupProcessor, type GroupInput, type GroupValue } from './groups/processor';
+import { CreditProcessor, type CreditInput, type CreditTopics } from './processor';
 import { CreditReader } from './reader';
 import { compileRuleSet, DEFAULT_RULE_SET_DOCUMENT, readRuleSetFile } from './rules/rule-set';
 
@@ -15,7 +16,30 @@ export const SERVICE_NAME = 'credit-service';
  * invoices and payments come before an order (it is checked against them), an order before its fraud check, and the
  * business-day tick last.
  */
-export const CREDIT_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.customerOutlook, TOPIC.creditRules, TOPIC.orders, TOPIC.fraudChecks, TOPIC.creditCommands, TOPIC.clock] as const;
+export const CREDIT_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.customerOutlook, TOPIC.creditRules, TOPIC.creditGroupPositions, TOPIC.orders, TOPIC.fraudChecks, TOPIC.creditCommands, TOPIC.clock] as const;
+
+/**
+ * The input topics of the group tasks, co-partitioned by credit group id, in tie-break order: a group's limit, then
+ * its members' exposures, then the group commands.
+ */
+export const GROUP_INPUTS = [TOPIC.creditGroups, TOPIC.creditGroupExposure, TOPIC.creditGroupCommands] as const;
+
+/** The credit tasks' topics by role, with a prefix (tests, the what-if replay and the bench use it). */
+export function creditTopics(prefix = ''): CreditTopics {
+  const name = (t: string) => `${prefix}${t}`;
+  return {
+    customers: name(TOPIC.customers),
+    orders: name(TOPIC.orders),
+    clock: name(TOPIC.clock),
+    fraudChecks: name(TOPIC.fraudChecks),
+    outlooks: name(TOPIC.customerOutlook),
+    commands: name(TOPIC.creditCommands),
+    rules: name(TOPIC.creditRules),
+    decisions: name(TOPIC.creditDecisions),
+    groupExposure: name(TOPIC.creditGroupExposure),
+    groupPositions: name(TOPIC.creditGroupPositions),
+  };
+}
 
 export interface CreditServiceOptions {
   config: CreditServiceConfig;
@@ -23,7 +47,13 @@ export interface CreditServiceOptions {
   topicPrefix?: string;
 }
 
-export type CreditService = ServiceRuntime & { readonly reader: () => CreditReader; readonly streams: () => ReturnType<Infrastructure['streams']>; readonly processors: ReadonlyMap<number, CreditProcessor> };
+export type CreditService = ServiceRuntime & {
+  readonly reader: () => CreditReader;
+  readonly streams: () => ReturnType<Infrastructure['streams']>;
+  /** The group tasks (their own consumer group `<group id>.groups` and checkpoints `credit_group_state`). */
+  readonly groupStreams: () => ReturnType<Infrastructure['streams']>;
+  readonly processors: ReadonlyMap<number, CreditProcessor>;
+};
 
 /** The credit service as a runtime component tree; `main.ts` starts it, tests start it in-process. */
 export function createCreditService(options: CreditServiceOptions): CreditService {
@@ -34,7 +64,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
   const settings = streamsSettings(config, 'CREDIT_SERVICE');
   const initialRuleSet = config.CREDIT_RULES_FILE === undefined ? compileRuleSet(DEFAULT_RULE_SET_DOCUMENT) : readRuleSetFile(config.CREDIT_RULES_FILE);
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
-  const topics = [...CREDIT_INPUTS, TOPIC.creditDecisions];
+  const topics = [...new Set([...CREDIT_INPUTS, TOPIC.creditDecisions, ...GROUP_INPUTS])];
   const schemas: Record<string, object> = {};
   for (const t of topics) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
@@ -42,7 +72,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     connection: config,
     topics: [...topics, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
-    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId']) },
+    store: { database: config.MONGODB_DATABASE, indexes: [...checkpointIndexes(COLLECTIONS.state, ['customerId']), ...checkpointIndexes(COLLECTIONS.groups, ['creditGroupId'])] },
   }));
   const processors = new Map<number, CreditProcessor>();
   const metrics = createCreditMetrics(runtime.metrics.registry, () => {
@@ -63,16 +93,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     processor: (partition) => {
       const processor = new CreditProcessor({
         partition,
-        topics: {
-          customers: name(TOPIC.customers),
-          orders: name(TOPIC.orders),
-          clock: name(TOPIC.clock),
-          fraudChecks: name(TOPIC.fraudChecks),
-          outlooks: name(TOPIC.customerOutlook),
-          commands: name(TOPIC.creditCommands),
-          rules: name(TOPIC.creditRules),
-          decisions: name(TOPIC.creditDecisions),
-        },
+        topics: creditTopics(prefix),
         initialRuleSet,
         fraud: { mode: config.CREDIT_FRAUD_CHECKS, marginMs: config.CREDIT_FRAUD_WAIT_MS, maxDays: config.CREDIT_FRAUD_WAIT_MAX_DAYS },
         approvalThresholdMinor: config.CREDIT_LIMIT_APPROVAL_THRESHOLD_MINOR,
@@ -82,9 +103,26 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
       return processor;
     },
   }));
+  // Credit groups span partitions: a second set of tasks over the topics keyed by group id, with its own consumer
+  // group and checkpoints, fed by the customer tasks (the exposure repartition) and feeding them back (positions).
+  const groupStreams = runtime.add(infra.streams<GroupInput, GroupValue>({
+    collection: COLLECTIONS.groups,
+    groupId: `${settings.groupId}.groups`,
+    topics: GROUP_INPUTS.map(name),
+    deadLetterTopic: name(deadLetter),
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    processor: (partition) => new GroupProcessor({
+      partition,
+      topics: { groups: name(TOPIC.creditGroups), exposure: name(TOPIC.creditGroupExposure), commands: name(TOPIC.creditGroupCommands), positions: name(TOPIC.creditGroupPositions) },
+      approvalThresholdMinor: config.CREDIT_LIMIT_APPROVAL_THRESHOLD_MINOR,
+      metrics,
+    }),
+  }));
   return Object.assign(runtime, {
     reader: () => new CreditReader(infra.store),
     streams: () => streams,
+    groupStreams: () => groupStreams,
     processors,
   });
 }

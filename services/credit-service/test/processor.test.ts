@@ -22,7 +22,7 @@ describe('credit processor (against an in-memory task context)', () => {
     assert.deepEqual(held.payload.rulesFired.map((f) => [f.ruleId, f.ruleType, f.scope]), [['credit-limit', 'credit-limit-exceeded', 'ALL']]);
     assert.equal(held.payload.rulesFired[0]?.inputs.exposureMinor, '13000');
     assert.equal(held.payload.rulesFired[0]?.inputs.limitMinor, '10000');
-    assert.equal(held.payload.ruleSetVersion, 'builtin-1');
+    assert.equal(held.payload.ruleSetVersion, 'builtin-2');
     assert.equal(held.payload.exposureMinor, 13_000);
     assert.equal(p.view('c1', ctx.store.get('c1') as CustomerCredit)?.holds.length, 1);
 

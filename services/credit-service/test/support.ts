@@ -15,6 +15,8 @@ export const TOPICS = {
   commands: 'commands',
   rules: 'rules',
   decisions: 'decisions',
+  groupExposure: 'group-exposure',
+  groupPositions: 'group-positions',
 };
 
 export interface Forwarded {

@@ -265,7 +265,7 @@ describe('credit service on the real stack', function () {
     // The uninterrupted run: the same history through the same processor in memory, merged as a task merges it.
     const records: ReplayRecord[] = [];
     for (const t of inputs) for (const m of await readTopic<ReplayRecord['event']>(kafka, codec, t)) records.push({ topic: t, partition: m.partition, offset: m.offset, event: m.event });
-    const topics = { customers: run.topic(TOPIC.customers), orders: run.topic(TOPIC.orders), clock: run.topic(TOPIC.clock), fraudChecks: run.topic(TOPIC.fraudChecks), outlooks: run.topic(TOPIC.customerOutlook), commands: run.topic(TOPIC.creditCommands), rules: run.topic(TOPIC.creditRules), decisions: run.topic(TOPIC.creditDecisions) };
+    const topics = { customers: run.topic(TOPIC.customers), orders: run.topic(TOPIC.orders), clock: run.topic(TOPIC.clock), fraudChecks: run.topic(TOPIC.fraudChecks), outlooks: run.topic(TOPIC.customerOutlook), commands: run.topic(TOPIC.creditCommands), rules: run.topic(TOPIC.creditRules), decisions: run.topic(TOPIC.creditDecisions), groupExposure: run.topic(TOPIC.creditGroupExposure), groupPositions: run.topic(TOPIC.creditGroupPositions) };
     const expected = new Map<string, string>();
     for (let p = 0; p < 6; p++) for (const e of replayPartition(p, records, { inputs, topics, ruleSet: compileRuleSet(DEFAULT_RULE_SET_DOCUMENT), fraud: { mode: 'off', marginMs: 60_000, maxDays: 3 }, approvalThresholdMinor: 1_000_000 })) expected.set(e.eventId, canonical(e));
     const produced = new Map<string, string>();

@@ -63,7 +63,7 @@ export async function runCreditReplay(o: CreditReplayOptions, io: Io, environmen
   const replayed: CreditDecisionEnvelope[] = [];
   const options = {
     inputs,
-    topics: { customers: name(TOPIC.customers), orders: name(TOPIC.orders), clock: name(TOPIC.clock), fraudChecks: name(TOPIC.fraudChecks), outlooks: name(TOPIC.customerOutlook), commands: name(TOPIC.creditCommands), rules: name(TOPIC.creditRules), decisions: name(TOPIC.creditDecisions) },
+    topics: { customers: name(TOPIC.customers), orders: name(TOPIC.orders), clock: name(TOPIC.clock), fraudChecks: name(TOPIC.fraudChecks), outlooks: name(TOPIC.customerOutlook), commands: name(TOPIC.creditCommands), rules: name(TOPIC.creditRules), decisions: name(TOPIC.creditDecisions), groupExposure: name(TOPIC.creditGroupExposure), groupPositions: name(TOPIC.creditGroupPositions) },
     ruleSet: candidate,
     fraud: { mode: config.CREDIT_FRAUD_CHECKS, marginMs: config.CREDIT_FRAUD_WAIT_MS, maxDays: config.CREDIT_FRAUD_WAIT_MAX_DAYS },
     approvalThresholdMinor: config.CREDIT_LIMIT_APPROVAL_THRESHOLD_MINOR,

@@ -1,5 +1,5 @@
 import type { RuleFired, RuleScope as ScopeLevel } from '@creditstream/schemas';
-import type { CreditFacts } from './facts';
+import type { CreditFacts, GroupFacts } from './facts';
 import type { RuleDefinition, RuleSet, RuleType } from './rule-set';
 
 /** Rule types of holds that do not come from the rule set (they name no configured rule). */
@@ -84,6 +84,24 @@ function limitInputs(f: CreditFacts): Record<string, string> {
   };
 }
 
+function groupInputs(f: CreditFacts, g: GroupFacts): Record<string, string> {
+  return {
+    creditGroupId: g.creditGroupId,
+    groupLimitMinor: g.limit?.amountMinor == null ? 'unlimited' : money(g.limit.amountMinor),
+    groupLimitType: g.limit?.limitType ?? 'none',
+    groupTemporary: String(g.limit?.temporary ?? false),
+    groupCurrency: String(g.currency),
+    groupExposureMinor: money(g.exposureMinor),
+    groupMembers: String(g.members),
+    othersBalanceMinor: money(g.othersBalanceMinor),
+    othersOpenOrdersMinor: money(g.othersOpenOrdersMinor),
+    balanceMinor: money(f.balanceMinor),
+    openOrdersMinor: money(f.openOrdersMinor),
+    orderAmountMinor: money(f.orderAmountMinor),
+    positionAsOf: String(g.positionAsOf),
+  };
+}
+
 /** Whether one rule fires on the facts, and why (null: it does not). Pure. */
 export function check(rule: RuleDefinition, f: CreditFacts): RuleFired | null {
   const limit = f.limit?.amountMinor ?? null;
@@ -105,6 +123,14 @@ export function check(rule: RuleDefinition, f: CreditFacts): RuleFired | null {
     case 'credit-limit-exceeded':
       if (f.limit === null || limit === null || f.exposureMinor <= limit) return null;
       return fired(rule, limit === 0 ? `no credit (limit 0): exposure ${f.exposureMinor}` : `exposure ${f.exposureMinor} exceeds the credit limit ${limit}${f.limit.temporary ? ' (temporary)' : ''}`, limitInputs(f));
+    case 'group-limit-exceeded': {
+      const g = f.creditGroup;
+      if (g === null || g.limit === null || g.limit.amountMinor === null) return null;
+      const groupLimit = g.limit.amountMinor;
+      if (g.currency !== null && f.currency !== null && g.currency !== f.currency) return fired(rule, `credit group ${g.creditGroupId} has its limit in ${g.currency}, the customer's currency is ${f.currency}: the group limit cannot be checked`, groupInputs(f, g));
+      if (g.exposureMinor <= groupLimit) return null;
+      return fired(rule, groupLimit === 0 ? `credit group ${g.creditGroupId} has no credit (group limit 0): group exposure ${g.exposureMinor}` : `credit group ${g.creditGroupId}: group exposure ${g.exposureMinor} exceeds the group credit limit ${groupLimit}${g.limit.temporary ? ' (temporary)' : ''} (${g.members} members)`, groupInputs(f, g));
+    }
     case 'credit-limit-expired':
       if (f.limit === null || !f.limit.expired) return null;
       return fired(rule, `credit limit expired on ${f.limit.expiresOn}`, { expiresOn: String(f.limit.expiresOn), asOf: f.asOf });
@@ -164,10 +190,13 @@ export function evaluate(ruleSet: RuleSet, facts: CreditFacts): Evaluation {
   const rules = rulesInForce(ruleSet, facts);
   for (const r of rules) if (r.mode === 'exclusion' && check(r, facts) !== null) return { fired: [], excludedBy: r.id, rejected: false };
   const out: RuleFired[] = [];
-  for (const r of rules) {
-    if (r.mode !== 'blocking') continue;
-    const f = check(r, facts);
-    if (f !== null) out.push(f);
+  // The group limit is checked before the customer's (D365): its reasons come first.
+  for (const group of [true, false]) {
+    for (const r of rules) {
+      if (r.mode !== 'blocking' || (r.type === 'group-limit-exceeded') !== group) continue;
+      const f = check(r, facts);
+      if (f !== null) out.push(f);
+    }
   }
   return { fired: out, excludedBy: null, rejected: false };
 }

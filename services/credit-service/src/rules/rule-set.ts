@@ -12,6 +12,7 @@ export const RULE_TYPES = [
   'terms-of-payment',
   'credit-limit-exceeded',
   'credit-limit-expired',
+  'group-limit-exceeded',
   'overdue-amount',
   'order-amount',
   'credit-limit-used',
@@ -161,15 +162,16 @@ export function readRuleSetFile(file: string): RuleSet {
 }
 
 /**
- * The rule set in force until one is published: a blocked account, an exceeded or expired credit limit, and an
- * invoice more than 60 days overdue hold an order.
+ * The rule set in force until one is published: a blocked account, an exceeded credit group limit, an exceeded or
+ * expired credit limit, and an invoice more than 60 days overdue hold an order. (builtin-1 had no group rule.)
  */
 export const DEFAULT_RULE_SET_DOCUMENT: RuleSetDocument = {
-  version: 'builtin-1',
+  version: 'builtin-2',
   description: 'Built-in rules, in force until a rule set is published.',
   checkpoints: { orderPlaced: true },
   rules: [
     { id: 'account-blocked', type: 'account-status', statuses: ['BLOCKED'] },
+    { id: 'group-credit-limit', type: 'group-limit-exceeded' },
     { id: 'credit-limit', type: 'credit-limit-exceeded' },
     { id: 'limit-expired', type: 'credit-limit-expired' },
     { id: 'overdue-60', type: 'days-overdue', days: 60 },
