@@ -17,6 +17,9 @@ export interface TaskMetrics {
   tasks: Gauge;
   fenced: Counter;
   bufferedRecords: Gauge<'partition'>;
+  liveBytes: Gauge<'partition'>;
+  stateLoads: Counter;
+  stateEvictions: Counter;
 }
 
 let cached: WeakMap<Registry, TaskMetrics> = new WeakMap();
@@ -41,6 +44,9 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     restoreSeconds: new Histogram({ name: 'creditstream_task_restore_seconds', help: 'Time to take a task over: raise its epoch and load its checkpoint.', buckets: DURATION_BUCKETS, registers }),
     tasks: new Gauge({ name: 'creditstream_tasks', help: 'Partition tasks this instance runs.', registers }),
     fenced: new Counter({ name: 'creditstream_task_fenced_total', help: 'Tasks given up because another instance took them over.', registers }),
+    liveBytes: new Gauge({ name: 'creditstream_task_state_live_bytes', help: 'Bytes (JSON, as measured at loads and checkpoints) of the task values held as live objects; bounded by the state budget when the service sets one.', labelNames: ['partition'], registers }),
+    stateLoads: new Counter({ name: 'creditstream_task_state_loads_total', help: 'Values read back from their compact checkpointed form because they had left the live tier (the state budget).', registers }),
+    stateEvictions: new Counter({ name: 'creditstream_task_state_evictions_total', help: 'Checkpointed values dropped from the live tier to keep the state budget (they stay in compact form).', registers }),
     bufferedRecords: new Gauge({ name: 'creditstream_task_buffered_records', help: 'Fetched records waiting in the task, all input topics.', labelNames: ['partition'], registers }),
   };
   cached.set(registry, m);

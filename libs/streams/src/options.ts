@@ -34,6 +34,13 @@ export interface TaskOptions {
   recordsPerTurn?: number;
   /** Longest turn (ms) of processing or deferred work before yielding to I/O (heartbeats, fetches, sends). @default 10 */
   maxTurnMs?: number;
+  /**
+   * Bytes (JSON size) of the values a task keeps as live objects, for processors that allow it (`evictable`): the
+   * least recently used checkpointed values beyond it stay only in their compact (compressed) form and are read back
+   * when needed. A service's instance budget is shared by its tasks (the runner sets each task's share).
+   * @default Infinity (unbounded)
+   */
+  stateBudgetBytes?: number;
   /** Backoff of failed sends and checkpoints. @default { initialMs: 100, maxMs: 5000 } */
   retry?: { initialMs?: number; maxMs?: number };
 }
@@ -62,6 +69,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     slots: positiveInt('slots', options.slots, 16),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
     maxTurnMs: positiveInt('maxTurnMs', options.maxTurnMs, 10),
+    stateBudgetBytes: options.stateBudgetBytes === undefined || options.stateBudgetBytes === Infinity ? Infinity : positiveInt('stateBudgetBytes', options.stateBudgetBytes, Infinity, 0),
     retry,
   };
 }

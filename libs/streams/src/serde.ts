@@ -4,6 +4,22 @@ import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 export interface Serde<V> {
   serialize(value: V): Buffer;
   deserialize(bytes: Buffer): V;
+  /** Also the value's size in bytes before compression (what bounds the live state); optional. */
+  serializeSized?(value: V): { bytes: Buffer; size: number };
+  deserializeSized?(bytes: Buffer): { value: V; size: number };
+}
+
+/** Bytes before compression assumed when a serde does not measure them: raw deflate of JSON state shrinks about 8×. */
+const ASSUMED_EXPANSION = 8;
+
+export function serializeSized<V>(serde: Serde<V>, value: V): { bytes: Buffer; size: number } {
+  if (serde.serializeSized) return serde.serializeSized(value);
+  const bytes = serde.serialize(value);
+  return { bytes, size: bytes.length * ASSUMED_EXPANSION };
+}
+
+export function deserializeSized<V>(serde: Serde<V>, bytes: Buffer): { value: V; size: number } {
+  return serde.deserializeSized ? serde.deserializeSized(bytes) : { value: serde.deserialize(bytes), size: bytes.length * ASSUMED_EXPANSION };
 }
 
 /**
@@ -11,9 +27,19 @@ export interface Serde<V> {
  * dates), so it shrinks about 5–10×, and the checkpoint store's cost is in the bytes.
  */
 export function compressedJsonSerde<V>(): Serde<V> {
+  const serializeSized = (value: V) => {
+    const json = Buffer.from(JSON.stringify(value));
+    return { bytes: deflateRawSync(json, { level: constants.Z_BEST_SPEED }), size: json.length };
+  };
+  const deserializeSized = (bytes: Buffer) => {
+    const json = inflateRawSync(bytes);
+    return { value: JSON.parse(json.toString('utf8')) as V, size: json.length };
+  };
   return {
-    serialize: (value) => deflateRawSync(Buffer.from(JSON.stringify(value)), { level: constants.Z_BEST_SPEED }),
-    deserialize: (bytes) => JSON.parse(inflateRawSync(bytes).toString('utf8')) as V,
+    serialize: (value) => serializeSized(value).bytes,
+    deserialize: (bytes) => deserializeSized(bytes).value,
+    serializeSized,
+    deserializeSized,
   };
 }
 

@@ -10,7 +10,7 @@ import type { TaskMetrics } from './metrics';
 import type { CompiledTaskOptions } from './options';
 import type { OutputRecord, OutputSender } from './output-sender';
 import { PartitionGroup, type QueuedRecord } from './partition-group';
-import { slotOf, type Serde } from './serde';
+import { deserializeSized, serializeSized, slotOf, type Serde } from './serde';
 
 /** One input record as a processor sees it. */
 export interface TaskRecord<E> {
@@ -68,6 +68,18 @@ export interface Processor<E, V> {
    * chose not to checkpoint (it must then equal the state the checkpointed run had at the snapshot).
    */
   restored?(context: ProcessorContext<V>): void;
+  /**
+   * Whether the task may hold this processor's values out of memory (in their compact checkpointed form) beyond its
+   * state budget. Only for processors that mark every in-place change with `put`/`touch` in the same turn, or that
+   * re-derive the rest in {@link loaded}.
+   */
+  readonly evictable?: boolean;
+  /**
+   * Called with a value read back from its compact form (it is its checkpointed value), before the processor sees
+   * it: the place to re-derive what was changed in place without being marked (as {@link restored} does after a
+   * restore). Must not produce anything.
+   */
+  loaded?(key: string, value: V, context: ProcessorContext<V>): void;
 }
 
 /** What the runner lets a task do to its consumer. */
@@ -133,6 +145,8 @@ export class StreamTask<E, V> {
   private readonly views = new Map<string, Document | null>();
   private readonly slotMembers = new Map<number, Set<string>>();
   private serializedBytes = 0;
+  private reportedLoads = 0;
+  private reportedEvictions = 0;
   private logs = new Map<string, Document[]>();
   private punctuations: Work<V>[] = [];
   private readonly paused = new Set<string>();
@@ -147,6 +161,19 @@ export class StreamTask<E, V> {
     this.partition = parts.partition;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
+    if (parts.processor.evictable) {
+      this.store.bound(
+        {
+          has: (k) => this.serialized.has(k),
+          load: (k) => {
+            const bytes = this.serialized.get(k);
+            return bytes === undefined ? undefined : deserializeSized(parts.serde, bytes);
+          },
+        },
+        parts.options.stateBudgetBytes,
+        parts.processor.loaded ? (k, v) => parts.processor.loaded?.(k, v, this.context) : null,
+      );
+    }
     this.context = {
       partition: parts.partition,
       store: this.store,
@@ -196,24 +223,25 @@ export class StreamTask<E, V> {
     if (this.stateName !== 'restoring') return;
     this.epoch = restored.epoch;
     this.seq = 0;
-    const entries: [string, V][] = [];
     let relayout = false;
     this.serialized.clear();
     this.views.clear();
     this.slotMembers.clear();
     this.serializedBytes = 0;
-    for (const [slot, list] of restored.slots) {
-      for (const { k, v } of list) {
-        const value = serde.deserialize(v);
-        entries.push([k, value]);
-        const own = slotOf(k, options.slots);
-        if (own !== slot) relayout = true;
-        this.remember(k, v, this.parts.processor.view?.(k, value) ?? null);
+    // One value at a time: beyond the state budget, a value is dropped once its view is taken (it stays compact).
+    const entries = function* (this: StreamTask<E, V>) {
+      for (const [slot, list] of restored.slots) {
+        for (const { k, v } of list) {
+          const { value, size } = deserializeSized(serde, v);
+          if (slotOf(k, options.slots) !== slot) relayout = true;
+          this.remember(k, v, this.parts.processor.view?.(k, value) ?? null);
+          yield [k, value, size] as const;
+        }
       }
-    }
-    this.store.load(entries);
+    };
+    this.store.load(entries.call(this));
     // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
-    if (relayout) for (const [k] of entries) this.store.touch(k);
+    if (relayout) for (const k of [...this.store.keys()]) this.store.touch(k);
     this.clock.restore(((restored.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null);
     const dirtyBefore = this.store.dirtyCount;
     this.parts.processor.restored?.(this.context);
@@ -369,9 +397,10 @@ export class StreamTask<E, V> {
       const v = this.store.get(k);
       if (v === undefined) this.forget(k, slot);
       else {
-        const bytesOf = serde.serialize(v);
-        bytes += bytesOf.length;
-        this.remember(k, bytesOf, processor.view?.(k, v) ?? null);
+        const sized = serializeSized(serde, v);
+        bytes += sized.bytes.length;
+        this.store.measured(k, sized.size);
+        this.remember(k, sized.bytes, processor.view?.(k, v) ?? null);
       }
     }
     const slots: SlotWrite[] = [...dirtySlots].sort((a, b) => a - b).map((slot) => {
@@ -408,6 +437,7 @@ export class StreamTask<E, V> {
     }
     this.uncommitted -= covered;
     this.lastCommitted = positions;
+    this.evict();
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.stateKeys.set(this.label, this.store.size);
     metrics.stateBytes.set(this.label, this.serializedBytes);
@@ -429,6 +459,25 @@ export class StreamTask<E, V> {
       this.offsetsBehind = true;
       this.parts.logger.debug({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'committing consumer offsets failed (the checkpoint holds the positions; retried at the next checkpoint)');
     }
+  }
+
+  /** The state budget of this task's live values (bytes; Infinity: unbounded), e.g. the instance's budget shared by its tasks. */
+  setStateBudget(bytes: number): void {
+    this.store.budgetBytes = bytes;
+    this.evict();
+  }
+
+  /** Brings the live values within the budget; only between turns (no processor holds a value then). */
+  private evict(): void {
+    if (this.store.budgetBytes === Infinity) return;
+    this.store.evict();
+    const { liveBytes, loads, evictions } = this.store.stats;
+    const { metrics } = this.parts;
+    metrics.liveBytes.set(this.label, liveBytes);
+    metrics.stateLoads.inc(loads - this.reportedLoads);
+    metrics.stateEvictions.inc(evictions - this.reportedEvictions);
+    this.reportedLoads = loads;
+    this.reportedEvictions = evictions;
   }
 
   private remember(k: string, bytes: Buffer, view: Document | null): void {
@@ -551,6 +600,7 @@ export class StreamTask<E, V> {
     }
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.bufferedRecords.set(this.label, this.group.size);
+    this.evict();
     if (n === options.recordsPerTurn || this.uncommitted >= options.maxUncommittedRecords || this.parts.sender.pending >= options.maxPendingOutputs) this.schedule();
   }
 }

@@ -12,7 +12,7 @@ import {
   type InputEvent,
 } from '@creditstream/features';
 import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, OpenInvoiceFeatures } from '@creditstream/schemas';
-import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
+import type { ClockReading, Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
 import { childId, COLLECTIONS, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
 import type { FeatureMetrics } from './metrics';
 
@@ -54,6 +54,14 @@ export interface FeatureProcessorOptions {
  * outputs.
  */
 export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
+  /**
+   * Values may leave memory beyond the state budget: what a tick changes in place without marking it (a customer
+   * brought to the new day) is re-derived by {@link loaded}.
+   */
+  readonly evictable = true;
+  /** The business-day sweep in progress: the customers in its order, how far it is, and the clock before its tick. */
+  private sweep: { ids: string[]; done: () => number; previous: ClockReading | null } | null = null;
+
   constructor(private readonly options: FeatureProcessorOptions) {}
 
   process(record: TaskRecord<InputEvent>, ctx: ProcessorContext<CustomerValue>): Rejection | void {
@@ -85,6 +93,7 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
   private tick(tick: BusinessDayTickEvent, source: { topic: string; partition: number; offset: number }, ctx: ProcessorContext<CustomerValue>): Rejection | void {
     const check = applyTick(null, tick, source);
     if (check.rejection) return { code: check.rejection.code, message: check.rejection.message };
+    const previous = ctx.clock.reading;
     if (!ctx.clock.advance({ businessDate: tick.payload.businessDate, offset: source.offset, tick })) return;
     this.options.metrics.businessDate.set({ partition: String(source.partition) }, Date.parse(`${tick.payload.businessDate}T00:00:00Z`) / 1000);
     // Every customer, in id order, a chunk per turn (deferred: it runs before the next record, without blocking the
@@ -92,14 +101,29 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
     // that state brought to the partition clock, which `restored` re-derives. A tick thus costs no checkpoint write.
     const ids = [...ctx.store.keys()].sort();
     let i = 0;
+    this.sweep = { ids, done: () => i, previous };
     ctx.defer((c) => {
       for (const end = Math.min(ids.length, i + TICK_CHUNK); i < end; i++) {
         const value = c.store.get(ids[i] as string);
         if (value === undefined || value.state.open.length === 0) continue;
         if (this.catchUp(value.state, c)) this.announce(value, new Set(), tick, c);
       }
-      return i < ids.length;
+      if (i < ids.length) return true;
+      this.sweep = null;
+      return false;
     });
+  }
+
+  /**
+   * A customer's value read back from its checkpoint (it had left memory): brought where it was in memory, as
+   * {@link restored} does — to the partition clock, or, while a tick's sweep has not reached it yet, to the day
+   * before (the sweep then announces it as it would have).
+   */
+  loaded(customerId: string, value: CustomerValue, ctx: ProcessorContext<CustomerValue>): void {
+    if (value.state.open.length === 0) return;
+    const sweep = this.sweep;
+    const pending = sweep !== null && sweep.done() < sweep.ids.length && customerId >= (sweep.ids[sweep.done()] as string);
+    if (this.catchUpTo(value.state, pending ? (sweep as { previous: ClockReading | null }).previous : ctx.clock.reading, ctx.partition)) value.features = predictionInputs(value.state).features;
   }
 
   /**
@@ -117,9 +141,12 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
 
   /** Brings a state to the partition clock's tick; returns whether it moved. */
   private catchUp(state: CustomerState, ctx: ProcessorContext<CustomerValue>): boolean {
-    const clock = ctx.clock.reading;
+    return this.catchUpTo(state, ctx.clock.reading, ctx.partition);
+  }
+
+  private catchUpTo(state: CustomerState, clock: ClockReading | null, partition: number): boolean {
     if (clock === null) return false;
-    const source = { topic: this.options.clockTopic, partition: ctx.partition, offset: clock.offset };
+    const source = { topic: this.options.clockTopic, partition, offset: clock.offset };
     if (appliedOffset(state, sourceKey(source)) >= clock.offset) return false;
     return applyTick(state, clock.tick as BusinessDayTickEvent, source).changed;
   }

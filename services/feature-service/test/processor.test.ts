@@ -124,6 +124,86 @@ describe('feature processor on a task (in-memory checkpoint store)', () => {
   });
 });
 
+describe('feature processor under a state budget (values leave memory and come back)', () => {
+  /** A seeded company: customers registering, invoices issued and paid (some late), a tick per business day. */
+  function history(customers: number, days: number): TaskRecord<InputEvent>[][] {
+    for (const k in offsets) delete offsets[k];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const open = new Map<string, string[]>();
+    const perDay: TaskRecord<InputEvent>[][] = [];
+    let n = 0;
+    for (let d = 0; d < days; d++) {
+      const date = new Date(Date.UTC(2024, 0, 2 + d)).toISOString().slice(0, 10);
+      const due = new Date(Date.UTC(2024, 0, 2 + d + 20)).toISOString().slice(0, 10);
+      const records: TaskRecord<InputEvent>[] = [];
+      for (let c = 0; c < customers; c++) {
+        const id = `cust-${c}`;
+        if (d === 0) records.push(record('customers', 'CustomerRegistered', date, { name: id, country: 'DE', segment: 'smb', currency: 'EUR', groupId: null, paperless: true, openedOn: date }, id));
+        const invoices = open.get(id) ?? [];
+        if (rnd() < 0.3) {
+          const invoiceId = `${id}-inv-${n++}`;
+          records.push(record('invoices', 'InvoiceIssued', date, { invoiceId, orderId: null, amountMinor: 1000 + Math.floor(rnd() * 9000), currency: 'EUR', invoiceDate: date, dueDate: due, termsCode: 'NET20', netDays: 20 }, id));
+          invoices.push(invoiceId);
+        }
+        if (invoices.length > 0 && rnd() < 0.15) {
+          const invoiceId = invoices.shift() as string;
+          records.push(record('payments', 'PaymentReceived', date, { paymentId: `pay-${invoiceId}`, amountMinor: 500, currency: 'EUR', method: 'BANK_TRANSFER', receivedOn: date, applications: [{ invoiceId, amountMinor: 500 }], unappliedMinor: 0 }, id));
+        }
+        open.set(id, invoices);
+      }
+      records.push(tick(date));
+      perDay.push(records);
+    }
+    return perDay;
+  }
+
+  async function run(perDay: TaskRecord<InputEvent>[][], stateBudgetBytes: number) {
+    const metrics = createMetrics({ service: 'test' });
+    const featureMetrics = createFeatureMetrics(metrics.registry);
+    const logger = createLogger({ name: 'test', level: 'silent' });
+    const sent: string[] = [];
+    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async (_t, messages) => void sent.push(...messages.map((m) => m.value.toString())) };
+    const topics = ['customers', 'invoices', 'payments', 'clock'];
+    const task = new StreamTask<InputEvent, CustomerValue>({
+      partition: 0, topics, processor: new FeatureProcessor({ partition: 0, outputTopic: 'out', clockTopic: 'clock', metrics: featureMetrics }), checkpoints: new InMemoryCheckpointStore(), serde: compressedJsonSerde(),
+      sender: new OutputSender(producer, logger, { initialMs: 1, maxMs: 2 }), encode: (_t, event) => Buffer.from(JSON.stringify(event)),
+      deadLetter: () => ({ topic: 'dlq', key: null, value: Buffer.alloc(0) }),
+      hooks: { pause: () => undefined, resume: () => undefined, seek: () => undefined, commitOffsets: async () => undefined, onClosed: () => undefined },
+      options: compileTaskOptions({ commitIntervalMs: 60_000, maxIdleMs: 0, stateBudgetBytes }), metrics: taskMetrics(metrics.registry), logger,
+    });
+    await task.restore();
+    task.begin();
+    const ends: Record<string, number> = {};
+    for (const records of perDay) {
+      for (const topic of topics) {
+        const mine = records.filter((r) => r.topic === topic);
+        if (mine.length === 0) continue;
+        ends[topic] = (mine[mine.length - 1] as TaskRecord<InputEvent>).offset + 1;
+        task.enqueue(topic, mine.map((r) => ({ offset: r.offset, time: r.time, record: r })), ends[topic] as number);
+      }
+      await until(() => topics.every((t) => (task.positions[t] ?? 0) === (ends[t] ?? 0)) && task.pendingWork === 0);
+      // A checkpoint a day: what it covers becomes evictable.
+      await task.checkpoint();
+    }
+    const stats = task.store.stats;
+    const states = [...task.store.keys()].sort().map((k) => [k, task.store.get(k)]);
+    return { sent, states, stats };
+  }
+
+  it('with a budget far below the state, the outputs and the states equal the unbounded run, although nearly every value left memory and came back', async () => {
+    const perDay = history(40, 45);
+    const unbounded = await run(perDay, Infinity);
+    const bounded = await run(perDay, 20_000);
+    assert.ok(unbounded.sent.length > 500, `the history gives ${unbounded.sent.length} announcements`);
+    assert.deepEqual(bounded.sent, unbounded.sent, 'the same announcements, in the same order, with the same content');
+    assert.deepEqual(bounded.states, unbounded.states, 'the same states, features included');
+    assert.ok(bounded.stats.loads > 1000 && bounded.stats.evictions > 1000, JSON.stringify(bounded.stats));
+    assert.ok(bounded.stats.liveBytes <= 20_000 * 2, `live ${bounded.stats.liveBytes} bytes against a budget of 20,000`);
+    assert.equal(unbounded.stats.loads, 0);
+  });
+});
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setImmediate(r));
 }

@@ -25,6 +25,9 @@ export interface ScoringProcessorOptions {
  * duplicate. After a model is published, {@link rescoreAll} re-scores every customer from its last input.
  */
 export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent, ScoringValue> {
+  /** Every change is marked (`put` or `touch`), so values may leave memory beyond the state budget. */
+  readonly evictable = true;
+
   constructor(private readonly options: ScoringProcessorOptions) {}
 
   process(record: TaskRecord<CustomerFeaturesChangedEvent>, ctx: ProcessorContext<ScoringValue>): Rejection | void {

@@ -54,7 +54,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     topics: SCORING_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, stateBudgetBytes: settings.stateBudgetBytes },
     processor: (partition) => {
       const processor = new ScoringProcessor({
         partition,
