@@ -38,6 +38,7 @@ export const TOPIC = {
   creditGroups: 'creditstream.credit.groups.v1',
   creditGroupExposure: 'creditstream.credit.group-exposure.v1',
   creditGroupPositions: 'creditstream.credit.group-positions.v1',
+  creditWhatIf: 'creditstream.credit.what-if.v1',
   fraudChecks: 'creditstream.fraud.checks.v1',
   fraudRules: 'creditstream.fraud.rules.v1',
   collectionActions: 'creditstream.collections.actions.v1',
@@ -108,6 +109,8 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     // Internal to the credit service (a repartition, after Kafka Streams): the group tasks' state is rebuilt from it, so it is kept.
     spec(TOPIC.creditGroupExposure, 'credit-service (customer tasks)', 'Internal: each credit group member\'s exposure, re-keyed by credit group id for the group tasks.', KEEP_FOREVER),
     spec(TOPIC.creditGroupPositions, 'credit-service (group tasks)', 'Internal: a credit group\'s limit and the other members\' exposure, sent to each member, keyed by customer id; the what-if replay reads it.', KEEP_FOREVER),
+    // One partition: few reports, read whole by the insights API.
+    spec(TOPIC.creditWhatIf, 'creditstream credit replay', 'Reports of what-if replays of candidate credit rule sets: per rule the orders newly held and newly approved, held value, hold time, the first differing orders (customerId "*").', KEEP_FOREVER, 1),
     spec(TOPIC.fraudChecks, 'fraud-service', 'One fraud check per order, with score and reasons.', KEEP_FOREVER),
     // Compacted: a partition keeps the latest rule set; every fraud-service task reads it in its stream order and applies it from its business time.
     spec(TOPIC.fraudRules, 'creditstream fraud rules publish', 'Fraud rule sets (signal weights and thresholds, the review threshold), one copy per partition (customerId "*"), compacted; each checks the orders placed from its business time on.', COMPACTED),

@@ -984,6 +984,109 @@ export type CreditGroupPositionEvent = EventEnvelope<'CreditGroupPosition', Cred
 /** Internal topic of the credit service: a credit group's position (its limit and the exposure of the other members), sent by the group task to each member's partition, keyed by the member customer id, so that the member's orders are checked against the group limit before the customer's. */
 export type CreditGroupPositionEnvelope = CreditGroupPositionEvent;
 
+// ---- creditstream.credit.what-if.v1.avsc ----
+
+/** The result of a what-if replay (`creditstream credit replay`): the retained history of the credit inputs replayed through a candidate rule set without side effects, compared with the decisions made. */
+export interface CreditWhatIfReported {
+  /** Id of the report: derived from the candidate (its sha256), the window and the history replayed, so running the same what-if on the same history gives the same id. */
+  reportId: string;
+  /** Version of the candidate rule set. */
+  ruleSetVersion: string;
+  /** SHA-256 of the candidate document. */
+  ruleSetSha256: string;
+  /** Who ran it. */
+  ranBy: string;
+  /** Wall-clock time of the run. (ISO-8601 UTC timestamp) */
+  ranAt: string;
+  /** Orders decided on or after this date (YYYY-MM-DD) were compared; null: from the start. */
+  from: string | null;
+  /** Orders decided on or before this date; null: to the end. */
+  to: string | null;
+  /** Input events replayed. */
+  eventsReplayed: number;
+  /** Orders with a decision on the decisions topic. */
+  decisionsMade: number;
+  /** Orders compared (decided by both, in the window). */
+  ordersCompared: number;
+  /** Orders the decisions made held. */
+  actualHeld: number;
+  /** Orders the candidate holds. */
+  candidateHeld: number;
+  /** Held value per currency: actual and candidate. */
+  heldValues: WhatIfHeldValue[];
+  /** Mean days an order stayed held (holds still open count until the end of the history). */
+  meanHoldDaysActual: number;
+  /** The same for the candidate. */
+  meanHoldDaysCandidate: number;
+  /** Per rule: newly held and newly approved orders. */
+  rules: WhatIfRuleImpact[];
+  /** Orders whose outcome differs (all of them). */
+  differencesTotal: number;
+  /** The first differing orders (at most 1,000, in decision order); the CSV of the run has them all. */
+  differences: WhatIfDifference[];
+}
+
+/** Held value in one currency. */
+export interface WhatIfHeldValue {
+  /** ISO 4217 currency code. */
+  currency: string;
+  /** Σ amounts of the orders held, in minor units. */
+  actualMinor: number;
+  /** Σ amounts the candidate holds. */
+  candidateMinor: number;
+}
+
+/** The orders a rule's presence or absence changed. */
+export interface WhatIfRuleImpact {
+  /** Rule id. */
+  ruleId: string;
+  /** Orders the candidate holds with this rule that were approved. */
+  newlyHeld: number;
+  /** Their value in minor units (currencies summed as they are). */
+  newlyHeldMinor: number;
+  /** Orders this rule held that the candidate approves. */
+  newlyApproved: number;
+  /** Their value in minor units. */
+  newlyApprovedMinor: number;
+}
+
+/** One order whose outcome differs between the decisions made and the candidate's. */
+export interface WhatIfDifference {
+  /** Customer. */
+  customerId: string;
+  /** Order. */
+  orderId: string;
+  /** Business time of the decision (ISO timestamp). */
+  decidedAt: string;
+  /** Order amount, in minor units of `currency`. */
+  amountMinor: number;
+  /** ISO 4217 currency code. */
+  currency: string;
+  /** newly-held, newly-approved or rules-changed. */
+  change: string;
+  /** The decision made. */
+  actualDecision: WhatIfDecision;
+  /** Rule ids that held it (empty when approved). */
+  actualRules: string[];
+  /** The candidate rule set's decision. */
+  candidateDecision: WhatIfDecision;
+  /** Rule ids that would hold it. */
+  candidateRules: string[];
+  /** When the hold made ended (null: still held or never held). */
+  actualHoldEndedAt: string | null;
+  /** When the candidate's hold would have ended. */
+  candidateHoldEndedAt: string | null;
+}
+
+/** A credit decision. */
+export type WhatIfDecision = 'APPROVED' | 'HELD';
+
+/** The result of a what-if replay (`creditstream credit replay`): the retained history of the credit inputs replayed through a candidate rule set without side effects, compared with the decisions made. */
+export type CreditWhatIfReportedEvent = EventEnvelope<'CreditWhatIfReported', CreditWhatIfReported>;
+
+/** Reports of what-if replays of candidate credit rule sets (`creditstream credit replay`), for people and the insights API. */
+export type CreditWhatIfEnvelope = CreditWhatIfReportedEvent;
+
 // ---- creditstream.fraud.checks.v1.avsc ----
 
 /** Fraud check of an order. A REVIEW outcome also holds the order through the credit decision. */
@@ -1330,6 +1433,32 @@ export interface CollectionCommandRefused {
   actor: string;
 }
 
+/** A dispute command was carried out: the dispute was opened or resolved, and the matching InvoiceDisputed or DisputeResolved was produced to the invoices topic. */
+export interface DisputeRecorded {
+  /** Dispute id (for an opening: derived from the command id). */
+  disputeId: string;
+  /** The invoice. */
+  invoiceId: string;
+  /** Business date. (YYYY-MM-DD) */
+  businessDate: string;
+  /** OPENED or RESOLVED. */
+  status: string;
+  /** Disputed amount. In minor units of `currency`. */
+  amountMinor: number;
+  /** ISO 4217 currency code. */
+  currency: string;
+  /** Resolution (UPHELD, CREDITED, PARTIALLY_CREDITED, WITHDRAWN); null for an opening. */
+  outcome: string | null;
+  /** Amount credited (0 for an opening, when upheld or withdrawn). */
+  creditedMinor: number;
+  /** The command carried out. */
+  commandId: string;
+  /** Who sent it. */
+  actor: string;
+  /** The command's reason. */
+  reason: string;
+}
+
 /** Collection of a customer's invoices started: because they are overdue, or before the due date because of a prediction. */
 export type CollectionStartedEvent = EventEnvelope<'CollectionStarted', CollectionStarted>;
 
@@ -1366,8 +1495,11 @@ export type WriteOffApprovedEvent = EventEnvelope<'WriteOffApproved', WriteOffAp
 /** A command was refused; nothing changed. */
 export type CollectionCommandRefusedEvent = EventEnvelope<'CollectionCommandRefused', CollectionCommandRefused>;
 
+/** A dispute command was carried out: the dispute was opened or resolved, and the matching InvoiceDisputed or DisputeResolved was produced to the invoices topic. */
+export type DisputeRecordedEvent = EventEnvelope<'DisputeRecorded', DisputeRecorded>;
+
 /** Collections service output: collection starts, letters, interest notes and write-off proposals. */
-export type CollectionActionEnvelope = CollectionStartedEvent | CollectionLetterIssuedEvent | InterestNoteIssuedEvent | WriteOffProposedEvent | PromiseToPayRecordedEvent | PromiseKeptEvent | PromiseBrokenEvent | CollectionFeeChargedEvent | InterestNoteStatusChangedEvent | WriteOffApprovalRecordedEvent | WriteOffApprovedEvent | CollectionCommandRefusedEvent;
+export type CollectionActionEnvelope = CollectionStartedEvent | CollectionLetterIssuedEvent | InterestNoteIssuedEvent | WriteOffProposedEvent | PromiseToPayRecordedEvent | PromiseKeptEvent | PromiseBrokenEvent | CollectionFeeChargedEvent | InterestNoteStatusChangedEvent | WriteOffApprovalRecordedEvent | WriteOffApprovedEvent | CollectionCommandRefusedEvent | DisputeRecordedEvent;
 
 // ---- creditstream.collections.commands.v1.avsc ----
 
@@ -1435,6 +1567,45 @@ export interface ApproveWriteOff {
   reason: string;
 }
 
+/** Open a dispute on an open invoice: the collections service records it on the invoices topic (InvoiceDisputed, so every service folds it) and pauses letters and interest on the invoice until it is resolved. */
+export interface OpenDispute {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** The disputed invoice (open, of this customer). */
+  invoiceId: string;
+  /** Disputed amount, at most the invoice's open amount. In minor units of `currency` (e.g. cents), never floating point. */
+  amountMinor: number;
+  /** ISO 4217 currency code; must be the invoice's. */
+  currency: string;
+  /** What the customer disputes (e.g. quantity, pricing, damaged goods). */
+  reason: string;
+}
+
+/** Resolve an open dispute: the collections service records the resolution on the invoices topic (DisputeResolved); letters and interest resume on what is still open. A credit in the customer's favour is a separate credit note (InvoiceAdjusted) from accounts receivable. */
+export interface ResolveDispute {
+  /** Id the sender gives the command; a command id seen before is ignored (commands are idempotent). */
+  commandId: string;
+  /** Who gave the command (a user or system name); recorded with its outcome. */
+  actor: string;
+  /** Invoice of the dispute. */
+  invoiceId: string;
+  /** The open dispute. */
+  disputeId: string;
+  /** UPHELD: the invoice stands; CREDITED / PARTIALLY_CREDITED: the customer gets a full / partial credit note; WITHDRAWN: the customer withdrew the dispute. */
+  outcome: DisputeResolution;
+  /** Amount credited to the customer (0 when upheld or withdrawn), at most the disputed amount. In minor units of `currency`. */
+  creditedMinor: number;
+  /** ISO 4217 currency code; must be the invoice's. */
+  currency: string;
+  /** Why it was resolved so (kept with the outcome). */
+  reason: string;
+}
+
+/** How the dispute ended. */
+export type DisputeResolution = 'UPHELD' | 'CREDITED' | 'PARTIALLY_CREDITED' | 'WITHDRAWN';
+
 /** The customer promised to pay `amountMinor` of the listed invoices by `promisedDate`: dunning of those invoices pauses until then (plus the policy's grace days). */
 export type PromiseToPayEvent = EventEnvelope<'PromiseToPay', PromiseToPay>;
 
@@ -1450,8 +1621,14 @@ export type ReverseInterestEvent = EventEnvelope<'ReverseInterest', ReverseInter
 /** Approve a write-off proposal. Above the policy's four-eyes threshold two different actors must approve; then the invoice is written off. */
 export type ApproveWriteOffEvent = EventEnvelope<'ApproveWriteOff', ApproveWriteOff>;
 
-/** Commands of people and systems to the collections service (keyed by customer): promises to pay, interest waivers, reinstatements and reversals, write-off approvals. */
-export type CollectionCommandEnvelope = PromiseToPayEvent | WaiveInterestEvent | ReinstateInterestEvent | ReverseInterestEvent | ApproveWriteOffEvent;
+/** Open a dispute on an open invoice: the collections service records it on the invoices topic (InvoiceDisputed, so every service folds it) and pauses letters and interest on the invoice until it is resolved. */
+export type OpenDisputeEvent = EventEnvelope<'OpenDispute', OpenDispute>;
+
+/** Resolve an open dispute: the collections service records the resolution on the invoices topic (DisputeResolved); letters and interest resume on what is still open. A credit in the customer's favour is a separate credit note (InvoiceAdjusted) from accounts receivable. */
+export type ResolveDisputeEvent = EventEnvelope<'ResolveDispute', ResolveDispute>;
+
+/** Commands of people and systems to the collections service (keyed by customer): promises to pay, interest waivers, reinstatements and reversals, write-off approvals, dispute openings and resolutions. */
+export type CollectionCommandEnvelope = PromiseToPayEvent | WaiveInterestEvent | ReinstateInterestEvent | ReverseInterestEvent | ApproveWriteOffEvent | OpenDisputeEvent | ResolveDisputeEvent;
 
 // ---- creditstream.collections.policies.v1.avsc ----
 
@@ -1568,6 +1745,7 @@ export interface EventsByTopic {
   'creditstream.credit.groups.v1': CreditGroupEnvelope;
   'creditstream.credit.group-exposure.v1': CreditGroupExposureEnvelope;
   'creditstream.credit.group-positions.v1': CreditGroupPositionEnvelope;
+  'creditstream.credit.what-if.v1': CreditWhatIfEnvelope;
   'creditstream.fraud.checks.v1': FraudCheckEnvelope;
   'creditstream.fraud.rules.v1': FraudRuleSetEnvelope;
   'creditstream.collections.actions.v1': CollectionActionEnvelope;
@@ -1599,10 +1777,11 @@ export const EVENT_TYPES = {
   'creditstream.credit.groups.v1': ['CreditGroupLimitSet', 'CreditGroupLimitAdjustmentRequested', 'CreditGroupCommandRefused'],
   'creditstream.credit.group-exposure.v1': ['CreditGroupMemberExposure'],
   'creditstream.credit.group-positions.v1': ['CreditGroupPosition'],
+  'creditstream.credit.what-if.v1': ['CreditWhatIfReported'],
   'creditstream.fraud.checks.v1': ['FraudCheck'],
   'creditstream.fraud.rules.v1': ['FraudRuleSetPublished'],
-  'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'CollectionFeeCharged', 'InterestNoteStatusChanged', 'WriteOffApprovalRecorded', 'WriteOffApproved', 'CollectionCommandRefused'],
-  'creditstream.collections.commands.v1': ['PromiseToPay', 'WaiveInterest', 'ReinstateInterest', 'ReverseInterest', 'ApproveWriteOff'],
+  'creditstream.collections.actions.v1': ['CollectionStarted', 'CollectionLetterIssued', 'InterestNoteIssued', 'WriteOffProposed', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'CollectionFeeCharged', 'InterestNoteStatusChanged', 'WriteOffApprovalRecorded', 'WriteOffApproved', 'CollectionCommandRefused', 'DisputeRecorded'],
+  'creditstream.collections.commands.v1': ['PromiseToPay', 'WaiveInterest', 'ReinstateInterest', 'ReverseInterest', 'ApproveWriteOff', 'OpenDispute', 'ResolveDispute'],
   'creditstream.collections.policies.v1': ['CollectionPolicyPublished'],
   'creditstream.models.published.v1': ['ModelPublished'],
   'creditstream.feature-service.dlq.v1': ['DeadLetter'],
@@ -1614,7 +1793,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | CreditGroupCommandEnvelope | CreditGroupEnvelope | CreditGroupExposureEnvelope | CreditGroupPositionEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | CreditGroupCommandEnvelope | CreditGroupEnvelope | CreditGroupExposureEnvelope | CreditGroupPositionEnvelope | CreditWhatIfEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;

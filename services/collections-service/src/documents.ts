@@ -41,7 +41,7 @@ export interface CustomerCollectionsView {
 export interface LoggedAction {
   _id: string;
   customerId: string;
-  type: CollectionActionEnvelope['type'] | 'InvoiceWrittenOff' | 'AccountStatusChanged';
+  type: CollectionActionEnvelope['type'] | 'InvoiceWrittenOff' | 'InvoiceDisputed' | 'DisputeResolved' | 'AccountStatusChanged';
   businessDate: string;
   event: unknown;
 }

@@ -37,6 +37,7 @@ const SNAKE: Record<string, string> = {
   WriteOffApprovalRecorded: 'write_off_approval',
   WriteOffApproved: 'write_off_approved',
   CollectionCommandRefused: 'command_refused',
+  DisputeRecorded: 'dispute',
   InvoiceWrittenOff: 'invoice_written_off',
   AccountStatusChanged: 'account_blocked',
 };

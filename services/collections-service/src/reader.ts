@@ -66,6 +66,31 @@ export class CollectionsReader {
     return all.filter((a) => customerId === undefined || a.customerId === customerId).sort((a, b) => (a.businessDate < b.businessDate ? -1 : a.businessDate > b.businessDate ? 1 : a._id < b._id ? -1 : 1));
   }
 
+  /**
+   * The logged actions in side-log chunks not in `seen` (chunk ids), which it adds: a reader that keeps the actions
+   * it has reads each chunk once. Chunks are written whole and never change; a replay writes its actions again in
+   * new chunks (the same ids: keep one per id).
+   */
+  async actionsSince(seen: Set<string>): Promise<LoggedAction[]> {
+    const docs = this.store.collection<{ _id: string; entries: LoggedAction[] }>(COLLECTIONS.actions);
+    const ids = (await docs.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id).filter((id) => !seen.has(id));
+    if (ids.length === 0) return [];
+    const out: LoggedAction[] = [];
+    // In the order they were written: per partition by epoch, checkpoint and chunk number (ids `p:epoch:seq:i`).
+    const order = (id: string) => id.split(':').map(Number);
+    const chunks = (await docs.find({ _id: { $in: ids } }).toArray()).sort((a, b) => {
+      const x = order(a._id);
+      const y = order(b._id);
+      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+      return 0;
+    });
+    for (const chunk of chunks) {
+      seen.add(chunk._id);
+      out.push(...chunk.entries);
+    }
+    return out;
+  }
+
   /** Month-end statements of one customer, in date order. */
   async statements(customerId: string): Promise<StoredStatement[]> {
     const all = await readSideLog<StoredStatement>(this.store, COLLECTIONS.statements);

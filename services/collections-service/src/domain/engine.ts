@@ -5,6 +5,8 @@ import type {
   CollectionCommandEnvelope,
   CustomerPaymentOutlookEvent,
   InvoicePaymentPredictedEvent,
+  DisputeResolvedEvent,
+  InvoiceDisputedEvent,
   InvoiceWrittenOffEvent,
 } from '@creditstream/schemas';
 import { policyVersion, resolveFor, type CollectionPolicy } from '../policy';
@@ -18,7 +20,7 @@ import { COMMAND_MEMORY, dunningOf, findDunning, NOTE_MEMORY, type CollectionsSt
 // same ids.
 
 /** An action on the collections actions topic, or a write-off on the invoices topic. */
-export type Emitted = { topic: 'actions'; event: CollectionActionEnvelope } | { topic: 'invoices'; event: InvoiceWrittenOffEvent } | { topic: 'customers'; event: AccountStatusChangedEvent };
+export type Emitted = { topic: 'actions'; event: CollectionActionEnvelope } | { topic: 'invoices'; event: InvoiceWrittenOffEvent | InvoiceDisputedEvent | DisputeResolvedEvent } | { topic: 'customers'; event: AccountStatusChangedEvent };
 
 /** Where the engine puts what it decides. */
 export interface Sink {
@@ -248,9 +250,52 @@ export function onCommand(v: CustomerValue, event: CollectionCommandEnvelope, po
       });
       return 'done';
     }
+    case 'OpenDispute':
+    case 'ResolveDispute':
+      return onDisputeCommand(v, event, date, sink);
     default:
       return { code: 'INVALID_COMMAND', message: `unknown command type ${JSON.stringify((event as { type: unknown }).type)}` };
   }
+}
+
+const DISPUTE_OUTCOMES = ['UPHELD', 'CREDITED', 'PARTIALLY_CREDITED', 'WITHDRAWN'] as const;
+
+/**
+ * Opens or resolves a dispute: checked here as the shared fold will check the invoice event (open invoice of the
+ * customer, its currency, amounts), so what is produced is never dead-lettered downstream. The dispute itself goes to
+ * the invoices topic (InvoiceDisputed / DisputeResolved: every service folds it, and the pause of letters and
+ * interest follows from the fold, as for a dispute from accounts receivable) 1 ms after the command, so a replay
+ * takes it after the command; a DisputeRecorded action names the command as carried out.
+ */
+function onDisputeCommand(v: CustomerValue, event: Extract<CollectionCommandEnvelope, { type: 'OpenDispute' | 'ResolveDispute' }>, date: string, sink: Sink): 'done' {
+  const c = v.c;
+  const cmd = event.payload;
+  const inv = findInvoice(v.fold, cmd.invoiceId);
+  if (inv === undefined) return refuse(v, event, date, 'UNKNOWN_INVOICE', `invoice ${cmd.invoiceId} of customer ${c.customerId} is not known`, sink), 'done';
+  if (inv.currency !== cmd.currency) return refuse(v, event, date, 'CURRENCY_MISMATCH', `invoice ${cmd.invoiceId} is in ${inv.currency}, the command in ${cmd.currency}`, sink), 'done';
+  if (typeof cmd.reason !== 'string' || cmd.reason.trim().length === 0) return refuse(v, event, date, 'NO_REASON', `${event.type} needs a reason`, sink), 'done';
+  const at = new Date(Date.parse(event.eventTime) + 1).toISOString();
+  if (event.type === 'OpenDispute') {
+    const p = event.payload;
+    if (inv.status !== 'OPEN') return refuse(v, event, date, 'NOT_OPEN', `invoice ${p.invoiceId} is ${inv.status}: only an open invoice can be disputed`, sink), 'done';
+    if (!Number.isSafeInteger(p.amountMinor) || p.amountMinor <= 0 || p.amountMinor > inv.openMinor) return refuse(v, event, date, 'INVALID_AMOUNT', `amountMinor must be a positive integer of at most the open amount ${inv.openMinor} of invoice ${p.invoiceId}, got ${p.amountMinor}`, sink), 'done';
+    const disputeId = `${c.customerId}:dispute:${cmd.commandId}`;
+    sink.emit(action(c.customerId, `${disputeId}:opened`, event, 'DisputeRecorded', { disputeId, invoiceId: p.invoiceId, businessDate: date, status: 'OPENED', amountMinor: p.amountMinor, currency: p.currency, outcome: null, creditedMinor: 0, commandId: cmd.commandId, actor: cmd.actor, reason: p.reason }));
+    sink.emit({ topic: 'invoices', event: { eventId: `${disputeId}:disputed`, eventTime: at, customerId: c.customerId, causationId: event.eventId, type: 'InvoiceDisputed', payload: { invoiceId: p.invoiceId, disputeId, amountMinor: p.amountMinor, currency: p.currency, reason: p.reason } } });
+    return 'done';
+  }
+  const p = event.payload;
+  const dispute = inv.disputes.find((d) => d.disputeId === p.disputeId);
+  if (dispute === undefined) return refuse(v, event, date, 'UNKNOWN_DISPUTE', `no dispute ${p.disputeId} on invoice ${p.invoiceId}`, sink), 'done';
+  if (dispute.resolvedOn !== null) return refuse(v, event, date, 'ALREADY_RESOLVED', `dispute ${p.disputeId} was resolved ${String(dispute.outcome)} on ${dispute.resolvedOn}`, sink), 'done';
+  if (!(DISPUTE_OUTCOMES as readonly string[]).includes(p.outcome)) return refuse(v, event, date, 'INVALID_OUTCOME', `outcome must be one of ${DISPUTE_OUTCOMES.join(', ')}, got ${JSON.stringify(p.outcome)}`, sink), 'done';
+  const credits = p.outcome === 'CREDITED' || p.outcome === 'PARTIALLY_CREDITED';
+  if (!Number.isSafeInteger(p.creditedMinor) || p.creditedMinor < 0 || p.creditedMinor > dispute.amountMinor || (credits ? p.creditedMinor === 0 : p.creditedMinor !== 0)) {
+    return refuse(v, event, date, 'INVALID_AMOUNT', `creditedMinor must be ${credits ? `between 1 and the disputed amount ${dispute.amountMinor}` : '0'} for ${p.outcome}, got ${p.creditedMinor}`, sink), 'done';
+  }
+  sink.emit(action(c.customerId, `${p.disputeId}:resolved:${cmd.commandId}`, event, 'DisputeRecorded', { disputeId: p.disputeId, invoiceId: p.invoiceId, businessDate: date, status: 'RESOLVED', amountMinor: dispute.amountMinor, currency: p.currency, outcome: p.outcome, creditedMinor: p.creditedMinor, commandId: cmd.commandId, actor: cmd.actor, reason: p.reason }));
+  sink.emit({ topic: 'invoices', event: { eventId: `${p.disputeId}:resolved`, eventTime: at, customerId: c.customerId, causationId: event.eventId, type: 'DisputeResolved', payload: { invoiceId: p.invoiceId, disputeId: p.disputeId, outcome: p.outcome, creditedMinor: p.creditedMinor, currency: p.currency } } });
+  return 'done';
 }
 
 /** The last day of the month before `date`'s. */
