@@ -80,13 +80,22 @@ export function startServiceProcess(name: string, packageName: string, env: Node
     }
     return address;
   };
+  const alive = () => child.exitCode === null && child.signalCode === null;
   const scrape = async (metric: string): Promise<Map<string, number>> => {
     const a = resolveAddress();
     if (a === null) throw new Error(`${name} (pid ${pid}) has not announced its metrics address in ${sdDir}`);
-    const res = await fetch(`http://${a}/metrics`);
-    return parseSamples(await res.text(), metric);
+    // A kept-alive connection the service closed as the scrape reused it answers ECONNRESET: a few tries, then fail
+    // (an hour-long run must not die of one reset socket).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`http://${a}/metrics`);
+        return parseSamples(await res.text(), metric);
+      } catch (err) {
+        if (attempt >= 5 || !alive()) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   };
-  const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     name,
     pid,
