@@ -64,6 +64,31 @@ export class CommandBus {
     return record;
   }
 
+  /**
+   * A command the API carries out itself, for state no service consumes commands for (the model registry: publishing
+   * a model). Recorded in the audit trail like any other, then `run` carries it out and its outcome is recorded at
+   * once: effected with the event it produced, or refused with the error's code and message.
+   */
+  async execute(principal: Principal, topic: string, type: string, customerId: string, fields: Record<string, unknown>, run: (command: { commandId: string; actor: string; eventId: string }) => Promise<{ eventId: string; type: string; eventTime: string }>): Promise<CommandRecord> {
+    const commandId = randomUUID();
+    const actor = actorOf(principal);
+    const record: CommandRecord = { _id: commandId, commandId, type, topic, customerId, actor, payload: { commandId, actor, ...fields }, status: 'accepted', acceptedAt: this.now().toISOString(), outcome: null };
+    await this.records.insertOne(record);
+    let status: 'effected' | 'refused';
+    let outcome: NonNullable<CommandRecord['outcome']>;
+    try {
+      const effect = await run({ commandId, actor, eventId: `command:${commandId}` });
+      status = 'effected';
+      outcome = { ...effect, reasonCode: null, message: null, at: this.now().toISOString() };
+    } catch (err) {
+      status = 'refused';
+      const code = (err as { code?: unknown }).code;
+      outcome = { eventId: `command:${commandId}:failed`, type: `${type}Failed`, eventTime: this.businessTime(), reasonCode: typeof code === 'string' ? code : 'FAILED', message: err instanceof Error ? err.message : String(err), at: this.now().toISOString() };
+    }
+    await this.records.updateOne({ _id: commandId, outcome: null }, { $set: { status, outcome } });
+    return { ...record, status, outcome };
+  }
+
   async get(commandId: string): Promise<CommandRecord | null> {
     return this.records.findOne({ _id: commandId });
   }

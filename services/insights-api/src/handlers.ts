@@ -7,6 +7,9 @@ import { CommandBus, type CommandRecord } from './commands';
 import { ApiProblem } from './errors';
 import { compareKeys, type SortKey } from './pagination';
 import type { Hold, OpenInvoice, Snapshot } from './read-models';
+import type { Principal } from './tokens';
+import type { CreditDocuments } from './credit-documents';
+import type { InterestNote, Letter } from './collections-documents';
 import { decodeCursor, encodeCursor, paginate } from './pagination';
 
 export interface HandlerDependencies {
@@ -15,8 +18,14 @@ export interface HandlerDependencies {
   snapshot: () => Snapshot;
   registry: () => ModelRegistry;
   commands: () => CommandBus;
-  /** Publishes a model version (registry + model-published event), as `creditstream model publish` does. */
-  publishModel: (version: string, publishedBy: string) => Promise<Record<string, unknown>>;
+  /**
+   * Publishes a model version as a command (registry + model-published event naming the command, as `creditstream
+   * model publish` does), recorded in the audit trail with its outcome.
+   * @throws UnknownModelVersionError when the version is not registered (nothing is recorded)
+   */
+  publishModel: (version: string, principal: Principal) => Promise<CommandRecord>;
+  /** Credit rule set versions and what-if reports (the API's own record of the public topics). */
+  credit: () => CreditDocuments;
   pageLimit: number;
 }
 
@@ -36,6 +45,9 @@ function commandView(r: CommandRecord): Record<string, unknown> {
   const { _id, ...rest } = r;
   return rest;
 }
+
+/** Latest first by the key's first element (a date), then the rest ascending. */
+const latestFirst = (a: SortKey, b: SortKey) => compareKeys([b[0] as string], [a[0] as string]) || compareKeys(a.slice(1), b.slice(1));
 
 /** The handler of every operation of the document, by operationId. */
 export function createHandlers(d: HandlerDependencies): Record<string, Handler> {
@@ -134,7 +146,8 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
 
     publishModel: async (ctx) => {
       try {
-        return ok(await d.publishModel(ctx.path.version as string, `${ctx.principal.name} (${ctx.principal.role})`));
+        const record = await d.publishModel(ctx.path.version as string, ctx.principal);
+        return { status: 202, body: { commandId: record.commandId, status: 'accepted', topic: record.topic } };
       } catch (err) {
         if (err instanceof UnknownModelVersionError) notFound(err.message);
         throw err;
@@ -170,6 +183,35 @@ export function createHandlers(d: HandlerDependencies): Record<string, Handler> 
     reinstateInterest: collections('ReinstateInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),
     reverseInterest: collections('ReverseInterest', (ctx) => ({ noteId: ctx.path.noteId, reason: body(ctx).reason })),
     approveWriteOff: collections('ApproveWriteOff', (ctx) => ({ proposalId: ctx.path.proposalId, reason: body(ctx).reason })),
+    openDispute: collections('OpenDispute', (ctx) => ({ invoiceId: body(ctx).invoiceId, amountMinor: body(ctx).amountMinor, currency: body(ctx).currency, reason: body(ctx).reason })),
+    resolveDispute: collections('ResolveDispute', (ctx) => ({ invoiceId: body(ctx).invoiceId, disputeId: ctx.path.disputeId, outcome: body(ctx).outcome, creditedMinor: body(ctx).creditedMinor, currency: body(ctx).currency, reason: body(ctx).reason })),
+
+    listCollectionLetters: async (ctx) => {
+      const { customerId, level } = ctx.query as { customerId?: string; level?: number };
+      const items = d.snapshot().letters.filter((l) => (customerId === undefined || l.customerId === customerId) && (level === undefined || l.level === level));
+      return ok(paginate(items, (l: Letter) => [l.businessDate, l.customerId, l.letterId], ['string', 'string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }, latestFirst));
+    },
+    listInterestNotes: async (ctx) => {
+      const { customerId, status } = ctx.query as { customerId?: string; status?: string };
+      const items = d.snapshot().interestNotes.filter((n) => (customerId === undefined || n.customerId === customerId) && (status === undefined || n.status === status));
+      return ok(paginate(items, (n: InterestNote) => [n.businessDate, n.customerId, n.noteId], ['string', 'string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }, latestFirst));
+    },
+
+    listCreditRuleSets: async (ctx) => {
+      const items = await d.credit().listRuleSets();
+      return ok(paginate(items, (r) => [r.effectiveAt, r.version, r.sha256], ['string', 'string', 'string'], { cursor: cursorOf(ctx), limit: limitOf(ctx, d) }, (a, b) => compareKeys([b[0] as string, b[1] as string], [a[0] as string, a[1] as string]) || compareKeys(a.slice(2), b.slice(2))));
+    },
+    getCreditRuleSet: async (ctx) => ok((await d.credit().ruleSet(ctx.path.ruleSetVersion as string)) ?? notFound(`no credit rule set version ${JSON.stringify(ctx.path.ruleSetVersion)} was published`)),
+    listWhatIfReports: async (ctx) => {
+      const limit = limitOf(ctx, d);
+      const cursor = cursorOf(ctx);
+      const before = cursor === undefined ? undefined : decodeCursor(cursor, ['string', 'string']);
+      const reports = await d.credit().listWhatIf(limit + 1, before ? { ranAt: before[0] as string, reportId: before[1] as string } : undefined);
+      const items = reports.slice(0, limit);
+      const last = items[items.length - 1];
+      return ok({ items, nextCursor: reports.length > limit && last ? encodeCursor([last.ranAt, last.reportId]) : null, total: await d.credit().countWhatIf() });
+    },
+    getWhatIfReport: async (ctx) => ok((await d.credit().whatIfReport(ctx.path.reportId as string)) ?? notFound(`no what-if report ${JSON.stringify(ctx.path.reportId)}`)),
 
     listCreditHolds: async (ctx) => {
       const customerId = ctx.query.customerId as string | undefined;

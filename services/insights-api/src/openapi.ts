@@ -203,6 +203,78 @@ const schemas: Record<string, Schema> = {
     required: ['version', 'modelId', 'algorithm', 'createdAt', 'active'],
   },
   Publication: obj({ sequence: int('Publication number.'), modelId: str('Model id.'), version: str('Published version.'), publishedBy: str('Actor.'), businessTime: str('Business time of the publication.'), publishedAt: str('Wall-clock time.'), eventId: str('Id of the model-published event.') }),
+  Letter: {
+    type: 'object',
+    description: 'A collection letter the collections service issued (CollectionLetterIssued).',
+    properties: {
+      customerId: str('Customer id.'),
+      letterId: str('Letter id.'),
+      businessDate: DATE,
+      sequenceId: str('Letter sequence.'),
+      level: int('Level (1–5).'),
+      invoiceIds: { type: 'array', items: { type: 'string' } },
+      maxDaysOverdue: int('Days the oldest invoice on it is overdue.'),
+      overdueMinor: money('Overdue amount dunned'),
+      feeMinor: money('Fee charged'),
+      currency: str('Currency.'),
+      blocksAccount: bool('This level blocks the account.'),
+      lines: { type: 'array', items: { type: 'object' }, description: 'One line per invoice (due date, days overdue, open amount).' },
+      note: str('The letter text.'),
+      policyVersion: str('Collection policy version.'),
+    },
+    required: ['customerId', 'letterId', 'businessDate', 'level', 'invoiceIds', 'overdueMinor', 'feeMinor', 'currency', 'policyVersion'],
+  },
+  InterestNote: {
+    type: 'object',
+    description: 'An interest note (InterestNoteIssued) with its current status and the changes people made to it.',
+    properties: {
+      customerId: str('Customer id.'),
+      noteId: str('Note id (waive / reinstate / reverse name it).'),
+      businessDate: DATE,
+      lines: { type: 'array', items: { type: 'object' }, description: 'Per invoice: overdue amount, days charged, rate, interest.' },
+      totalInterestMinor: money('Interest charged'),
+      currency: str('Currency.'),
+      interestCode: str('Interest code of the policy.'),
+      periodEnd: nullable({ ...DATE }),
+      policyVersion: str('Collection policy version.'),
+      status: { type: 'string', enum: ['ISSUED', 'WAIVED', 'REVERSED'], description: 'In force, waived or reversed now.' },
+      changes: { type: 'array', items: obj({ status: str('WAIVED, REINSTATED or REVERSED.'), businessDate: DATE, actor: str('Who.'), reason: str('Why.'), commandId: str('The command.') }) },
+    },
+    required: ['customerId', 'noteId', 'businessDate', 'totalInterestMinor', 'currency', 'status', 'changes'],
+  },
+  RuleSetVersion: obj({
+    version: str('Rule set version.'),
+    sha256: str('SHA-256 of the document.'),
+    effectiveAt: str('Business time from which it applies.'),
+    publishedBy: str('Who published it.'),
+    ruleCount: nullable(int('Rules in the document.')),
+    partitions: { type: 'array', items: { type: 'integer' }, description: 'Partitions of the rules topic it was seen on.' },
+  }),
+  WhatIfSummary: {
+    type: 'object',
+    description: 'A what-if replay of a candidate rule set against the decisions made (`creditstream credit replay`).',
+    properties: {
+      reportId: str('Report id.'),
+      ruleSetVersion: str('Candidate version.'),
+      ruleSetSha256: str('Candidate SHA-256.'),
+      ranBy: str('Who ran it.'),
+      ranAt: str('When (wall clock).'),
+      eventTime: str('Business time of the end of the history replayed.'),
+      from: nullable({ ...DATE }),
+      to: nullable({ ...DATE }),
+      eventsReplayed: int('Input events replayed.'),
+      decisionsMade: int('Orders with a decision made.'),
+      ordersCompared: int('Orders compared.'),
+      actualHeld: int('Held by the decisions made.'),
+      candidateHeld: int('Held by the candidate.'),
+      heldValues: { type: 'array', items: obj({ currency: str('Currency.'), actualMinor: money('Held value made'), candidateMinor: money('Held value of the candidate') }) },
+      meanHoldDaysActual: num('Mean hold days made.'),
+      meanHoldDaysCandidate: num('Mean hold days of the candidate.'),
+      rules: { type: 'array', items: obj({ ruleId: str('Rule.'), newlyHeld: int('Orders newly held.'), newlyHeldMinor: money('Their value'), newlyApproved: int('Orders newly approved.'), newlyApprovedMinor: money('Their value') }) },
+      differencesTotal: int('Orders whose outcome differs.'),
+    },
+    required: ['reportId', 'ruleSetVersion', 'ruleSetSha256', 'ranBy', 'ranAt', 'ordersCompared', 'actualHeld', 'candidateHeld', 'rules', 'differencesTotal'],
+  },
   CommandAccepted: obj({ commandId: str('Id of the command; GET /api/commands/{commandId} shows its outcome.'), status: { type: 'string', enum: ['accepted'] }, topic: str('Topic it was produced to.') }),
   Command: obj({
     commandId: str('Command id.'),
@@ -235,6 +307,10 @@ const P = {
   commandId: { name: 'commandId', in: 'path', required: true, description: 'Command id.', schema: { ...ID } },
   noteId: { name: 'noteId', in: 'path', required: true, description: 'Interest note id.', schema: { ...ID } },
   proposalId: { name: 'proposalId', in: 'path', required: true, description: 'Write-off proposal id.', schema: { ...ID } },
+  disputeId: { name: 'disputeId', in: 'path', required: true, description: 'Dispute id.', schema: { ...ID } },
+  ruleSetVersion: { name: 'ruleSetVersion', in: 'path', required: true, description: 'Credit rule set version.', schema: { ...ID } },
+  reportId: { name: 'reportId', in: 'path', required: true, description: 'What-if report id.', schema: { ...ID } },
+  customerFilter: { name: 'customerId', in: 'query', required: false, description: 'Only this customer\'s.', schema: { ...ID } },
 } as const;
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
@@ -344,11 +420,11 @@ export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
   '/api/models/{version}/publish': {
     post: {
       operationId: 'publishModel',
-      summary: 'Publish a version: it becomes the active model and scoring services hot-reload it.',
+      summary: 'Publish a version as a command (PublishModel, audited with its actor): it becomes the active model, the model-published event names the command as its cause, and scoring services hot-reload it. GET /api/commands/{commandId} shows the publication event.',
       tags: ['models'],
       roles: ADMINS,
       parameters: [P.version],
-      ok: { status: '200', description: 'Published.', content: json(ref('Publication')) },
+      ok: { status: '202', description: 'Accepted. GET /api/commands/{commandId} shows the model-published event (effected) or why it was refused.', content: json(ref('CommandAccepted')) },
       notFound: 'No such version.',
     },
   },
@@ -380,6 +456,44 @@ export const OPERATIONS: Record<string, Record<string, OperationSpec>> = {
   '/api/collections/customers/{customerId}/interest-notes/{noteId}/reinstate': { post: command('reinstateInterest', 'Reinstate a waived interest note (ReinstateInterest).', [P.customerId, P.noteId], obj({ reason }), COLLECTORS, 'collections') },
   '/api/collections/customers/{customerId}/interest-notes/{noteId}/reverse': { post: command('reverseInterest', 'Reverse an interest note (ReverseInterest).', [P.customerId, P.noteId], obj({ reason }), COLLECTORS, 'collections') },
   '/api/collections/customers/{customerId}/write-offs/{proposalId}/approve': { post: command('approveWriteOff', 'Approve a write-off proposal; above the threshold a second approver is needed (ApproveWriteOff).', [P.customerId, P.proposalId], obj({ reason }), COLLECTORS, 'collections') },
+  '/api/collections/letters': {
+    get: get('listCollectionLetters', 'Collection letters, company-wide or of one customer, latest first.', 'collections', [P.customerFilter, { name: 'level', in: 'query', required: false, description: 'Only this level.', schema: { type: 'integer', minimum: 1, maximum: 5 } }, P.limit, P.cursor], page('Letter')),
+  },
+  '/api/collections/interest-notes': {
+    get: get('listInterestNotes', 'Interest notes with their status, company-wide or of one customer, latest first.', 'collections', [P.customerFilter, { name: 'status', in: 'query', required: false, description: 'Only notes in this status.', schema: { type: 'string', enum: ['ISSUED', 'WAIVED', 'REVERSED'] } }, P.limit, P.cursor], page('InterestNote')),
+  },
+  '/api/collections/customers/{customerId}/disputes': {
+    post: command(
+      'openDispute',
+      'Open a dispute on an open invoice (OpenDispute): the collections service records it on the invoices topic and pauses letters and interest on the invoice.',
+      [P.customerId],
+      obj({ invoiceId: { ...ID }, amountMinor: int('Disputed amount in minor units, at most the open amount.', { minimum: 1 }), currency: str('ISO 4217 currency of the invoice.', { pattern: '^[A-Z]{3}$' }), reason }),
+      COLLECTORS,
+      'collections',
+    ),
+  },
+  '/api/collections/customers/{customerId}/disputes/{disputeId}/resolve': {
+    post: command(
+      'resolveDispute',
+      'Resolve an open dispute (ResolveDispute): letters and interest resume on what is still open. A credit note for a credited dispute comes from accounts receivable.',
+      [P.customerId, P.disputeId],
+      obj({ invoiceId: { ...ID }, outcome: { type: 'string', enum: ['UPHELD', 'CREDITED', 'PARTIALLY_CREDITED', 'WITHDRAWN'] }, creditedMinor: int('Amount credited in minor units (0 when upheld or withdrawn).', { minimum: 0 }), currency: str('ISO 4217 currency of the invoice.', { pattern: '^[A-Z]{3}$' }), reason }),
+      COLLECTORS,
+      'collections',
+    ),
+  },
+  '/api/credit/rule-sets': {
+    get: get('listCreditRuleSets', 'Credit rule set versions published, latest effective first.', 'credit', [P.limit, P.cursor], page('RuleSetVersion')),
+  },
+  '/api/credit/rule-sets/{ruleSetVersion}': {
+    get: get('getCreditRuleSet', 'One credit rule set version with its document.', 'credit', [P.ruleSetVersion], { type: 'object', properties: { ...(schemas.RuleSetVersion as { properties: Record<string, Schema> }).properties, document: { description: 'The rule set document (JSON).' } }, required: ['version', 'sha256', 'effectiveAt', 'publishedBy', 'ruleCount', 'partitions', 'document'], additionalProperties: false }, 'No such version.'),
+  },
+  '/api/credit/what-if': {
+    get: get('listWhatIfReports', 'What-if replays of candidate rule sets (`creditstream credit replay`), latest run first.', 'credit', [P.limit, P.cursor], page('WhatIfSummary')),
+  },
+  '/api/credit/what-if/{reportId}': {
+    get: get('getWhatIfReport', 'One what-if report with the first orders whose outcome differs.', 'credit', [P.reportId], { allOf: [ref('WhatIfSummary')], type: 'object', properties: { differences: { type: 'array', items: { type: 'object' }, description: 'Orders whose outcome differs (the first 1,000).' } }, required: ['differences'] }, 'No such report.'),
+  },
   '/api/credit/holds': {
     get: get(
       'listCreditHolds',

@@ -4,6 +4,7 @@ import type { CustomerView } from '@creditstream/feature-service';
 import type { CustomerState } from '@creditstream/features';
 import type { CustomerPredictions } from '@creditstream/scoring-service';
 import type { PaymentBucket, PredictionFactor } from '@creditstream/schemas';
+import type { InterestNote, Letter } from './collections-documents';
 
 /** The prediction of one open invoice, as the API shows it. */
 export interface InvoicePrediction {
@@ -149,6 +150,10 @@ export interface Snapshot {
   holds: Hold[];
   /** The collections worklist, by rank. */
   worklist: WorklistRow[];
+  /** Collection letters, latest first (from the collections service's actions log). */
+  letters: readonly Letter[];
+  /** Interest notes with their current status, latest first. */
+  interestNotes: readonly InterestNote[];
 }
 
 const finite = (x: number | undefined | null): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -219,7 +224,7 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * A customer is listed once the feature service has a view of it; predictions of customers it has no view of yet
  * are left out until it has.
  */
-export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number, credit: readonly CreditView[] = [], collections: readonly CustomerCollectionsView[] = []): Snapshot {
+export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMap<string, { state: CustomerState }>, predictions: ReadonlyMap<string, CustomerPredictions>, loadedAt: number, credit: readonly CreditView[] = [], collections: readonly CustomerCollectionsView[] = [], documents: { letters: readonly Letter[]; interestNotes: readonly InterestNote[] } = { letters: [], interestNotes: [] }): Snapshot {
   const creditOf = new Map(credit.map((c) => [c.customerId, c]));
   const collectionsOf = new Map(collections.map((c) => [c.customerId, c]));
   const customers: CustomerSummary[] = [];
@@ -287,7 +292,7 @@ export function buildSnapshot(views: readonly CustomerView[], states: ReadonlyMa
     .sort((a, b) => b.expectedLateTotalMinor - a.expectedLateTotalMinor || b.overdueMinor - a.overdueMinor || byKey(a.customerId, b.customerId));
   worklist.forEach((r, i) => (r.rank = i + 1));
   const currencies = [...new Set(invoices.map((i) => i.currency))].sort();
-  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort(), holds, worklist };
+  return { loadedAt, businessDate, customers, details, invoices, atRisk, expectedPayments: currencies.map((c) => expectedPaymentsOf(c, invoices)), modelVersions: [...versions].sort(), holds, worklist, letters: documents.letters, interestNotes: documents.interestNotes };
 }
 
 /** Order of the at-risk list: lowest P(on time) first, then customer and invoice id. */

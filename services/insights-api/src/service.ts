@@ -10,7 +10,8 @@ import type { InsightsApiConfig } from './config';
 import { createHandlers } from './handlers';
 import { createInsightsApiMetrics } from './metrics';
 import { SnapshotLoader } from './snapshot-loader';
-import { API_INDEXES, TokenStore } from './tokens';
+import { API_INDEXES, TokenStore, type Principal } from './tokens';
+import { CreditDocuments } from './credit-documents';
 
 export const SERVICE_NAME = 'insights-api';
 
@@ -19,6 +20,9 @@ export const DASHBOARD_DIR = join(__dirname, '..', 'dashboard');
 
 /** Topics whose events name the commands they carry out or refuse. */
 export const OUTCOME_TOPICS = [TOPIC.creditDecisions, TOPIC.collectionActions] as const;
+
+/** Public topics the API keeps its own record of: credit rule set versions (compacted topic) and what-if reports. */
+export const RECORDED_TOPICS = [TOPIC.creditRules, TOPIC.creditWhatIf] as const;
 
 export interface InsightsApiOptions {
   config: InsightsApiConfig;
@@ -43,12 +47,12 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, host: config.HTTP_HOST, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const produced = [TOPIC.creditCommands, TOPIC.collectionCommands, TOPIC.modelsPublished];
   const schemas: Record<string, object> = {};
-  for (const t of [...produced, ...OUTCOME_TOPICS]) schemas[name(t)] = loadSchema(t);
+  for (const t of [...produced, ...OUTCOME_TOPICS, ...RECORDED_TOPICS]) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
   const infra = runtime.add(
     new Infrastructure(runtime, {
       connection: config,
-      topics: [...produced, ...OUTCOME_TOPICS, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
+      topics: [...produced, ...OUTCOME_TOPICS, ...RECORDED_TOPICS, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
       schemas,
       store: { database: config.MONGODB_DATABASE, indexes: [...API_INDEXES, ...REGISTRY_INDEXES] },
     }),
@@ -90,9 +94,10 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
   runtime.add(
     infra.consumer<{ eventId: string; eventTime: string; type: string; payload: Record<string, unknown> }>({
       groupId: config.INSIGHTS_API_GROUP_ID,
-      topics: OUTCOME_TOPICS.map(name),
+      topics: [...OUTCOME_TOPICS, ...RECORDED_TOPICS].map(name),
       deadLetterTopic: name(deadLetter),
       handler: async (messages) => {
+        await new CreditDocuments(infra.store).apply(messages, { rules: name(TOPIC.creditRules), whatIf: name(TOPIC.creditWhatIf) });
         await need(commands, 'the command bus').applyOutcomes(messages);
         for (const { event } of messages) {
           if (typeof event.payload?.commandId === 'string') metrics.commands.inc({ type: event.type, outcome: event.type.endsWith('CommandRefused') ? 'refused' : 'effected' });
@@ -100,12 +105,20 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
       },
     }),
   );
-  const publishModel = async (version: string, publishedBy: string) => {
+  // Publishing a model is a command the API carries out itself (no service takes commands for the registry): it is
+  // audited like the others, and the model-published event names the command as its cause.
+  const publishModel = async (version: string, principal: Principal) => {
     const registry = new ModelRegistry(infra.store);
+    await registry.get(version);
     const businessDate = need(snapshots, 'the read models').snapshot.businessDate;
-    const { publication, event } = await registry.publish(version, { publishedBy, businessTime: `${businessDate ?? new Date().toISOString().slice(0, 10)}T00:00:00.000Z` });
-    await infra.producer.send(name(TOPIC.modelsPublished), [{ key: '*', event }]);
-    return { ...publication };
+    const record = await need(commands, 'the command bus').execute(principal, TOPIC.modelsPublished, 'PublishModel', '*', { version }, async ({ actor, eventId }) => {
+      const { event } = await registry.publish(version, { publishedBy: actor, businessTime: `${businessDate ?? new Date().toISOString().slice(0, 10)}T00:00:00.000Z` });
+      await infra.producer.send(name(TOPIC.modelsPublished), [{ key: '*', event: { ...event, causationId: eventId } }]);
+      return { eventId: event.eventId, type: event.type, eventTime: event.eventTime };
+    });
+    metrics.commands.inc({ type: 'PublishModel', outcome: 'accepted' });
+    metrics.commands.inc({ type: 'PublishModel', outcome: record.status });
+    return record;
   };
   runtime.app.use(
     createApiRouter({
@@ -114,6 +127,7 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
         registry: () => new ModelRegistry(infra.store),
         commands: () => need(commands, 'the command bus'),
         publishModel,
+        credit: () => new CreditDocuments(infra.store),
         statements: async (customerId) => new CollectionsReader(infra.store).statements(customerId),
         pageLimit: config.INSIGHTS_API_PAGE_LIMIT,
       }),

@@ -4,6 +4,7 @@ import { FeatureStateReader } from '@creditstream/feature-service';
 import type { Logger } from '@creditstream/logging';
 import { PredictionReader } from '@creditstream/scoring-service';
 import type { Store } from '@creditstream/store';
+import { CollectionsDocuments } from './collections-documents';
 import { ApiProblem } from './errors';
 import { buildSnapshot, type Snapshot } from './read-models';
 
@@ -22,6 +23,8 @@ export class SnapshotLoader {
   private readonly predictions: PredictionReader;
   private readonly credit: CreditReader;
   private readonly collections: CollectionsReader;
+  /** Letters and interest notes, read incrementally from the collections service's actions log. */
+  private readonly documents = new CollectionsDocuments();
   /** Loads done (for metrics and tests). */
   loads = 0;
 
@@ -52,8 +55,9 @@ export class SnapshotLoader {
     const t0 = performance.now();
     const stamp = `${await this.features.checkpointStamp()}|${await this.predictions.checkpointStamp()}|${await this.credit.checkpointStamp()}|${await this.collections.checkpointStamp()}`;
     if (stamp === this.stamp && this.current !== null) return;
-    const [views, states, predictions, credit, collections] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers(), this.credit.customers(), this.collections.views()]);
-    this.current = buildSnapshot(views, states, predictions, Date.now(), credit, collections);
+    // The new actions are applied as soon as they are read: the chunks are marked read, so they must not be lost if another read fails.
+    const [views, states, predictions, credit, collections] = await Promise.all([this.features.views(), this.features.customers(), this.predictions.customers(), this.credit.customers(), this.collections.views(), this.collections.actionsSince(this.documents.seenChunks).then((a) => this.documents.apply(a))]);
+    this.current = buildSnapshot(views, states, predictions, Date.now(), credit, collections, { letters: this.documents.letters(), interestNotes: this.documents.notes() });
     this.stamp = stamp;
     this.loads += 1;
     this.options.onLoad?.(this.current, performance.now() - t0);

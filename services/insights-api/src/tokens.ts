@@ -16,11 +16,16 @@ export const API_COLLECTIONS = {
   tokens: 'api_tokens',
   /** Every command the API sent: the audit trail (actor, payload, when) and its outcome. */
   commands: 'api_commands',
+  /** Every credit rule set version published, as the API saw it on the compacted rules topic. */
+  creditRuleSets: 'api_credit_rule_sets',
+  /** The what-if reports published by `creditstream credit replay`. */
+  creditWhatIf: 'api_credit_what_if',
 } as const;
 
 export const API_INDEXES: readonly IndexDefinition[] = [
   { collection: API_COLLECTIONS.tokens, keys: { hash: 1 }, options: { unique: true } },
   { collection: API_COLLECTIONS.commands, keys: { acceptedAt: -1 } },
+  { collection: API_COLLECTIONS.creditWhatIf, keys: { ranAt: -1 } },
 ];
 
 /** Who is calling: the token's id, name and role (the token itself is never kept). */

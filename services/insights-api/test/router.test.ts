@@ -8,12 +8,14 @@ import { OPERATIONS } from '../src/openapi';
 import { ROLES, type Principal, type Role } from '../src/tokens';
 
 /** A valid request for every operation: path values and, for writes, a body the document accepts. */
-const EXAMPLE_PATH: Record<string, string> = { customerId: 'C-1', orderId: 'O-1', adjustmentId: 'adj-1', version: 'v1', commandId: 'cmd-1', noteId: 'n-1', proposalId: 'p-1', asOf: '2024-01-31' };
+const EXAMPLE_PATH: Record<string, string> = { customerId: 'C-1', orderId: 'O-1', adjustmentId: 'adj-1', version: 'v1', commandId: 'cmd-1', noteId: 'n-1', proposalId: 'p-1', asOf: '2024-01-31', disputeId: 'c1:dispute:d-1', ruleSetVersion: '2024.3', reportId: 'what-if:1' };
 const EXAMPLE_BODY: Record<string, object> = {
   releaseCreditHold: { reason: 'paid by wire', recheck: true },
   requestCreditLimitAdjustment: { changeMinor: 100_000, currency: 'EUR', reason: 'growth' },
   approveCreditLimitAdjustment: {},
   recordPromiseToPay: { invoiceIds: ['I-1'], amountMinor: 5000, currency: 'EUR', promisedDate: '2024-05-01' },
+  openDispute: { invoiceId: 'I-1', amountMinor: 5000, currency: 'EUR', reason: 'quantity' },
+  resolveDispute: { invoiceId: 'I-1', outcome: 'PARTIALLY_CREDITED', creditedMinor: 1000, currency: 'EUR', reason: 'agreed' },
 };
 
 const concrete = (path: string) => path.replace(/\{([^}]+)\}/g, (_, name: string) => EXAMPLE_PATH[name] as string);

@@ -31,7 +31,9 @@ export function registerCredit(program: Command, io: Io): void {
     .option('--from <date>', 'compare orders decided on or after this date')
     .option('--to <date>', 'compare orders decided on or before this date')
     .option('--out <dir>', 'folder of the CSV and HTML reports', '.cache/credit-what-if')
-    .action(async (opts: { rules: string; from?: string; to?: string; out: string }) => {
+    .option('--no-publish', 'do not publish the report to the what-if topic (where the insights API reads it)')
+    .option('--by <name>', 'who runs it (named by the published report)', process.env.USER ?? 'unknown')
+    .action(async (opts: { rules: string; from?: string; to?: string; out: string; publish: boolean; by: string }) => {
       await runCreditReplay(opts, io);
     });
 }

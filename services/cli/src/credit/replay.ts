@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '@creditstream/config';
 import { compareOutcomes, CREDIT_INPUTS, creditServiceSpec, outcomesOf, readRuleSetFile, replayPartition, type OrderDifference, type ReplayRecord, type WhatIfReport } from '@creditstream/credit-service';
 import { readEventLog } from '@creditstream/feature-service';
-import { createKafka } from '@creditstream/kafka';
+import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
-import { TOPIC, type CreditDecisionEnvelope } from '@creditstream/schemas';
+import { loadSchema, TOPIC, topic as topicSpec, type CreditDecisionEnvelope, type CreditWhatIfReportedEvent } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
 import type { Io } from '../io';
 import { grouped } from '../commands/numbers';
@@ -27,6 +28,10 @@ export interface CreditReplayOptions {
   to?: string;
   /** Folder of the CSV and HTML reports. */
   out: string;
+  /** Publish the report to the what-if topic, where the insights API reads it. @default true */
+  publish?: boolean;
+  /** Who ran it (named by the published report). @default $USER */
+  by?: string;
 }
 
 export interface CreditReplaySummary {
@@ -35,7 +40,12 @@ export interface CreditReplaySummary {
   ordersPerSecond: number;
   csv: string;
   html: string;
+  /** The published report's id, or null when not published. */
+  reportId: string | null;
 }
+
+/** Order-level differences a published report carries (the CSV has them all). */
+export const WHAT_IF_DIFFERENCES_PUBLISHED = 1000;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -83,7 +93,64 @@ export async function runCreditReplay(o: CreditReplayOptions, io: Io, environmen
   fs.writeFileSync(csv, toCsv(report.differences));
   fs.writeFileSync(html, toHtml(report, candidate.version));
   io.out(`order-level differences: ${csv} and ${html}`);
-  return { report, ordersPerSecond, csv, html };
+  let reportId: string | null = null;
+  if (o.publish ?? true) {
+    // The id names the candidate, the window and the history replayed: the same what-if of the same history is the same report.
+    const history = createHash('sha256').update(JSON.stringify([candidate.sha256, o.from ?? null, o.to ?? null, records.length, log.length > 0 ? log[log.length - 1]?.source : null, made.length])).digest('hex').slice(0, 16);
+    reportId = `what-if:${candidate.version}:${candidate.sha256.slice(0, 16)}:${history}`;
+    const event: CreditWhatIfReportedEvent = {
+      eventId: reportId,
+      eventTime: end === '' ? new Date(0).toISOString() : end,
+      customerId: '*',
+      causationId: null,
+      type: 'CreditWhatIfReported',
+      payload: {
+        reportId,
+        ruleSetVersion: candidate.version,
+        ruleSetSha256: candidate.sha256,
+        ranBy: o.by ?? environment.USER ?? 'unknown',
+        ranAt: new Date().toISOString(),
+        from: o.from ?? null,
+        to: o.to ?? null,
+        eventsReplayed: records.length,
+        decisionsMade: actual.size,
+        ordersCompared: report.orders,
+        actualHeld: report.actualHeld,
+        candidateHeld: report.candidateHeld,
+        heldValues: [...report.heldMinor].map(([currency, h]) => ({ currency, actualMinor: h.actual, candidateMinor: h.candidate })),
+        meanHoldDaysActual: report.meanHoldDays.actual,
+        meanHoldDaysCandidate: report.meanHoldDays.candidate,
+        rules: report.rules.map((r) => ({ ...r })),
+        differencesTotal: report.differences.length,
+        differences: report.differences.slice(0, WHAT_IF_DIFFERENCES_PUBLISHED).map((d) => ({
+          customerId: d.actual.customerId,
+          orderId: d.actual.orderId,
+          decidedAt: d.actual.decidedAt,
+          amountMinor: d.actual.amountMinor,
+          currency: d.actual.currency,
+          change: d.change,
+          actualDecision: d.actual.decision,
+          actualRules: d.actual.rules,
+          candidateDecision: d.candidate.decision,
+          candidateRules: d.candidate.rules,
+          actualHoldEndedAt: d.actual.holdEndedAt,
+          candidateHoldEndedAt: d.candidate.holdEndedAt,
+        })),
+      },
+    };
+    const spec = { ...topicSpec(TOPIC.creditWhatIf), name: name(TOPIC.creditWhatIf) };
+    await ensureTopics(kafka, [spec]);
+    await codec.register(spec.name, loadSchema(TOPIC.creditWhatIf));
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    try {
+      await producer.send(spec.name, [{ key: '*', event }]);
+    } finally {
+      await producer.disconnect();
+    }
+    io.out(`published report ${reportId} to ${spec.name} (the insights API lists it under /api/credit/what-if)`);
+  }
+  return { report, ordersPerSecond, csv, html, reportId };
 }
 
 function summaryLines(r: WhatIfReport, version: string, decided: number): string[] {
