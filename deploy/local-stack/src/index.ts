@@ -10,6 +10,7 @@ export { StackError, type StackErrorCode } from './errors';
 export { compileStackOptions, PART_NAMES, VERSIONS, type PartName, type StackOptions, type StackPorts } from './options';
 export { GO_TOOLS, goModuleDir, type GoToolName } from './tools';
 export { down, endpointLines, logFile, runningParts, status, up } from './stack';
+export { startPrivateServer, type PrivatePartName, type PrivateServer, type PrivateServerOptions } from './private-server';
 export type { DownOptions, PartOrigin, PartStatus, StackCallOptions, StackEndpoints, UpResult } from './stack';
 
 /**

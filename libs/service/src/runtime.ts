@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorCode, errorMessage } from '@creditstream/errors';
 import { createLogger, type Logger } from '@creditstream/logging';
 import { createMetrics, type StandardMetrics } from '@creditstream/metrics';
 import { announceToPrometheus } from './discovery';
@@ -168,11 +169,65 @@ export class ServiceRuntime {
   }
 }
 
+/** Options of {@link startWithRetry}. */
+export interface StartRetryOptions {
+  /** How long start-up keeps trying while a dependency is unreachable. @default 120000 */
+  budgetMs?: number;
+  /** First pause between attempts (doubled each time, at most 10 s). @default 500 */
+  initialDelayMs?: number;
+  /** Asked before each new attempt: false gives up (e.g. a stop signal arrived). @default always true */
+  shouldRetry?: () => boolean;
+}
+
 /**
- * Runs a service as the process: starts it, stops it on SIGTERM/SIGINT within its grace budget, exits non-zero on
- * a failed start or a forced stop. `main.ts` of every service is one call to this. The signal handlers are installed
- * before start-up, so a SIGTERM that arrives while the service is still starting stops it cleanly right after its
- * components have started, instead of killing it half-way (regression: an orchestrator stopping a slow starter).
+ * True when `err`, or any error in its `cause` chain, says the failure is transient: a retriable error (kafkajs'
+ * connection errors and retriable protocol errors carry `retriable: true`, as do creditstream's), or a MongoDB
+ * network or server-selection error (the database is restarting or unreachable).
+ */
+export function isDependencyOutage(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e !== null && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    if ((e as { retriable?: unknown }).retriable === true) return true;
+    const name = (e as { name?: unknown }).name;
+    if (typeof name === 'string' && /^Mongo(Network|NetworkTimeout|ServerSelection)Error$/.test(name)) return true;
+  }
+  return false;
+}
+
+/**
+ * Creates and starts a service; when start-up fails because a dependency (Kafka, the registry, MongoDB) is
+ * unreachable for the moment, stops what started, waits (doubling, at most 10 s) and creates and starts a fresh one,
+ * within `budgetMs`. Any other failure, or one past the budget, is thrown at once. A process started while the
+ * broker or the database restarts thus waits for it instead of exiting into an orchestrator's crash-loop backoff.
+ */
+export async function startWithRetry(create: () => Promise<ServiceRuntime>, options: StartRetryOptions = {}, onRuntime: (runtime: ServiceRuntime | null) => void = () => undefined): Promise<ServiceRuntime> {
+  const deadline = Date.now() + (options.budgetMs ?? 120_000);
+  let delay = options.initialDelayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    let runtime: ServiceRuntime | null = null;
+    try {
+      runtime = await create();
+      onRuntime(runtime);
+      await runtime.start();
+      return runtime;
+    } catch (err) {
+      if (!isDependencyOutage(err) || Date.now() + delay > deadline || !(options.shouldRetry?.() ?? true)) throw err;
+      runtime?.logger.warn({ attempt, retryInMs: delay, code: errorCode(err), err: errorMessage(err) }, 'start-up failed while a dependency is unreachable; starting again');
+      await runtime?.stop('start-up failed').catch(() => undefined);
+      onRuntime(null);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(10_000, delay * 2);
+    }
+  }
+}
+
+/**
+ * Runs a service as the process: starts it (again while a dependency is unreachable: {@link startWithRetry}), stops
+ * it on SIGTERM/SIGINT within its grace budget, exits non-zero on a failed start or a forced stop. `main.ts` of every
+ * service is one call to this. The signal handlers are installed before start-up, so a SIGTERM that arrives while the
+ * service is still starting stops it cleanly right after its components have started, instead of killing it half-way
+ * (regression: an orchestrator stopping a slow starter).
  */
 export async function runMain(create: () => Promise<ServiceRuntime>): Promise<void> {
   let runtime: ServiceRuntime | null = null;
@@ -194,8 +249,7 @@ export async function runMain(create: () => Promise<ServiceRuntime>): Promise<vo
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    runtime = await create();
-    await runtime.start();
+    runtime = await startWithRetry(create, { shouldRetry: () => signalled === null }, (rt) => (runtime = rt));
     started = true;
   } catch (err) {
     console.error(err);
