@@ -23,6 +23,7 @@ export { builtInColdStart, createScorer, type Prediction, type PredictionFactor,
 export { metricsRecord, modelPublishedEvent, ModelRegistry, REGISTRY_COLLECTIONS, REGISTRY_INDEXES, type ModelVersionSummary, type Publication } from './registry/registry';
 export { loadActiveModel, loadModelVersion, type ActiveModel } from './scoring/load';
 export { renderReport } from './report/render';
+export { reportScriptHashes } from './report/charts';
 export { selectModel, BLEND_MIN_GAIN, LARGE_ROWS, LOGISTIC_MAX_ROWS, SMALL_ROWS, type CandidateScore, type SelectionInput, type SelectionResult, type SelectionSummary } from './selection/select';
 export { fitLogistic, logisticLogProbabilities, STEP_BINS, type ColumnSteps, type LogisticModel } from './selection/logistic';
 export { composeModelText, type EnsembleParts } from './selection/ensemble-text';

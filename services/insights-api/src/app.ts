@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '@creditstream/logging';
+import { reportScriptHashes } from '@creditstream/model';
 import { ApiProblem } from './errors';
 import { OPERATIONS, openApiDocument } from './openapi';
 import { renderReference } from './reference';
@@ -68,7 +69,9 @@ export function createApiRouter(options: AppOptions): Router {
   const document = openApiDocument();
   const validators = compileValidators(document);
   const router = express.Router();
-  router.use(helmet());
+  // The model report draws its charts with the Chart.js it embeds: its two scripts are allowed by their hashes (also
+  // in the dashboard, which frames the report), nothing else inline.
+  router.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", ...reportScriptHashes()] } } }));
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

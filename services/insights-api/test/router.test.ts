@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createLogger } from '@creditstream/logging';
+import { reportScriptHashes } from '@creditstream/model';
 import { createApiRouter, type Handler, type Reply } from '../src/app';
 import { OPERATIONS } from '../src/openapi';
 import { ROLES, type Principal, type Role } from '../src/tokens';
@@ -143,7 +144,10 @@ describe('insights API router (built from the OpenAPI document)', () => {
   it('sets security headers', async () => {
     const res = await fetch(`${h.url}/api/me`, { headers: bearer('viewer') });
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
-    assert.ok(res.headers.get('content-security-policy'));
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const scriptSrc = /(?:^|;)\s*script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    for (const hash of reportScriptHashes()) assert.ok(scriptSrc.includes(hash), `script-src allows the model report's script ${hash}`);
+    assert.doesNotMatch(scriptSrc, /unsafe-inline|unsafe-eval/);
     assert.ok(res.headers.get('strict-transport-security'));
     assert.equal(res.headers.get('x-powered-by'), null);
   });

@@ -1,101 +1,65 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ReliabilityBin } from '../metrics/probabilistic';
 import type { ShapSummary } from '../model';
-import { CLASS_COLOURS, count, diverging, escapeHtml, linear, n, sequential, ticks } from './svg';
+import { escapeHtml } from './html';
+
+// The report's charts are drawn by Chart.js, the chart library of the dashboard: this file builds each chart's
+// configuration as plain JSON; the report embeds the configurations, Chart.js itself and a short script that draws
+// every <canvas data-chart> with its configuration when the page is opened.
 
 /** Reliability bins with fewer rows are not drawn: their observed frequency is mostly noise. */
 export const MIN_BIN_ROWS = 10;
 
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
+/** Class colours: on time, late, very late. */
+export const CLASS_COLOURS = ['#16a34a', '#f59e0b', '#dc2626'];
 
-function svgOpen(width: number, height: number, title: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}" ${FONT} font-size="12">`;
+/** One chart of the report: a Chart.js configuration (JSON only) and the canvas it is drawn on. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  width: number;
+  height: number;
+  /** A Chart.js configuration: type, data, options (no functions: it travels as JSON). */
+  config: { type: string; data: Record<string, unknown>; options: Record<string, unknown> };
+  /** Tick labels of a numeric y axis (row index → label): the beeswarm's feature names. */
+  yLabels?: string[];
 }
 
-/** The confusion matrix as a heat map: counts and the share of each actual class (row). */
-export function confusionMatrixSvg(confusion: readonly (readonly number[])[], classNames: readonly string[]): string {
-  const k = confusion.length;
-  const cell = 96;
-  const left = 110;
-  const top = 50;
-  const width = left + k * cell + 20;
-  const height = top + k * cell + 20;
-  const max = Math.max(1, ...confusion.flat());
-  const parts = [svgOpen(width, height, 'Confusion matrix')];
-  parts.push(`<text x="${left + (k * cell) / 2}" y="16" text-anchor="middle" font-weight="600">predicted</text>`);
-  parts.push(`<text x="16" y="${top + (k * cell) / 2}" text-anchor="middle" font-weight="600" transform="rotate(-90 16 ${top + (k * cell) / 2})">actual</text>`);
-  classNames.forEach((name, i) => {
-    parts.push(`<text x="${left + i * cell + cell / 2}" y="${top - 10}" text-anchor="middle">${escapeHtml(name)}</text>`);
-    parts.push(`<text x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${escapeHtml(name)}</text>`);
-  });
-  confusion.forEach((row, a) => {
-    const total = row.reduce((x, y) => x + y, 0);
-    row.forEach((c, p) => {
-      const t = c / max;
-      const x = left + p * cell;
-      const y = top + a * cell;
-      const ink = t > 0.55 ? '#fff' : '#111';
-      parts.push(`<rect x="${x}" y="${y}" width="${cell - 2}" height="${cell - 2}" fill="${sequential(t)}" stroke="${a === p ? '#111' : 'none'}" stroke-width="${a === p ? 1.5 : 0}"/>`);
-      parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 - 2}" text-anchor="middle" font-size="15" font-weight="600" fill="${ink}">${count(c)}</text>`);
-      parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 16}" text-anchor="middle" fill="${ink}">${total > 0 ? ((100 * c) / total).toFixed(1) : '0.0'}%</text>`);
-    });
-  });
-  parts.push('</svg>');
-  return parts.join('');
-}
+const axis = (title: string, extra: Record<string, unknown> = {}) => ({ title: { display: true, text: title }, ...extra });
+const base = (title: string, extra: Record<string, unknown> = {}) => ({ responsive: false, animation: false, plugins: { title: { display: true, text: title }, ...extra } });
 
 /**
  * Reliability diagram: mean predicted probability against the observed frequency per bin, one line per class
  * (one-vs-rest) and the top-label confidence; points sized by the rows in their bin. On the diagonal = calibrated.
  */
-export function reliabilitySvg(perClass: readonly (readonly ReliabilityBin[])[], confidence: readonly ReliabilityBin[], classNames: readonly string[]): string {
-  const size = 360;
-  const left = 50;
-  const top = 20;
-  const width = left + size + 230;
-  const height = top + size + 50;
-  const x = linear(0, 1, left, left + size);
-  const y = linear(0, 1, top + size, top);
-  const parts = [svgOpen(width, height, 'Reliability diagram')];
-  for (const t of ticks(0, 1, 5)) {
-    parts.push(`<line x1="${n(x(t))}" y1="${top}" x2="${n(x(t))}" y2="${top + size}" stroke="#eee"/><line x1="${left}" y1="${n(y(t))}" x2="${left + size}" y2="${n(y(t))}" stroke="#eee"/>`);
-    parts.push(`<text x="${n(x(t))}" y="${top + size + 16}" text-anchor="middle">${t}</text><text x="${left - 6}" y="${n(y(t) + 4)}" text-anchor="end">${t}</text>`);
-  }
-  parts.push(`<rect x="${left}" y="${top}" width="${size}" height="${size}" fill="none" stroke="#999"/>`);
-  parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#777" stroke-dasharray="4 4"/>`);
-  parts.push(`<text x="${left + size / 2}" y="${top + size + 36}" text-anchor="middle">mean predicted probability</text>`);
-  parts.push(`<text x="14" y="${top + size / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + size / 2})">observed frequency</text>`);
+export function reliabilityChart(perClass: readonly (readonly ReliabilityBin[])[], confidence: readonly ReliabilityBin[], classNames: readonly string[]): ChartSpec {
   const total = Math.max(1, confidence.reduce((a, b) => a + b.count, 0));
-  const series = [...perClass.map((bins, k) => ({ bins, colour: CLASS_COLOURS[k] ?? '#555', name: `${classNames[k] ?? k} (one-vs-rest)`, dash: '' })), { bins: confidence, colour: '#111', name: 'top label (confidence)', dash: ' stroke-dasharray="6 3"' }];
-  series.forEach((s, i) => {
+  const series = [...perClass.map((bins, k) => ({ bins, colour: CLASS_COLOURS[k] ?? '#555', name: `${classNames[k] ?? k} (one-vs-rest)`, dash: [] as number[] })), { bins: confidence, colour: '#111111', name: 'top label (confidence)', dash: [6, 3] }];
+  const datasets = series.map((s) => {
     const pts = s.bins.filter((b) => b.count >= MIN_BIN_ROWS);
-    parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dash} points="${pts.map((b) => `${n(x(b.meanPredicted))},${n(y(b.observed))}`).join(' ')}"/>`);
-    for (const b of pts) parts.push(`<circle cx="${n(x(b.meanPredicted))}" cy="${n(y(b.observed))}" r="${n(2 + 8 * Math.sqrt(b.count / total))}" fill="${s.colour}" fill-opacity="0.6"><title>${escapeHtml(s.name)}: ${count(b.count)} rows, predicted ${b.meanPredicted.toFixed(3)}, observed ${b.observed.toFixed(3)}</title></circle>`);
-    const ly = top + 10 + i * 20;
-    parts.push(`<line x1="${left + size + 14}" y1="${ly}" x2="${left + size + 34}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${s.dash}/><text x="${left + size + 40}" y="${ly + 4}">${escapeHtml(s.name)}</text>`);
+    return { label: s.name, data: pts.map((b) => ({ x: b.meanPredicted, y: b.observed })), pointRadius: pts.map((b) => 2 + 8 * Math.sqrt(b.count / total)), borderColor: s.colour, backgroundColor: s.colour, borderDash: s.dash, showLine: true, fill: false };
   });
-  parts.push('</svg>');
-  return parts.join('');
+  datasets.push({ label: 'calibrated', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], pointRadius: [0, 0], borderColor: '#777777', backgroundColor: '#777777', borderDash: [4, 4], showLine: true, fill: false });
+  return {
+    id: 'reliability',
+    title: 'Reliability diagram',
+    width: 640,
+    height: 430,
+    config: { type: 'scatter', data: { datasets }, options: { ...base('Reliability diagram'), scales: { x: axis('mean predicted probability', { min: 0, max: 1 }), y: axis('observed frequency', { min: 0, max: 1 }) } } },
+  };
 }
 
 /** Horizontal bars, largest first. */
-export function barChartSvg(items: readonly { label: string; value: number }[], title: string, colour = '#2563eb'): string {
-  const rowHeight = 20;
-  const left = 210;
-  const barWidth = 300;
-  const top = 28;
-  const width = left + barWidth + 80;
-  const height = top + items.length * rowHeight + 10;
-  const max = Math.max(1e-12, ...items.map((i) => i.value));
-  const parts = [svgOpen(width, height, title), `<text x="0" y="16" font-weight="600">${escapeHtml(title)}</text>`];
-  items.forEach((item, i) => {
-    const y = top + i * rowHeight;
-    const w = (barWidth * Math.max(0, item.value)) / max;
-    parts.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(item.label)}</text>`);
-    parts.push(`<rect x="${left}" y="${y + 3}" width="${n(w)}" height="${rowHeight - 6}" fill="${colour}"/>`);
-    parts.push(`<text x="${n(left + w + 4)}" y="${y + 14}">${item.value >= 100 ? count(item.value) : item.value.toPrecision(3)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('');
+export function barChart(id: string, items: readonly { label: string; value: number }[], title: string, colour = '#2563eb'): ChartSpec {
+  return {
+    id,
+    title,
+    width: 560,
+    height: 60 + items.length * 20,
+    config: { type: 'bar', data: { labels: items.map((i) => i.label), datasets: [{ label: title, data: items.map((i) => i.value), backgroundColor: colour }] }, options: { ...base(title, { legend: { display: false } }), indexAxis: 'y', scales: { y: { ticks: { autoSkip: false } } } } },
+  };
 }
 
 /** A deterministic pseudo-random number in [0, 1) from an integer (vertical jitter of the beeswarm). */
@@ -105,25 +69,25 @@ function jitter(i: number): number {
   return (h % 1000) / 1000;
 }
 
+/** A colour from blue (0) through light grey (0.5) to red (1): low and high feature values in the SHAP summary. */
+export function diverging(t: number): string {
+  const x = Math.min(1, Math.max(0, t));
+  const blue = [37, 99, 235];
+  const mid = [200, 200, 210];
+  const red = [220, 38, 38];
+  const [a, b, u] = x < 0.5 ? [blue, mid, x * 2] : [mid, red, (x - 0.5) * 2];
+  const c = a.map((v, i) => Math.round(v + ((b[i] as number) - v) * u));
+  return `rgb(${c.join(',')})`;
+}
+
 /**
  * SHAP summary (beeswarm): one row per feature, one dot per explained holdout invoice at its late-side contribution,
  * coloured by the feature's value within the sample (blue = low, red = high, grey = missing).
  */
-export function shapSummarySvg(summary: readonly ShapSummary[]): string {
-  const rowHeight = 30;
-  const left = 210;
-  const plot = 420;
-  const top = 20;
-  const width = left + plot + 110;
-  const height = top + summary.length * rowHeight + 50;
-  const extent = Math.max(1e-9, ...summary.flatMap((s) => s.contributions.map(Math.abs)));
-  const x = linear(-extent, extent, left, left + plot);
-  const parts = [svgOpen(width, height, 'SHAP summary')];
-  for (const t of ticks(-extent, extent, 6)) parts.push(`<line x1="${n(x(t))}" y1="${top}" x2="${n(x(t))}" y2="${top + summary.length * rowHeight}" stroke="${t === 0 ? '#888' : '#eee'}"/><text x="${n(x(t))}" y="${top + summary.length * rowHeight + 16}" text-anchor="middle">${Number(t.toPrecision(3))}</text>`);
-  parts.push(`<text x="${left + plot / 2}" y="${top + summary.length * rowHeight + 36}" text-anchor="middle">contribution to the late-side score (← towards on time · towards late →)</text>`);
+export function shapSummaryChart(summary: readonly ShapSummary[]): ChartSpec {
+  const data: { x: number; y: number }[] = [];
+  const colours: string[] = [];
   summary.forEach((s, row) => {
-    const cy = top + row * rowHeight + rowHeight / 2;
-    parts.push(`<text x="${left - 8}" y="${cy + 4}" text-anchor="end">${escapeHtml(s.feature)}</text>`);
     const present = s.values.filter((v): v is number => v !== null).sort((a, b) => a - b);
     const rank = (v: number): number => {
       if (present.length <= 1) return 0.5;
@@ -138,41 +102,78 @@ export function shapSummarySvg(summary: readonly ShapSummary[]): string {
     };
     s.contributions.forEach((c, i) => {
       const v = s.values[i] ?? null;
-      const fill = v === null ? '#9ca3af' : diverging(rank(v));
-      parts.push(`<circle cx="${n(x(c))}" cy="${n(cy + (jitter(i + row * 7919) - 0.5) * (rowHeight - 8))}" r="2.4" fill="${fill}" fill-opacity="0.8"/>`);
+      data.push({ x: c, y: row + (jitter(i + row * 7919) - 0.5) * 0.7 });
+      colours.push(v === null ? '#9ca3af' : diverging(rank(v)));
     });
   });
-  const ly = top + 4;
-  const lx = left + plot + 30;
-  for (let i = 0; i <= 10; i++) parts.push(`<rect x="${lx}" y="${n(ly + (10 - i) * 12)}" width="12" height="12" fill="${diverging(i / 10)}"/>`);
-  parts.push(`<text x="${lx + 18}" y="${ly + 10}">high</text><text x="${lx + 18}" y="${ly + 130}">low</text><text x="${lx}" y="${ly + 150}">feature value</text>`);
-  parts.push(`<circle cx="${lx + 6}" cy="${ly + 168}" r="3" fill="#9ca3af"/><text x="${lx + 14}" y="${ly + 172}">missing</text>`);
-  parts.push('</svg>');
-  return parts.join('');
+  return {
+    id: 'shap-summary',
+    title: 'SHAP summary',
+    width: 760,
+    height: 80 + summary.length * 30,
+    config: {
+      type: 'scatter',
+      data: { datasets: [{ label: 'holdout invoices (blue: low feature value, red: high, grey: missing)', data, pointRadius: 2.4, pointBackgroundColor: colours, pointBorderWidth: 0 }] },
+      options: { ...base('SHAP summary'), scales: { x: axis('contribution to the late-side score (← towards on time · towards late →)'), y: { reverse: true, min: -0.5, max: summary.length - 0.5 } } },
+    },
+    yLabels: summary.map((s) => s.feature),
+  };
 }
 
 /** The validation metric per boosting round of the early-stopping run, with the kept round marked. */
-export function curveSvg(values: readonly number[], best: number, metric: string): string {
-  const width = 560;
-  const height = 240;
-  const left = 70;
-  const right = 20;
-  const top = 20;
-  const bottom = 40;
+export function curveChart(values: readonly number[], best: number, metric: string): ChartSpec {
   const finite = values.filter(Number.isFinite);
   const lo = Math.min(...finite);
   const hi = Math.max(...finite);
-  const x = linear(1, Math.max(2, values.length), left, width - right);
-  const y = linear(lo, hi, height - bottom, top);
-  const parts = [svgOpen(width, height, `Validation ${metric} per round`)];
-  for (const t of ticks(lo, hi, 4)) parts.push(`<line x1="${left}" y1="${n(y(t))}" x2="${width - right}" y2="${n(y(t))}" stroke="#eee"/><text x="${left - 6}" y="${n(y(t) + 4)}" text-anchor="end">${Number(t.toPrecision(4))}</text>`);
-  for (const t of ticks(1, values.length, 6)) parts.push(`<text x="${n(x(t))}" y="${height - bottom + 16}" text-anchor="middle">${t}</text>`);
-  parts.push(`<polyline fill="none" stroke="#2563eb" stroke-width="2" points="${values.map((v, i) => `${n(x(i + 1))},${n(y(v))}`).join(' ')}"/>`);
-  if (best >= 1 && best <= values.length) {
-    parts.push(`<line x1="${n(x(best))}" y1="${top}" x2="${n(x(best))}" y2="${height - bottom}" stroke="#dc2626" stroke-dasharray="4 3"/><text x="${n(x(best) + 4)}" y="${top + 12}" fill="#dc2626">kept: ${best} rounds</text>`);
-  }
-  parts.push(`<text x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle">boosting round</text>`);
-  parts.push(`<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + height - bottom) / 2})">validation ${escapeHtml(metric)}</text>`);
-  parts.push('</svg>');
-  return parts.join('');
+  const datasets: Record<string, unknown>[] = [{ label: `validation ${metric}`, data: values.map((v, i) => ({ x: i + 1, y: Number.isFinite(v) ? v : null })), borderColor: '#2563eb', backgroundColor: '#2563eb', pointRadius: 0, showLine: true }];
+  if (best >= 1 && best <= values.length) datasets.push({ label: `kept: ${best} rounds`, data: [{ x: best, y: lo }, { x: best, y: hi }], borderColor: '#dc2626', backgroundColor: '#dc2626', borderDash: [4, 3], pointRadius: 0, showLine: true });
+  return {
+    id: 'early-stopping',
+    title: `Validation ${metric} per round`,
+    width: 560,
+    height: 260,
+    config: { type: 'scatter', data: { datasets }, options: { ...base(`Validation ${metric} per round`), scales: { x: axis('boosting round', { min: 1 }), y: axis(`validation ${metric}`) } } },
+  };
+}
+
+/** The canvas a chart is drawn on (its configuration travels in the page's chart data). */
+export function chartCanvas(spec: ChartSpec): string {
+  return `<canvas data-chart="${escapeHtml(spec.id)}" width="${spec.width}" height="${spec.height}" role="img" aria-label="${escapeHtml(spec.title)}"></canvas>`;
+}
+
+/** Draws every canvas of the page with its configuration; runs once the page is parsed (it is the last script). */
+export const CHART_INIT_SCRIPT =
+  "(function(){var specs=JSON.parse(document.getElementById('report-charts').textContent);document.querySelectorAll('canvas[data-chart]').forEach(function(canvas){var s=specs[canvas.getAttribute('data-chart')];if(!s)return;var labels=s.yLabels;if(labels){s.config.options.scales.y.ticks={stepSize:1,autoSkip:false,callback:function(v){return labels[v]===undefined?'':labels[v];}};}new Chart(canvas,s.config);});})();";
+
+/** Chart.js's UMD build (the package exports only its module builds; the UMD file sits beside them). */
+export const CHART_JS_UMD = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+
+let library: string | null = null;
+
+/**
+ * Chart.js (its UMD build, read from node_modules when the first report is rendered): the report embeds it so that
+ * the page stays one file that opens anywhere, without a network.
+ */
+export function chartLibrarySource(): string {
+  // The closing-tag guard keeps the embedded script from ending early (the build has none; a future one might).
+  library ??= readFileSync(CHART_JS_UMD, 'utf8').replace(/<\/script/gi, '<\\/script');
+  return library;
+}
+
+/**
+ * The page's chart data and scripts: the configurations as JSON (`<` escaped, so a feature name can never end the
+ * script), Chart.js, and the script that draws the canvases.
+ */
+export function chartScripts(specs: readonly ChartSpec[]): string {
+  if (specs.length === 0) return '';
+  const data = JSON.stringify(Object.fromEntries(specs.map((s) => [s.id, { config: s.config, ...(s.yLabels ? { yLabels: s.yLabels } : {}) }]))).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="report-charts">${data}</script><script>${chartLibrarySource()}</script><script>${CHART_INIT_SCRIPT}</script>`;
+}
+
+/**
+ * The Content-Security-Policy hashes of the report's two scripts (Chart.js and the drawing script), for a server
+ * that serves the report, or a page that frames it, under a policy without 'unsafe-inline'.
+ */
+export function reportScriptHashes(): string[] {
+  return [chartLibrarySource(), CHART_INIT_SCRIPT].map((s) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`);
 }

@@ -1,8 +1,8 @@
 import { CLASSES } from '../labels';
 import type { EvaluationMetrics } from '../metrics/evaluate';
 import type { ModelVersion } from '../model';
-import { barChartSvg, confusionMatrixSvg, curveSvg, MIN_BIN_ROWS, reliabilitySvg, shapSummarySvg } from './charts';
-import { count, escapeHtml, fmt } from './svg';
+import { barChart, chartCanvas, chartScripts, curveChart, MIN_BIN_ROWS, reliabilityChart, shapSummaryChart, type ChartSpec } from './charts';
+import { count, escapeHtml, fmt, sequential } from './html';
 
 /** Features shown in the importance charts. */
 const TOP_FEATURES = 20;
@@ -15,7 +15,7 @@ p.sub{color:#555;margin:0 0 16px}table{border-collapse:collapse;margin:8px 0;fon
 th,td{border:1px solid #e5e7eb;padding:4px 10px;text-align:right}th{background:#f1f5f9}td.l,th.l{text-align:left}
 .grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.note{color:#555;font-size:13px;max-width:900px}
 .kpi{display:inline-block;border:1px solid #e5e7eb;border-radius:6px;padding:8px 14px;margin:4px 8px 4px 0}
-.kpi b{display:block;font-size:20px}.kpi span{color:#555;font-size:12px}.warn{background:#fef3c7;border:1px solid #f59e0b;padding:8px 12px;border-radius:6px}
+.kpi b{display:block;font-size:20px}td.cm{text-align:center;min-width:84px;font-size:14px}td.cm small{display:block;font-size:11px}td.cm.d{outline:2px solid #111;outline-offset:-2px}figure{margin:0}.kpi span{color:#555;font-size:12px}.warn{background:#fef3c7;border:1px solid #f59e0b;padding:8px 12px;border-radius:6px}
 code{background:#f1f5f9;padding:0 3px;border-radius:3px}`;
 
 function metricRow(name: string, m: EvaluationMetrics | null): string {
@@ -32,13 +32,30 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
   return `<table><thead><tr>${headers.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+/** The confusion matrix as a table: counts and the share of each actual class (row), cells shaded by count. */
+function confusionTable(confusion: readonly (readonly number[])[], classNames: readonly string[]): string {
+  const max = Math.max(1, ...confusion.flat());
+  const rows = confusion.map((row, a) => {
+    const total = row.reduce((x, y) => x + y, 0);
+    const cells = row.map((c, p) => `<td class="cm${a === p ? ' d' : ''}" style="background:${sequential(c / max)};color:${c / max > 0.55 ? '#fff' : '#111'}">${count(c)}<small>${total > 0 ? ((100 * c) / total).toFixed(1) : '0.0'}%</small></td>`);
+    return `<tr><th class="l">${escapeHtml(classNames[a] ?? String(a))}</th>${cells.join('')}</tr>`;
+  });
+  return `<table class="confusion"><thead><tr><th class="l">actual / predicted</th>${classNames.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 /**
- * Renders a model version as one self-contained HTML page (inline CSS and SVG, no scripts, no external resources):
+ * Renders a model version as one self-contained HTML page (inline CSS, the charts drawn by the embedded Chart.js
+ * from their embedded configurations, no external resources):
  * the holdout metrics against the baselines, the confusion matrix with per-class precision and recall, the
  * reliability diagram, feature importance (mean |SHAP| and gain), the SHAP summary, the early-stopping curve, and
  * the data and parameters it was trained with. Pure: the same version gives the same bytes.
  */
 export function renderReport(model: ModelVersion): string {
+  const charts: ChartSpec[] = [];
+  const chart = (spec: ChartSpec) => {
+    charts.push(spec);
+    return `<figure>${chartCanvas(spec)}</figure>`;
+  };
   const m = model.metrics;
   const d = model.data;
   const classNames = CLASSES.map((c) => c.replace('_', ' ').toLowerCase());
@@ -77,7 +94,7 @@ export function renderReport(model: ModelVersion): string {
   if (m !== null) {
     sections.push('<h2>Confusion matrix and per-bucket scores</h2>');
     sections.push(
-      `<div class="grid"><div>${confusionMatrixSvg(m.confusion, classNames)}</div><div>${table(
+      `<div class="grid"><div>${confusionTable(m.confusion, classNames)}</div><div>${table(
         ['bucket', 'precision', 'recall', 'F1', 'invoices', 'predicted'],
         m.perClass.map((c, k) => [classNames[k] as string, fmt(c.precision), fmt(c.recall), fmt(c.f1), count(c.support), count(c.predicted)]),
       )}<p class="note">Rows: actual bucket; columns: the most probable bucket. Percentages are shares of the actual bucket (recall on the diagonal).</p></div></div>`,
@@ -86,7 +103,10 @@ export function renderReport(model: ModelVersion): string {
 
   if (model.reliability !== null) {
     sections.push('<h2>Reliability</h2>');
-    sections.push(`<div class="grid"><div>${reliabilitySvg(model.reliability.perClass, model.reliability.confidence, classNames)}</div><p class="note">Each point is a bin of invoices by predicted probability (10 bins, size = invoices in the bin; bins of fewer than ${MIN_BIN_ROWS} invoices are not drawn): on the dashed diagonal the predicted probability is what happened. Points below it are over-confident, above it under-confident.</p></div>`);
+    const bins = model.reliability.confidence.filter((b) => b.count >= MIN_BIN_ROWS);
+    sections.push(
+      `<div class="grid"><div>${chart(reliabilityChart(model.reliability.perClass, model.reliability.confidence, classNames))}</div><div><p class="note">Each point is a bin of invoices by predicted probability (10 bins, size = invoices in the bin; bins of fewer than ${MIN_BIN_ROWS} invoices are not drawn): on the dashed diagonal the predicted probability is what happened. Points below it are over-confident, above it under-confident.</p>${table(['top-label bin: mean predicted', 'observed', 'invoices'], bins.map((b) => [fmt(b.meanPredicted), fmt(b.observed), count(b.count)]))}</div></div>`,
+    );
   }
 
   if (model.importance.length > 0) {
@@ -94,13 +114,14 @@ export function renderReport(model: ModelVersion): string {
     const byGain = [...model.importance].sort((a, b) => b.gain - a.gain).slice(0, TOP_FEATURES);
     sections.push('<h2>Feature importance</h2>');
     sections.push(
-      `<div class="grid"><div>${barChartSvg(top.map((i) => ({ label: i.feature, value: i.meanAbsShap })), 'mean |SHAP| (all buckets, raw score)', '#7c3aed')}</div><div>${barChartSvg(byGain.map((i) => ({ label: i.feature, value: i.gain })), 'total split gain', '#2563eb')}</div></div>`,
+      `<div class="grid"><div>${chart(barChart('importance-shap', top.map((i) => ({ label: i.feature, value: i.meanAbsShap })), 'mean |SHAP| (all buckets, raw score)', '#7c3aed'))}</div><div>${chart(barChart('importance-gain', byGain.map((i) => ({ label: i.feature, value: i.gain })), 'total split gain', '#2563eb'))}</div></div>`,
     );
+    sections.push(table(['feature', 'mean |SHAP|', 'gain'], top.map((i) => [i.feature, i.meanAbsShap.toPrecision(3), i.gain >= 100 ? count(i.gain) : i.gain.toPrecision(3)])));
     sections.push('<p class="note">Mean |SHAP|: the average size of each feature\'s exact TreeSHAP contribution over explained holdout invoices, summed over the three buckets\' raw scores. Gain: LightGBM\'s total loss reduction of the splits on the feature.</p>');
   }
   if (model.shapSummary.length > 0) {
     sections.push('<h2>SHAP summary</h2>');
-    sections.push(`${shapSummarySvg(model.shapSummary)}<p class="note">Each dot is one holdout invoice: how much the feature moved its late-side score (minus the centred on-time logit; the factor contributions predictions carry). Colour is the feature's value among the sampled invoices.</p>`);
+    sections.push(`${chart(shapSummaryChart(model.shapSummary))}<p class="note">Each dot is one holdout invoice: how much the feature moved its late-side score (minus the centred on-time logit; the factor contributions predictions carry). Colour is the feature's value among the sampled invoices.</p>`);
   }
 
   const sel = model.selection;
@@ -126,7 +147,7 @@ export function renderReport(model: ModelVersion): string {
   const curve = curveMetric === undefined ? undefined : model.evalHistory[curveMetric];
   if (curveMetric !== undefined && curve !== undefined && curve.length > 0) {
     sections.push('<h2>Early stopping</h2>');
-    sections.push(`${curveSvg(curve, model.training.bestIteration, curveMetric)}<p class="note">Validation ${escapeHtml(curveMetric)} per boosting round of the chosen LightGBM candidate on its last validation fold. ${sel && !sel.refitted ? 'At this size that model is the final LightGBM part.' : 'The final LightGBM part was refitted on every invoice before the holdout with the mean kept number of rounds.'}</p>`);
+    sections.push(`${chart(curveChart(curve, model.training.bestIteration, curveMetric))}<p class="note">Validation ${escapeHtml(curveMetric)} per boosting round (kept: ${model.training.bestIteration} rounds) of the chosen LightGBM candidate on its last validation fold. ${sel && !sel.refitted ? 'At this size that model is the final LightGBM part.' : 'The final LightGBM part was refitted on every invoice before the holdout with the mean kept number of rounds.'}</p>`);
   }
 
   sections.push('<h2>Data</h2>');
@@ -163,5 +184,5 @@ export function renderReport(model: ModelVersion): string {
   sections.push(table(['setting', 'value'], settings, 2));
   sections.push(`<p class="note">Features (${model.features.length}): ${model.features.map((f) => `<code>${escapeHtml(f)}</code>`).join(' ')}</p>`);
 
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>creditstream model ${escapeHtml(model.version)}</title><style>${STYLE}</style></head><body><main>${sections.join('\n')}</main></body></html>\n`;
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>creditstream model ${escapeHtml(model.version)}</title><style>${STYLE}</style></head><body><main>${sections.join('\n')}</main>${chartScripts(charts)}</body></html>\n`;
 }
