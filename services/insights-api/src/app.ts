@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import helmet from 'helmet';
 import type { Logger } from '@creditstream/logging';
 import { reportScriptHashes } from '@creditstream/model';
+import type { AuthFailureLimiter } from './auth-limiter';
 import { ApiProblem } from './errors';
 import { OPERATIONS, openApiDocument } from './openapi';
 import { renderReference } from './reference';
@@ -31,6 +32,8 @@ export type Handler = (ctx: HandlerContext) => Promise<Reply>;
 export interface AppOptions {
   handlers: Record<string, Handler>;
   authenticate: (token: string) => Promise<Principal | null>;
+  /** Counts failed authentications per client IP (`req.ip`: see `trust proxy`) and answers 429 past its limit. */
+  authFailures?: AuthFailureLimiter;
   logger: Logger;
   validateResponses: boolean;
   /** Folder of the built dashboard; served at / when it exists. */
@@ -93,7 +96,16 @@ export function createApiRouter(options: AppOptions): Router {
         const t0 = performance.now();
         let status = 500;
         try {
-          const principal = await authenticate(req, options.authenticate);
+          const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+          const wait = options.authFailures?.blockedFor(client);
+          if (wait !== undefined) {
+            res.set('Retry-After', String(wait));
+            throw new ApiProblem('TOO_MANY_AUTH_FAILURES', `too many failed authentications from this client: try again in ${wait} s`);
+          }
+          const principal = await authenticate(req, options.authenticate).catch((err: unknown) => {
+            if (err instanceof ApiProblem && err.status === 401) options.authFailures?.failed(client);
+            throw err;
+          });
           if (!roles.has(principal.role)) throw new ApiProblem('FORBIDDEN', `role ${principal.role} may not call ${op.operationId}; it needs one of: ${[...roles].join(', ')}`);
           if (op.body && req.headers['content-type'] !== undefined && !/^application\/(.+\+)?json\b/i.test(req.headers['content-type'])) {
             throw new ApiProblem('UNSUPPORTED_MEDIA_TYPE', `content-type ${JSON.stringify(req.headers['content-type'])} is not application/json`);

@@ -8,6 +8,7 @@ export const PROBLEM_CODES = {
   INVALID_CURSOR: { status: 400, title: 'The cursor is not one this API issued' },
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required' },
   FORBIDDEN: { status: 403, title: 'The token\'s role may not do this' },
+  TOO_MANY_AUTH_FAILURES: { status: 429, title: 'Too many failed authentications from this client; retry after the Retry-After delay' },
   NOT_FOUND: { status: 404, title: 'No such resource' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'The route does not accept this method' },

@@ -315,7 +315,7 @@ const P = {
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const COMMON_ERRORS = { '400': problem('Invalid request (the problem names each invalid parameter).'), '401': problem('No or unknown bearer token.'), '403': problem('The token\'s role may not call this route.') };
+const COMMON_ERRORS = { '400': problem('Invalid request (the problem names each invalid parameter).'), '401': problem('No or unknown bearer token.'), '403': problem('The token\'s role may not call this route.'), '429': problem('Too many failed authentications from this client in the last minute (INSIGHTS_API_AUTH_FAILURES_PER_MINUTE); the Retry-After header says in how many seconds to try again.') };
 
 const READERS: readonly Role[] = ROLES;
 const CREDIT_WRITERS: readonly Role[] = ['credit-manager', 'admin'];

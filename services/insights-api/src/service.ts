@@ -4,6 +4,7 @@ import { ModelRegistry, REGISTRY_INDEXES } from '@creditstream/model';
 import { DEAD_LETTER_SCHEMA, loadSchema, loadSchemaFile, TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import { Infrastructure, ServiceRuntime } from '@creditstream/service';
 import { createApiRouter } from './app';
+import { AuthFailureLimiter, trustProxy } from './auth-limiter';
 import { CommandBus } from './commands';
 import { ApiProblem } from './errors';
 import type { InsightsApiConfig } from './config';
@@ -120,6 +121,7 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
     metrics.commands.inc({ type: 'PublishModel', outcome: record.status });
     return record;
   };
+  if (config.INSIGHTS_API_TRUST_PROXY !== undefined) runtime.app.set('trust proxy', trustProxy(config.INSIGHTS_API_TRUST_PROXY));
   runtime.app.use(
     createApiRouter({
       handlers: createHandlers({
@@ -132,6 +134,7 @@ export function createInsightsApi(options: InsightsApiOptions): InsightsApi {
         pageLimit: config.INSIGHTS_API_PAGE_LIMIT,
       }),
       authenticate: (token) => need(tokens, 'the token store').verify(token),
+      authFailures: new AuthFailureLimiter({ maxFailures: config.INSIGHTS_API_AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 }),
       logger: runtime.logger,
       validateResponses: config.INSIGHTS_API_VALIDATE_RESPONSES,
       dashboardDir: options.dashboardDir ?? DASHBOARD_DIR,
