@@ -6,6 +6,7 @@ import { createScoringMetrics } from '@creditstream/scoring-service/dist/src/met
 import { createCreditMetrics } from '@creditstream/credit-service/dist/src/metrics';
 import { createCollectionsMetrics } from '@creditstream/collections-service/dist/src/metrics';
 import { createFraudMetrics } from '@creditstream/fraud-service/dist/src/metrics';
+import { createInsightsApiMetrics } from '@creditstream/insights-api/dist/src/metrics';
 import { CONTRACT_METRICS } from './contract';
 
 /** One metric as the code defines it. */
@@ -36,6 +37,7 @@ export function codeMetrics(): CatalogueEntry[] {
   read('credit-service', (registry) => void createCreditMetrics(registry, () => ({ rule: 0, forced: 0, fraud_review: 0 })));
   read('collections-service', (registry) => void createCollectionsMetrics(registry));
   read('fraud-service', (registry) => void createFraudMetrics(registry));
+  read('insights-api', (registry) => void createInsightsApiMetrics(registry));
   return entries;
 }
 
