@@ -127,6 +127,31 @@ describe('Helm chart deploy/helm/creditstream (helm and kubeconform from the Go 
       assert.ok(Number(trigger?.metadata.lagThreshold) > 0);
       assert.equal(trigger?.authenticationRef?.name, 'cs-kafka');
     }
+    for (const s of scaled) {
+      const trigger = (s.spec?.triggers as { metadata: Record<string, string> }[])[0];
+      assert.equal(trigger?.metadata.sasl, 'scram_sha512', `${s.metadata.name}: KEDA logs in with SCRAM-SHA-512`);
+      assert.equal(trigger?.metadata.tls, 'enable', `${s.metadata.name}: KEDA talks TLS`);
+    }
+    const auth = manifests.find((m) => m.kind === 'TriggerAuthentication');
+    assert.deepEqual((auth?.spec?.secretTargetRef as { parameter: string }[]).map((r) => r.parameter), ['username', 'password', 'ca']);
+    type Pod = { containers: { name: string; env: { name: string; value?: string; valueFrom?: unknown }[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; secret?: { secretName: string } }[] };
+    const pods = manifests.flatMap((m) => {
+      if (m.kind === 'Deployment') return [(m.spec as { template: { spec: Pod } }).template.spec];
+      if (m.kind === 'CronJob') return [(m.spec as { jobTemplate: { spec: { template: { spec: Pod } } } }).jobTemplate.spec.template.spec];
+      return [];
+    });
+    assert.ok(pods.length >= 6, `${pods.length} pods`);
+    for (const pod of pods) {
+      const container = pod.containers[0];
+      const env = new Map(container?.env.map((e) => [e.name, e]));
+      assert.equal(env.get('KAFKA_SECURITY_PROTOCOL')?.value, 'SASL_SSL', container?.name);
+      assert.equal(env.get('KAFKA_SASL_PASSWORD_FILE')?.value, '/etc/creditstream/kafka-sasl/password', container?.name);
+      assert.equal(env.get('KAFKA_SSL_CA_FILE')?.value, '/etc/creditstream/kafka-ca/ca.crt', container?.name);
+      assert.ok(!env.has('KAFKA_SASL_PASSWORD'), `${container?.name}: the password is a mounted file, not an environment variable`);
+      assert.ok(env.get('KAFKA_SASL_USERNAME')?.valueFrom !== undefined, `${container?.name}: the user comes from the secret`);
+      assert.deepEqual(pod.volumes.filter((v) => v.secret).map((v) => v.secret?.secretName).sort(), ['creditstream-kafka-user', 'prod-cluster-ca-cert'], container?.name);
+      assert.deepEqual(container?.volumeMounts.map((v) => v.mountPath).filter((p) => p.startsWith('/etc/creditstream')).sort(), ['/etc/creditstream/kafka-ca', '/etc/creditstream/kafka-sasl']);
+    }
     assert.equal(manifests.filter((m) => m.kind === 'Secret').length, 0, 'existing secrets are used, none created');
     assert.equal(manifests.filter((m) => m.kind === 'ServiceMonitor').length, 5);
     assert.equal(manifests.filter((m) => m.kind === 'PrometheusRule').length, 1);

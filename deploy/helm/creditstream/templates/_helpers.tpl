@@ -28,6 +28,44 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{ .Values.kafka.sasl.existingSecret | default (printf "%s-kafka-sasl" .Release.Name) }}
 {{- end -}}
 
+{{/* KAFKA_SECURITY_PROTOCOL: kafka.securityProtocol, or SASL_SSL when a SASL mechanism is set, else PLAINTEXT. */}}
+{{- define "creditstream.kafkaSecurityProtocol" -}}
+{{ .Values.kafka.securityProtocol | default (ternary "SASL_SSL" "PLAINTEXT" (not (empty .Values.kafka.sasl.mechanism))) }}
+{{- end -}}
+
+{{/* The Kafka secrets as files (the SASL password, the brokers' CA): mounts of every creditstream container. */}}
+{{- define "creditstream.kafkaVolumeMounts" -}}
+{{- if .Values.kafka.sasl.mechanism }}
+- name: kafka-sasl
+  mountPath: /etc/creditstream/kafka-sasl
+  readOnly: true
+{{- end }}
+{{- if .Values.kafka.tls.caSecret }}
+- name: kafka-ca
+  mountPath: /etc/creditstream/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "creditstream.kafkaVolumes" -}}
+{{- if .Values.kafka.sasl.mechanism }}
+- name: kafka-sasl
+  secret:
+    secretName: {{ include "creditstream.kafkaSecret" . }}
+    items:
+      - key: password
+        path: password
+{{- end }}
+{{- if .Values.kafka.tls.caSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+    items:
+      - key: {{ .Values.kafka.tls.caKey }}
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
 {{/* Environment of every creditstream process (services and the trainer). */}}
 {{- define "creditstream.env" -}}
 - name: KAFKA_BROKERS
@@ -45,6 +83,8 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: {{ .Values.kafka.partitions | quote }}
 - name: LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ include "creditstream.kafkaSecurityProtocol" . | quote }}
 {{- if .Values.kafka.sasl.mechanism }}
 - name: KAFKA_SASL_MECHANISM
   value: {{ .Values.kafka.sasl.mechanism | quote }}
@@ -53,10 +93,12 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
     secretKeyRef:
       name: {{ include "creditstream.kafkaSecret" . }}
       key: username
-- name: KAFKA_SASL_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "creditstream.kafkaSecret" . }}
-      key: password
+{{- /* A file, not an environment variable: environments leak into crash reports and `ps e`. */}}
+- name: KAFKA_SASL_PASSWORD_FILE
+  value: /etc/creditstream/kafka-sasl/password
+{{- end }}
+{{- if .Values.kafka.tls.caSecret }}
+- name: KAFKA_SSL_CA_FILE
+  value: /etc/creditstream/kafka-ca/ca.crt
 {{- end }}
 {{- end -}}
