@@ -1,7 +1,7 @@
 export { createProgram } from './program';
 export { runSimulate, type SimulateCommandOptions, type SimulateSummary } from './commands/simulate';
 export { runImport, type ImportCommandOptions, type ImportSummary } from './commands/import';
-export { BEHAVIOURS, compileSimulateOptions, DEFAULT_START, simulate, type Behaviour, type Bucket, type EventRecord, type FraudPattern, type FraudTruth, type InputEvent, type InvoiceTruth, type SimRecord, type SimulateOptions } from './simulator';
+export { BEHAVIOURS, compileSimulateOptions, DEFAULT_START, simulate, simulateWithCreditGroups, type Behaviour, type Bucket, type EventRecord, type FraudPattern, type FraudTruth, type InputEvent, type InvoiceTruth, type SimRecord, type SimulateOptions } from './simulator';
 export { createImporter, planImport, IMPORT_FIELDS, type ImportField, type ImportOptions, type ImportResult, type InvoiceRow, type RowProblem } from './importer';
 export { groundTruth, readFraudTruth, readGroundTruth } from './truth/read-truth';
 export { openKafkaSink, type KafkaSink, type KafkaSinkOptions } from './output/kafka-sink';

@@ -3,8 +3,8 @@ import { TOPIC, topic } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
 import type { Io } from '../io';
 import { Pacer } from '../output/pacer';
-import { compileSimulateOptions, DEFAULT_START, simulate } from '../simulator';
-import type { SimRecord } from '../simulator/records';
+import { compileSimulateOptions, DEFAULT_START, simulate, simulateWithCreditGroups } from '../simulator';
+import type { OutputRecord } from '../simulator/records';
 import { grouped, intOption, positiveNumber } from './numbers';
 import { openTarget } from './target';
 
@@ -19,6 +19,8 @@ export interface SimulateCommandOptions {
   truth?: string;
   /** With --rate: the first N days go out as fast as possible (history), the rest at the rate (live). */
   historyDays?: number;
+  /** Credit groups to form among the first customers (0 or absent: none; the output is then unchanged). */
+  creditGroups?: number;
 }
 
 export interface SimulateSummary {
@@ -33,7 +35,7 @@ export interface SimulateSummary {
 export async function runSimulate(o: SimulateCommandOptions, io: Io, environment: Record<string, string | undefined> = process.env): Promise<SimulateSummary> {
   // Validate before opening anything: a bad option must not leave an empty output file behind.
   if (o.out !== undefined && o.truth !== undefined) throw new CliOptionError('truth', '--truth is for output to Kafka: with --out the ground truth lines are in the output file');
-  compileSimulateOptions({ seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START });
+  compileSimulateOptions({ seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START, ...(o.creditGroups === undefined ? {} : { creditGroups: o.creditGroups }) });
   const started = io.now();
   const target = await openTarget(o.out, topic(TOPIC.clock).partitions, 'creditstream-simulate', o.truth, environment);
   const pacer = o.rate === undefined ? null : new Pacer(o.rate);
@@ -43,7 +45,9 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
   let lastProgress = started;
   let dayIndex = 0;
   try {
-    for (const day of simulate({ seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START, partitions: target.clockPartitions })) {
+    const options = { seed: o.seed, customers: o.customers, days: o.days, start: o.start ?? DEFAULT_START, partitions: target.clockPartitions };
+    const days: Iterable<OutputRecord[]> = o.creditGroups === undefined ? simulate(options) : simulateWithCreditGroups({ ...options, creditGroups: o.creditGroups });
+    for (const day of days) {
       const live = pacer !== null && dayIndex++ >= (o.historyDays ?? 0);
       if (live && pacer) {
         for (let i = 0; i < day.length; i += pacer.chunkSize()) {
@@ -55,7 +59,7 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
         await target.sink.write(day);
       }
       for (const r of day) {
-        if (r.kind === 'event') events++;
+        if (r.kind === 'event' || r.kind === 'credit') events++;
         else if (r.kind === 'truth') invoices++;
         else fraudulentOrders++;
       }
@@ -74,9 +78,9 @@ export async function runSimulate(o: SimulateCommandOptions, io: Io, environment
   return { events, invoices, fraudulentOrders, seconds };
 }
 
-function countEvents(records: readonly SimRecord[]): number {
+function countEvents(records: readonly OutputRecord[]): number {
   let n = 0;
-  for (const r of records) if (r.kind === 'event') n++;
+  for (const r of records) if (r.kind === 'event' || r.kind === 'credit') n++;
   return n;
 }
 
@@ -93,6 +97,7 @@ export function registerSimulate(program: Command, io: Io): void {
     .option('--out <file>', 'write NDJSON to this file (- for standard output) instead of Kafka')
     .option('--history-days <n>', 'with --rate: write the first N days as fast as possible (a history replay), then pace the rest (a live stream)', intOption(0, 36_500))
     .option('--truth <file>', 'when writing to Kafka: also write the invoices\' ground truth to this NDJSON file')
+    .option('--credit-groups <n>', 'form N credit groups (customers sharing a credit limit) among the first 4 × N customers: SetCreditGroup commands and group limits (default: none)', intOption(1, 1_000_000))
     .action(async (opts: SimulateCommandOptions) => {
       await runSimulate(opts, io);
     });

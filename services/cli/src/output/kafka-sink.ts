@@ -1,7 +1,7 @@
 import { createKafka, createProducer, ensureTopics, type OutboundMessage } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
-import { INPUT_TOPICS, loadSchema, topic as topicSpec } from '@creditstream/schemas';
-import type { SimRecord } from '../simulator/records';
+import { INPUT_TOPICS, loadSchema, TOPIC, topic as topicSpec } from '@creditstream/schemas';
+import type { OutputRecord } from '../simulator/records';
 import type { RecordSink } from './sink';
 
 export interface KafkaSinkOptions {
@@ -43,13 +43,24 @@ export async function openKafkaSink(options: KafkaSinkOptions): Promise<KafkaSin
 
   const producer = createProducer({ kafka, codec });
   await producer.connect();
+  // Credit group records (only with the simulator's creditGroups, or such lines imported from its NDJSON) go to two
+  // credit topics, prepared on first use.
+  const creditTopics: readonly string[] = [TOPIC.creditCommands, TOPIC.creditGroups];
+  let creditTopicsReady = false;
+  const prepareCreditTopics = async () => {
+    const names = creditTopics;
+    await ensureTopics(kafka, names.map((name) => ({ ...topicSpec(name), name: rename(name) })));
+    for (const name of names) await codec.register(rename(name), loadSchema(name));
+    creditTopicsReady = true;
+  };
   return {
     clockPartitions,
-    async write(records: readonly SimRecord[]) {
+    async write(records: readonly OutputRecord[]) {
       const byTopic = new Map<string, OutboundMessage[]>();
-      const truths: SimRecord[] = [];
+      const truths: OutputRecord[] = [];
       for (const r of records) {
-        if (r.kind !== 'event') {
+        if (!creditTopicsReady && r.kind !== 'truth' && r.kind !== 'fraud' && creditTopics.includes(r.record.topic)) await prepareCreditTopics();
+        if (r.kind !== 'event' && r.kind !== 'credit') {
           truths.push(r);
           continue;
         }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs/promises';
-import type { SimRecord } from '../simulator/records';
+import type { OutputRecord } from '../simulator/records';
 import { ndjsonLine } from './ndjson';
 import type { RecordSink } from './sink';
 
@@ -19,7 +19,7 @@ export async function openNdjsonSink(file: string): Promise<RecordSink> {
     else await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
   };
   return {
-    async write(records: readonly SimRecord[]) {
+    async write(records: readonly OutputRecord[]) {
       for (const r of records) {
         const line = `${ndjsonLine(r)}\n`;
         buffer.push(line);

@@ -1,11 +1,11 @@
-import type { EventRecord, FraudTruth, InvoiceTruth, SimRecord } from '../simulator/records';
+import type { EventRecord, FraudTruth, InvoiceTruth, OutputRecord } from '../simulator/records';
 
 /**
  * One NDJSON line (without the newline) of a record: `{"topic","key","partition"?,"event"}` for events (partition
  * only for clock ticks), `{"truth":{...}}` for the simulator's ground truth of an invoice, `{"fraud":{...}}` for that
  * of a fraudulent order.
  */
-export function ndjsonLine(rec: SimRecord): string {
+export function ndjsonLine(rec: OutputRecord): string {
   if (rec.kind === 'truth') return JSON.stringify({ truth: rec.truth });
   if (rec.kind === 'fraud') return JSON.stringify({ fraud: rec.truth });
   const r = rec.record;

@@ -8,7 +8,7 @@ import { drawMacroShocks, type MacroShock, shockOn } from './macro';
 import { type InvoiceAction, planInvoice } from './invoice-plan';
 import { createProfile, type CustomerProfile, FRAUD_ORDER_RATE_FACTOR, FRAUD_ORDER_SIZE_FACTOR } from './population';
 import { Prng } from './prng';
-import type { EventRecord, FraudPattern, InputEvent, SimRecord } from './records';
+import type { EventRecord, FraudPattern, InputEvent, OutputRecord } from './records';
 
 /** Validated simulation options (see `simulate`). */
 /** Orders over which a fraudulent account's order size grows (×1.35 each), then stays. */
@@ -32,7 +32,12 @@ export interface EngineOptions {
   readonly startDay: number;
   /** Partitions of the clock topic: one tick per partition per business day. */
   readonly partitions: number;
+  /** Credit groups to form (0: none). @default 0 */
+  readonly creditGroups?: number;
 }
+
+/** Members per credit group the simulator forms (the first customers, by index). */
+const CREDIT_GROUP_MEMBERS = 4;
 
 interface Counters {
   event: number;
@@ -98,8 +103,10 @@ export class Simulation {
   private readonly schedule = new Map<number, Action[][]>();
   private readonly idPrefix: string;
   private day = 0;
-  private dayRecords: { ms: number; seq: number; rec: SimRecord }[] = [];
+  private dayRecords: { ms: number; seq: number; rec: OutputRecord }[] = [];
   private seq = 0;
+  /** Credit groups whose limit was set (at their first member's registration). */
+  private readonly creditGroupsSet = new Set<string>();
 
   constructor(private readonly o: EngineOptions) {
     this.world = new Prng(o.seed, 0);
@@ -131,7 +138,7 @@ export class Simulation {
   }
 
   /** Yields, for each business day, its records sorted by event time (ties keep their causal order). */
-  *run(): Generator<SimRecord[]> {
+  *run(): Generator<OutputRecord[]> {
     const end = this.o.startDay + this.o.days;
     let previous: number | null = null;
     for (let day = this.o.startDay; day < end; day++) {
@@ -154,7 +161,7 @@ export class Simulation {
 
   // ---- plumbing ----
 
-  private push(ms: number, rec: SimRecord): void {
+  private push(ms: number, rec: OutputRecord): void {
     this.dayRecords.push({ ms, seq: this.seq++, rec });
   }
 
@@ -209,17 +216,43 @@ export class Simulation {
     this.emit(c, TOPIC.customers, ms, 'PaymentTermsSet', { termsCode: `NET${c.netDays}`, netDays: c.netDays });
     this.emit(c, TOPIC.customers, ms, 'CreditLimitSet', this.creditLimit(c, c.prng.uniform(0.8, 1.2), 'account opened'));
     this.enqueue(onOrAfterBusinessDay(this.day + c.prng.int(90, 200)), { rank: 1, kind: 'credit-review', c });
+    this.joinCreditGroup(c, ms);
   }
 
-  private creditLimit(c: CustomerState, factor: number, reason: string): CreditLimitSet {
+  /**
+   * With `creditGroups`: the first customers join a credit group of their currency (a SetCreditGroup command), and
+   * the group's first member brings its shared limit (about three members' typical limits). Draws nothing from the
+   * random streams, so every other record is the same as without groups.
+   */
+  private joinCreditGroup(c: CustomerState, ms: number): void {
+    const groups = this.o.creditGroups ?? 0;
     const p = c.p;
-    // About 1.5 months of expected sales over the terms, rounded to 1,000 units of the currency. A fraudulent account
-    // is sized on the ordinary business it claims to be, not on what it then orders.
+    if (groups === 0 || p.index >= groups * CREDIT_GROUP_MEMBERS) return;
+    const creditGroupId = `${this.idPrefix}-family-${p.index % groups}-${p.currency.toLowerCase()}`;
+    const time = formatTimestamp(this.day, ms);
+    if (!this.creditGroupsSet.has(creditGroupId)) {
+      this.creditGroupsSet.add(creditGroupId);
+      const payload = { limitType: 'BALANCE' as const, amountMinor: 3 * this.limitAmountMinor(c, 1), currency: p.currency, unlimited: false, temporary: false, expiresOn: null, reason: 'corporate family limit' };
+      this.push(ms, { kind: 'credit', record: { topic: TOPIC.creditGroups, key: creditGroupId, event: { eventId: `${creditGroupId}-limit`, eventTime: time, customerId: creditGroupId, causationId: null, type: 'CreditGroupLimitSet', payload } } });
+    }
+    const join = { commandId: `${this.idPrefix}-${p.id}-credit-group`, actor: 'simulator', creditGroupId, reason: 'member of a corporate family' };
+    this.push(ms, { kind: 'credit', record: { topic: TOPIC.creditCommands, key: p.id, event: { eventId: `${this.idPrefix}-${p.id}-credit-group`, eventTime: time, customerId: p.id, causationId: null, type: 'SetCreditGroup', payload: join } } });
+  }
+
+  /** About 1.5 months of expected sales over the terms, times `factor`, rounded to 1,000 units of the currency. */
+  private limitAmountMinor(c: CustomerState, factor: number): number {
+    const p = c.p;
+    // A fraudulent account is sized on the ordinary business it claims to be, not on what it then orders.
     const claimed = p.behaviour === 'fraudulent' ? 1 / (FRAUD_ORDER_RATE_FACTOR * FRAUD_ORDER_SIZE_FACTOR) : 1;
     const monthlyUsd = p.orderRate * 21 * p.medianOrderUsd * 1.3 * claimed;
     const unit = 1000 * p.minorPerMajor;
     const raw = this.toMinor(c, monthlyUsd * Math.max(1, c.netDays / 30) * 1.5 * factor);
-    const amountMinor = p.noCredit || p.unlimited ? 0 : Math.max(unit, Math.round(raw / unit) * unit);
+    return Math.max(unit, Math.round(raw / unit) * unit);
+  }
+
+  private creditLimit(c: CustomerState, factor: number, reason: string): CreditLimitSet {
+    const p = c.p;
+    const amountMinor = p.noCredit || p.unlimited ? 0 : this.limitAmountMinor(c, factor);
     return {
       limitType: p.limitType,
       amountMinor,

@@ -1,4 +1,4 @@
-import type { ClockEnvelope, CustomerEnvelope, InvoiceEnvelope, OrderEnvelope, PaymentEnvelope } from '@creditstream/schemas';
+import type { ClockEnvelope, CreditGroupLimitSetEvent, CustomerEnvelope, InvoiceEnvelope, OrderEnvelope, PaymentEnvelope, SetCreditGroupEvent } from '@creditstream/schemas';
 import type { Behaviour } from './behaviours';
 import type { Bucket } from './lateness';
 
@@ -58,7 +58,24 @@ export interface FraudTruth {
 }
 
 /**
+ * Credit master data the simulator adds only when asked (`creditGroups`): a customer joining its credit group (a
+ * command to the credit service) and a group's shared limit (keyed by the group id). Not input topics.
+ */
+export interface CreditRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly partition?: undefined;
+  readonly event: SetCreditGroupEvent | CreditGroupLimitSetEvent;
+}
+
+/**
  * What the simulator produces, in event-time order: events, right after each InvoiceIssued its truth, and right
  * after each fraudulent OrderPlaced its fraud truth.
  */
 export type SimRecord = { readonly kind: 'event'; readonly record: EventRecord } | { readonly kind: 'truth'; readonly truth: InvoiceTruth } | { readonly kind: 'fraud'; readonly truth: FraudTruth };
+
+/** A credit group record (only from `simulateWithCreditGroups`). */
+export type CreditSimRecord = { readonly kind: 'credit'; readonly record: CreditRecord };
+
+/** What the sinks write: the simulator's records, and credit group records when asked for. */
+export type OutputRecord = SimRecord | CreditSimRecord;
