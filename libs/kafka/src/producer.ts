@@ -37,7 +37,9 @@ export interface EventProducer {
 /** Creates the one producer every creditstream process uses. */
 export function createProducer(options: EventProducerOptions): EventProducer {
   const { codec, metrics } = options;
-  // Idempotence needs unlimited retries (kafkajs warns otherwise): a send waits out a broker outage instead of failing.
+  // Idempotence needs unlimited retries (kafkajs warns otherwise): a send waits out leader moves and short outages; once
+  // the client's connection retries (createKafka) are spent, about 20 s of a broker down, it fails with the retriable
+  // BrokerUnavailableError, which callers retry (the task output sender, the CLI's Kafka sink).
   // The partitioner is named (kafkajs 2's default, the Java client's murmur2 one) so kafkajs does not warn at every start.
   const producer: Producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
 

@@ -1,3 +1,4 @@
+import { errorMessage, isRetriable } from '@creditstream/errors';
 import { createKafka, createProducer, ensureTopics, type OutboundMessage } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { INPUT_TOPICS, loadSchema, TOPIC, topic as topicSpec } from '@creditstream/schemas';
@@ -12,6 +13,27 @@ export interface KafkaSinkOptions {
   readonly truth?: RecordSink;
   /** Maps a creditstream topic name to the topic actually written (tests use unique names). @default identity */
   readonly topicName?: (name: string) => string;
+}
+
+/**
+ * Runs `send` until it succeeds, waiting out a broker outage: a retriable failure (the producer gives up with a
+ * retriable BrokerUnavailableError once the client's own connection retries, about 20 s, are spent) is tried again
+ * after a pause doubling from `initialDelayMs` to 5 s, for at most `budgetMs`; anything else is thrown at once. A
+ * request that failed part-way may be written twice: consumers drop duplicates by event id.
+ */
+export async function sendWaitingOutOutages(send: () => Promise<void>, options: { budgetMs?: number; initialDelayMs?: number; onRetry?: (err: unknown, delayMs: number) => void } = {}): Promise<void> {
+  const deadline = Date.now() + (options.budgetMs ?? 5 * 60_000);
+  let delay = options.initialDelayMs ?? 250;
+  for (;;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isRetriable(err) || Date.now() + delay > deadline) throw err;
+      options.onRetry?.(err, delay);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(5_000, delay * 2);
+    }
+  }
 }
 
 export interface KafkaSink extends RecordSink {
@@ -72,7 +94,8 @@ export async function openKafkaSink(options: KafkaSinkOptions): Promise<KafkaSin
         }
         list.push(r.record.partition === undefined ? { key: r.record.key, event: r.record.event } : { key: r.record.key, event: r.record.event, partition: r.record.partition });
       }
-      await producer.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+      const batches = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      await sendWaitingOutOutages(() => producer.sendBatch(batches), { onRetry: (err, delayMs) => process.stderr.write(`kafka unavailable (${errorMessage(err)}); retrying in ${delayMs} ms\n`) });
       if (options.truth && truths.length > 0) await options.truth.write(truths);
     },
     async close() {
