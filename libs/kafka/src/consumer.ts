@@ -4,6 +4,7 @@ import type { Logger } from '@creditstream/logging';
 import type { StandardMetrics } from '@creditstream/metrics';
 import type { SchemaCodec } from '@creditstream/schema';
 import type { EventProducer } from './producer';
+import { checkIdLengths } from './ids';
 import { buildDeadLetter, type DeadLetterItem } from './dead-letter';
 import { GroupRebalancingError } from './errors';
 
@@ -128,12 +129,17 @@ export function createConsumerRunner<E>(options: ConsumerRunnerOptions<E>): Cons
     const out: InboundMessage<E>[] = [];
     for (const m of raw) {
       const base = { topic, partition, offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
+      let event: E;
       try {
-        out.push({ ...base, event: await codec.decode<E>(topic, m.value) });
+        event = await codec.decode<E>(topic, m.value);
       } catch (err) {
         if (isRetriable(err)) throw err;
         dead.push({ message: { ...base, event: undefined }, code: errorCode(err), reason: errorMessage(err), eventId: null });
+        continue;
       }
+      const tooLong = checkIdLengths(event, m.key ? m.key.toString('utf8') : null);
+      if (tooLong) dead.push({ message: { ...base, event }, code: tooLong.code, reason: tooLong.message, eventId: null });
+      else out.push({ ...base, event });
     }
     return out;
   }

@@ -17,3 +17,4 @@ export {
 export { buildDeadLetter, type DeadLetterItem } from './dead-letter';
 export * from './errors';
 export type { Kafka } from 'kafkajs';
+export { checkIdLengths, MAX_ID_LENGTH, type IdRefusal } from './ids';

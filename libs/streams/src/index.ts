@@ -9,4 +9,4 @@ export { taskMetrics, type TaskMetrics } from './metrics';
 export { StreamTask, type Processor, type ProcessorContext, type Rejection, type StreamTaskParts, type TaskHooks, type TaskRecord, type TaskState, type Work } from './task';
 export { createStreamsRunner, type StreamsRunner, type StreamsRunnerOptions } from './runner';
 export * from './errors';
-export { checkIdLengths, MAX_ID_LENGTH } from './ids';
+export { checkIdLengths, MAX_ID_LENGTH } from '@creditstream/kafka';

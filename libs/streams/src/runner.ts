@@ -1,6 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { errorCode, errorMessage, isRetriable } from '@creditstream/errors';
-import { buildDeadLetter, type EventProducer, type InboundMessage } from '@creditstream/kafka';
+import { buildDeadLetter, checkIdLengths, type EventProducer, type InboundMessage } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
 import type { StandardMetrics } from '@creditstream/metrics';
 import type { SchemaCodec } from '@creditstream/schema';
@@ -9,7 +9,6 @@ import { taskMetrics } from './metrics';
 import { compileTaskOptions, type TaskOptions } from './options';
 import { OutputSender } from './output-sender';
 import type { QueuedRecord } from './partition-group';
-import { checkIdLengths } from './ids';
 import { compressedJsonSerde, type Serde } from './serde';
 import { StreamTask, type Processor, type ProcessorContext, type TaskRecord } from './task';
 
@@ -240,9 +239,11 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       }
       const base = { topic, partition, offset, key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp };
       let message: InboundMessage<E>;
-      let failure: { code: string; message: string } | null = null;
+      let failure: { code: string; message: string } | null;
       try {
         message = { ...base, event: await codec.decode<E>(topic, m.value) };
+        // Ids too long to keep are refused here, once for every service, before any processor copies them.
+        failure = checkIdLengths(message.event, m.key ? m.key.toString('utf8') : null);
       } catch (err) {
         // The registry being unreachable is not the record's fault: stop here, the fetch repeats.
         if (isRetriable(err)) {
@@ -251,8 +252,6 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         }
         message = { ...base, event: undefined as E };
         failure = { code: errorCode(err), message: errorMessage(err) };
-        // Ids too long to keep are refused here, once for every service, before any processor copies them.
-        failure = checkIdLengths(message.event, m.key ? m.key.toString('utf8') : null);
       }
       // An undecodable record has no business time: it is taken as soon as it heads its queue (dead-lettered in
       // place), never held back behind the other topics by its wall-clock Kafka timestamp.

@@ -1,4 +1,4 @@
-import { applyEvent, newCustomerState, type InputEvent } from '@creditstream/features';
+import { applyEvent, applyTick, newCustomerState, type InputEvent } from '@creditstream/features';
 import type { BusinessDayTickEvent, CollectionCommandEnvelope, CollectionPolicyPublishedEvent, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
 import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction, type StoredStatement } from './documents';
@@ -89,7 +89,7 @@ export class CollectionsProcessor implements Processor<CollectionsInput, StoreVa
   process(record: TaskRecord<CollectionsInput>, ctx: ProcessorContext<StoreValue>): Rejection | void {
     const kind = this.options.inputs.get(record.topic);
     const event = record.event;
-    if (kind === 'clock') return this.tick(event as BusinessDayTickEvent, record.offset, ctx);
+    if (kind === 'clock') return this.tick(event as BusinessDayTickEvent, record.topic, record.offset, ctx);
     if (kind === 'policies') return this.publish(event as CollectionPolicyPublishedEvent, ctx);
     const customerId = (event as { customerId?: unknown }).customerId;
     if (typeof customerId !== 'string' || customerId.length === 0 || customerId === '*') return { code: 'INVALID_EVENT', message: `customerId must name a customer, got ${JSON.stringify(customerId)}` };
@@ -169,9 +169,11 @@ export class CollectionsProcessor implements Processor<CollectionsInput, StoreVa
     this.options.metrics?.policy.set({ partition: String(ctx.partition), version: policyVersion(policy) }, 1);
   }
 
-  private tick(tick: BusinessDayTickEvent, offset: number, ctx: ProcessorContext<StoreValue>): Rejection | void {
+  private tick(tick: BusinessDayTickEvent, topic: string, offset: number, ctx: ProcessorContext<StoreValue>): Rejection | void {
     const p = tick.payload;
-    if (tick.type !== 'BusinessDayTick' || typeof p?.businessDate !== 'string') return { code: 'INVALID_EVENT', message: 'a tick must be a BusinessDayTick with a businessDate' };
+    // The feature fold's checks of a tick: type, customer "*", dates, and the partition it names is this one.
+    const check = applyTick(null, tick, { topic, partition: ctx.partition, offset });
+    if (check.rejection) return { code: check.rejection.code, message: check.rejection.message };
     const previous = ctx.clock.businessDate;
     if (!ctx.clock.advance({ businessDate: p.businessDate, offset, tick })) return;
     const date = p.businessDate;

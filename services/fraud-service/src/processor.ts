@@ -1,4 +1,5 @@
-import type { CustomerEnvelope, FraudRuleSetPublishedEvent, InvoiceEnvelope, OrderEnvelope, OrderPlacedEvent, PaymentEnvelope } from '@creditstream/schemas';
+import { applyTick } from '@creditstream/features';
+import type { BusinessDayTickEvent, CustomerEnvelope, FraudRuleSetPublishedEvent, InvoiceEnvelope, OrderEnvelope, OrderPlacedEvent, PaymentEnvelope } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
 import { checkOrder, fraudCheckEvent, noteCheck } from './check/check';
 import { applyCustomerEvent, applyInvoiceEvent, applyOrderPlaced, applyPaymentEvent, newHistory, recentOrderIndex, type CustomerHistory } from './check/history';
@@ -45,7 +46,8 @@ export class FraudProcessor implements Processor<FraudInputEvent, FraudValue> {
 
   process(record: TaskRecord<FraudInputEvent>, ctx: ProcessorContext<FraudValue>): Rejection | void {
     const { topics } = this.options;
-    if (record.topic === topics.clock) return;
+    // The checks read no business day, but a malformed tick is refused here as by every service that reads the clock.
+    if (record.topic === topics.clock) return tickRejection(record);
     if (record.topic === topics.rules) return this.ruleSet(record as TaskRecord<FraudRuleSetPublishedEvent>, ctx);
     const e = record.event;
     const bad = checkEnvelope(e, record.key, record.time);
@@ -146,4 +148,10 @@ export class FraudProcessor implements Processor<FraudInputEvent, FraudValue> {
     ctx.store.put(RULE_BOOK_KEY, book);
     this.options.metrics?.ruleSets.set({ version: entry.version }, entry.effectiveAt / 1000);
   }
+}
+
+/** The feature fold's verdict on a tick (type, customer "*", dates, the partition it names), as a rejection. */
+function tickRejection(record: TaskRecord<FraudInputEvent>): Rejection | void {
+  const check = applyTick(null, record.event as unknown as BusinessDayTickEvent, { topic: record.topic, partition: record.partition, offset: record.offset });
+  if (check.rejection) return { code: check.rejection.code, message: check.rejection.message };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MAX_AMOUNT_MINOR } from '@creditstream/features';
 import { EXAMPLE_EVENTS } from '@creditstream/schemas';
-import { checkOrderPlaced } from '../src/check/validate';
+import { checkInvoiceEvent, checkOrderPlaced } from '../src/check/validate';
 
 describe('fraud validation of an order placed (issue 17 fuzzing)', () => {
   const order = EXAMPLE_EVENTS.OrderPlaced;
@@ -16,5 +16,13 @@ describe('fraud validation of an order placed (issue 17 fuzzing)', () => {
     assert.equal(checkOrderPlaced(withPayload({ amountMinor: -1 }))?.code, 'INVALID_AMOUNT');
     assert.equal(checkOrderPlaced(withPayload({ currency: 'ZZZ' }))?.code, 'INVALID_CURRENCY');
     assert.equal(checkOrderPlaced(withPayload({ orderDate: '2024-02-30' }))?.code, 'INVALID_DATE');
+  });
+});
+
+describe('fraud validation of an invoice issued (issue 17 fuzzing)', () => {
+  it('refuses a due date before the invoice date (it was folded into the customer history)', () => {
+    const invoice = EXAMPLE_EVENTS.InvoiceIssued;
+    assert.deepEqual(checkInvoiceEvent({ ...invoice, payload: { ...invoice.payload, invoiceDate: '2024-03-02', dueDate: '2024-03-01' } }), { code: 'INVALID_DATE', message: 'InvoiceIssued.dueDate 2024-03-01 is before invoiceDate 2024-03-02' });
+    assert.equal(checkInvoiceEvent(invoice), null);
   });
 });

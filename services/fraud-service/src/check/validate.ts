@@ -57,11 +57,18 @@ export function checkCustomerEvent(e: CustomerEnvelope): Rejection | null {
   }
 }
 
-/** An invoice event: its amount. */
+/** An invoice event: its amount, and an invoice's dates (the history ages it by them). */
 export function checkInvoiceEvent(e: InvoiceEnvelope): Rejection | null {
   const p = e.payload as { amountMinor?: unknown; currency?: unknown };
   if (e.type === 'InvoiceDisputed' || e.type === 'DisputeResolved') return null;
-  return first(amount(p.amountMinor, `${e.type}.amountMinor`, true), currency(p.currency, `${e.type}.currency`));
+  const bad = first(amount(p.amountMinor, `${e.type}.amountMinor`, true), currency(p.currency, `${e.type}.currency`));
+  if (bad || e.type !== 'InvoiceIssued') return bad;
+  const { invoiceDate, dueDate } = e.payload;
+  return first(
+    date(invoiceDate, 'InvoiceIssued.invoiceDate'),
+    date(dueDate, 'InvoiceIssued.dueDate'),
+    dueDate < invoiceDate ? { code: 'INVALID_DATE', message: `InvoiceIssued.dueDate ${dueDate} is before invoiceDate ${invoiceDate}` } : null,
+  );
 }
 
 /** A payment event: its applications. */

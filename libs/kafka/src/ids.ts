@@ -1,4 +1,8 @@
-import type { Rejection } from './task';
+/** Why a record was refused: a machine-readable code and a message naming the field. */
+export interface IdRefusal {
+  code: 'ID_TOO_LONG';
+  message: string;
+}
 
 /**
  * Longest id the runtime accepts in a record: its key and every `…Id` field of the envelope and payload. Ids are
@@ -7,7 +11,7 @@ import type { Rejection } from './task';
  */
 export const MAX_ID_LENGTH = 256;
 
-function tooLong(path: string, value: string, max: number): Rejection {
+function tooLong(path: string, value: string, max: number): IdRefusal {
   // The value is not quoted: ids are customer data, and this message is logged and stored with the dead letter.
   return { code: 'ID_TOO_LONG', message: `${path} is ${value.length} characters long, over the limit of ${max}` };
 }
@@ -17,7 +21,7 @@ function isIdField(name: string): boolean {
 }
 
 /** The first over-long `…Id` string field of `value`, walking records and arrays of records `depth` levels down. */
-function scan(value: unknown, path: string, max: number, depth: number): Rejection | null {
+function scan(value: unknown, path: string, max: number, depth: number): IdRefusal | null {
   if (depth < 0 || typeof value !== 'object' || value === null) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -43,7 +47,7 @@ function scan(value: unknown, path: string, max: number, depth: number): Rejecti
  * payload's `invoiceId`, `orderId`, `paymentId`, …, also in arrays such as payment applications) is longer than
  * `max`, with reason code `ID_TOO_LONG`. Null when every id is within the limit.
  */
-export function checkIdLengths(event: unknown, key: string | null, max: number = MAX_ID_LENGTH): Rejection | null {
+export function checkIdLengths(event: unknown, key: string | null, max: number = MAX_ID_LENGTH): IdRefusal | null {
   if (key !== null && key.length > max) return tooLong('the message key', key, max);
   return scan(event, '', max, 4);
 }
