@@ -199,6 +199,37 @@ export class MongoCheckpointStore implements CheckpointStore {
     return slots.flatMap((s) => s.views);
   }
 
+  /**
+   * The committed slots whose document is not the one in `known` (`partition:slot` → the slot document id read last):
+   * for a reader that keeps a copy and reads only what changed (slot documents are never changed, only replaced).
+   * Returns every committed slot (key → document id), the changed ones with their entries and views, and each
+   * partition's meta. A slot document replaced between the task read and the slot read is left for the next call
+   * (its key keeps the id in `known`, or is left out when it had none).
+   */
+  async changedSlots(known: ReadonlyMap<string, string>): Promise<{ slots: Map<string, string>; changed: { key: string; partition: number; entries: { k: string; v: Buffer }[]; views: Document[] }[]; meta: Map<number, unknown> }> {
+    const tasks = (await this.docs.find({ kind: 'task' }, { projection: { partition: 1, meta: 1, slots: 1 } }).toArray()) as TaskDocument[];
+    const slots = new Map<string, string>();
+    const meta = new Map<number, unknown>();
+    const wanted: string[] = [];
+    for (const t of tasks) {
+      meta.set(t.partition, t.meta ?? null);
+      for (const [slot, id] of Object.entries(t.slots ?? {})) {
+        const key = `${t.partition}:${slot}`;
+        slots.set(key, id);
+        if (known.get(key) !== id) wanted.push(id);
+      }
+    }
+    const docs = wanted.length === 0 ? [] : ((await this.docs.find({ _id: { $in: wanted } }).toArray()) as SlotDocument[]);
+    const found = new Set(docs.map((d) => d._id));
+    for (const [key, id] of [...slots]) {
+      if (known.get(key) === id || found.has(id)) continue;
+      const previous = known.get(key);
+      if (previous === undefined) slots.delete(key);
+      else slots.set(key, previous);
+    }
+    return { slots, changed: docs.map((d) => ({ key: `${d.partition}:${d.slot}`, partition: d.partition, entries: d.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) })), views: d.views })), meta };
+  }
+
   /** Every task's committed positions and meta (no state). */
   async tasks(): Promise<{ partition: number; meta: unknown; positions: Record<string, number> }[]> {
     const tasks = (await this.docs.find({ kind: 'task' }, { projection: { partition: 1, meta: 1, positions: 1 } }).toArray()) as TaskDocument[];
@@ -215,6 +246,47 @@ export class MongoCheckpointStore implements CheckpointStore {
       out.push({ partition: t.partition, meta: t.meta, positions: t.positions, entries: slots.flatMap((s) => s.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) }))) });
     }
     return out;
+  }
+}
+
+/**
+ * A copy of a checkpoint store's committed state that follows it: each `poll` reads only the slots whose document
+ * changed since the last one and decodes only their entries. For readers that keep the state of many keys in memory
+ * and refresh it often (the insights API), where reading every key again costs more than the change.
+ */
+export class CheckpointFollower<E, W = Document> {
+  private known = new Map<string, string>();
+  private readonly bySlot = new Map<string, { entries: E[]; views: W[] }>();
+  private meta = new Map<number, unknown>();
+
+  constructor(
+    private readonly checkpoints: Pick<MongoCheckpointStore, 'changedSlots'>,
+    private readonly decode: (entry: { k: string; v: Buffer }, partition: number) => E,
+  ) {}
+
+  /** Reads what changed since the last poll. @returns the number of slots read */
+  async poll(): Promise<number> {
+    const r = await this.checkpoints.changedSlots(this.known);
+    for (const c of r.changed) this.bySlot.set(c.key, { entries: c.entries.map((e) => this.decode(e, c.partition)), views: c.views as W[] });
+    for (const key of [...this.bySlot.keys()]) if (!r.slots.has(key)) this.bySlot.delete(key);
+    this.known = r.slots;
+    this.meta = r.meta;
+    return r.changed.length;
+  }
+
+  /** Every decoded entry, as of the last poll. */
+  entries(): E[] {
+    return [...this.bySlot.values()].flatMap((s) => s.entries);
+  }
+
+  /** Every read-model view, as of the last poll. */
+  views(): W[] {
+    return [...this.bySlot.values()].flatMap((s) => s.views);
+  }
+
+  /** Each partition's meta (its clock, …), as of the last poll. */
+  partitionMeta(partition: number): unknown {
+    return this.meta.get(partition) ?? null;
   }
 }
 

@@ -1,7 +1,7 @@
 export { PartitionGroup, type NextRecord, type QueuedRecord } from './partition-group';
 export { KeyValueStore, type ReadOnlyKeyValueStore } from './key-value-store';
 export { PartitionClock, type ClockReading } from './clock';
-export { InMemoryCheckpointStore, LOG_CHUNK, MongoCheckpointStore, checkpointIndexes, readSideLog, type CheckpointStore, type CheckpointWrite, type LogWrite, type RestoredTask, type SlotWrite } from './checkpoint-store';
+export { CheckpointFollower, InMemoryCheckpointStore, LOG_CHUNK, MongoCheckpointStore, checkpointIndexes, readSideLog, type CheckpointStore, type CheckpointWrite, type LogWrite, type RestoredTask, type SlotWrite } from './checkpoint-store';
 export { OutputSender, type OutputRecord } from './output-sender';
 export { compressedJsonSerde, slotOf, type Serde } from './serde';
 export { compileTaskOptions, type CompiledTaskOptions, type TaskOptions } from './options';

@@ -1,5 +1,5 @@
 import type { CustomerState } from '@creditstream/features';
-import { compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
+import { CheckpointFollower, compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
 import { COLLECTIONS, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
 
@@ -37,6 +37,23 @@ export class FeatureStateReader {
       for (const e of task.entries) out.set(e.k, { partition: task.partition, state: this.serde.deserialize(e.v).state, clock });
     }
     return out;
+  }
+
+  /**
+   * A copy of every customer's view and committed state that follows the checkpoints: each `poll()` reads and decodes
+   * only the slots that changed since the last one (for a reader that refreshes often, like the insights API).
+   */
+  follow(): { poll(): Promise<number>; views(): CustomerView[]; customers(): Map<string, StoredCustomer> } {
+    const follower = new CheckpointFollower<{ k: string; partition: number; state: CustomerState }, CustomerView>(this.checkpoints, (e, partition) => ({ k: e.k, partition, state: this.serde.deserialize(e.v).state }));
+    return {
+      poll: () => follower.poll(),
+      views: () => follower.views(),
+      customers: () => {
+        const out = new Map<string, StoredCustomer>();
+        for (const e of follower.entries()) out.set(e.k, { partition: e.partition, state: e.state, clock: ((follower.partitionMeta(e.partition) as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null });
+        return out;
+      },
+    };
   }
 
   /** The latest tick of each partition. */

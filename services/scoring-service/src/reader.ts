@@ -1,5 +1,5 @@
 import type { FeatureLogEntry } from '@creditstream/feature-service';
-import { compressedJsonSerde, MongoCheckpointStore, readSideLog } from '@creditstream/streams';
+import { CheckpointFollower, compressedJsonSerde, MongoCheckpointStore, readSideLog } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
 import { COLLECTIONS, type CustomerPredictions, type ScoringValue } from './documents';
 
@@ -25,6 +25,19 @@ export class PredictionReader {
       }
     }
     return out;
+  }
+
+  /**
+   * A copy of every customer's current predictions that follows the checkpoints: each `poll()` reads and decodes only
+   * the slots that changed since the last one (for a reader that refreshes often, like the insights API).
+   */
+  follow(): { poll(): Promise<number>; customers(): Map<string, CustomerPredictions> } {
+    const serde = compressedJsonSerde<ScoringValue>();
+    const follower = new CheckpointFollower<CustomerPredictions>(this.checkpoints, (e, partition) => {
+      const v = serde.deserialize(e.v);
+      return { customerId: e.k, partition, scored: v.scored, predictions: v.predictions, outlook: v.outlook };
+    });
+    return { poll: () => follower.poll(), customers: () => new Map(follower.entries().map((c) => [c.customerId, c])) };
   }
 
   /** A value that changes whenever any task commits a checkpoint (its positions): readers that cache compare it. */
