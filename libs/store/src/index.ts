@@ -1,8 +1,8 @@
 import { MongoClient, MongoServerError, type Collection, type CreateIndexesOptions, type Db, type Document, type IndexSpecification } from 'mongodb';
 import type { Logger } from '@creditstream/logging';
-import { StoreUnavailableError } from './errors';
+import { StoreAuthenticationError, StoreUnavailableError } from './errors';
 
-export { StoreUnavailableError } from './errors';
+export { StoreAuthenticationError, StoreUnavailableError } from './errors';
 export type { AnyBulkWriteOperation, Collection, Db, Document, Filter, UpdateFilter } from 'mongodb';
 
 /** An index the service needs; created (idempotently) at start-up. */
@@ -44,6 +44,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   try {
     await client.connect();
   } catch (err) {
+    // AuthenticationFailed (18): wrong credentials are not an outage; a service must not wait them out.
+    if ((err as { code?: unknown }).code === 18) {
+      throw new StoreAuthenticationError(`cannot connect to MongoDB at ${redactUri(options.uri)}: it refused the user and password of MONGODB_URI (${(err as Error).message})`, err);
+    }
     throw new StoreUnavailableError(`cannot connect to MongoDB at ${redactUri(options.uri)}: ${(err as Error).message}`, err);
   }
   const db = client.db(options.database);

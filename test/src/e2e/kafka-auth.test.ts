@@ -55,6 +55,17 @@ describe('Kafka with SASL/SCRAM-SHA-512 over TLS (a second, secured Kafka of the
     assert.doesNotMatch(service.stdout + service.stderr, /not-the-password/);
   });
 
+  it('passes MongoDB credentials from MONGODB_URI to the server: SecantusDB refuses a user it does not know, and the service stops at once (no start-up retries) saying so without the password', async () => {
+    const uri = (process.env.MONGODB_URI as string).replace('mongodb://', 'mongodb://creditstream-nobody:hunter2@');
+    const service = await runNode(FEATURE_MAIN, [], processEnv(secure, { ...secure.clientEnv, MONGODB_URI: uri, MONGODB_DATABASE: uniqueName('auth').replace(/[-.]/g, '_'), CREDITSTREAM_TOPIC_PREFIX: `${uniqueName('auth-mongo')}.`, HTTP_PORT: '0' }), 120_000);
+    const output = service.stdout + service.stderr;
+    assert.notEqual(service.code, 0);
+    assert.match(output, /STORE_AUTHENTICATION_FAILED/);
+    assert.match(output, /cannot connect to MongoDB at mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+.*refused the user and password of MONGODB_URI.*[Aa]uthentication failed/);
+    assert.doesNotMatch(output, /starting again/, 'wrong credentials are not waited out like an outage');
+    assert.doesNotMatch(output, /hunter2/);
+  });
+
   it('runs the pipeline with credentials: the CLI simulates a company, the feature service folds it and commits, features verify finds no difference', async () => {
     const prefix = `${uniqueName('auth-ok')}.`;
     const database = uniqueName('auth').replace(/[-.]/g, '_');
