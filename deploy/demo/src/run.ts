@@ -1,5 +1,5 @@
 import type { UpResult } from '@creditstream/local-stack';
-import { createKafka } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv } from '@creditstream/kafka';
 import { INPUT_TOPICS, TOPIC } from '@creditstream/schemas';
 import { catchUp, committedOffsets, endOffsets, type Offsets } from './catch-up';
 import { dashboardLink } from './dashboard-step';
@@ -48,6 +48,8 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
   const { options: o, say, signal } = ctx;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // A Kafka the stack started with CREDITSTREAM_KAFKA_SECURITY=SASL_SSL: how every process logs in.
+    ...endpoints.kafkaClientEnv,
     KAFKA_BROKERS: endpoints.kafkaBrokers,
     SCHEMA_REGISTRY_URL: endpoints.schemaRegistryUrl,
     MONGODB_URI: endpoints.mongodbUri,
@@ -97,7 +99,7 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     for (const s of services) if (!s.handle.running()) throw new DemoError('DEMO_PROCESS_FAILED', `${s.name} (pid ${s.handle.pid}) exited; see its lines above`);
   };
 
-  const kafka = createKafka({ brokers: endpoints.kafkaBrokers.split(','), clientId: 'creditstream-demo' });
+  const kafka = createKafka({ brokers: endpoints.kafkaBrokers.split(','), clientId: 'creditstream-demo', security: kafkaSecurityFromEnv(env) });
   const admin = kafka.admin();
   await admin.connect();
   const readModels = await ReadModels.open(endpoints.mongodbUri, o.database);
