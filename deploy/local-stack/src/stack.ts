@@ -4,7 +4,7 @@ import { errorMessage } from '@creditstream/errors';
 import { StackError } from './errors';
 import { withLock } from './lock';
 import { compileStackOptions, ENDPOINT_VARIABLES, PART_NAMES, type PartName } from './options';
-import { kafkaClientEnv, kafkaPart } from './parts/kafka';
+import { kafkaClientEnv, kafkaPart, kafkaSecurityMismatch } from './parts/kafka';
 import { mongodbPart } from './parts/mongodb';
 import type { Part, PartContext } from './parts/part';
 import { prometheusPart } from './parts/prometheus';
@@ -177,6 +177,8 @@ async function bringUp(part: Part, ctx: PartContext): Promise<{ origin: PartOrig
   }
   const record = readRecord(ctx.paths.runDir, part.name);
   if (record !== undefined && isSameProcess(record)) {
+    const mismatch = part.name === 'kafka' ? kafkaSecurityMismatch(record.cmdline, ctx) : undefined;
+    if (mismatch !== undefined) throw new StackError('STACK_START_FAILED', `pid ${record.pid} ${mismatch}`, { part: part.name, logFile: record.logFile });
     if (record.endpoint !== part.endpoint(ctx)) {
       ctx.log(`${part.name}: runs at ${record.endpoint}, not at the configured ${part.endpoint(ctx)}; reusing it (\`npm run stack -- down\` first to move it)`);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { compileStackOptions } from '../src/options';
-import { kafkaServerProperties } from '../src/parts/kafka';
+import { kafkaSecurityMismatch, kafkaServerProperties } from '../src/parts/kafka';
 import { prometheusConfig } from '../src/parts/prometheus';
 
 describe('local stack options', () => {
@@ -48,6 +48,17 @@ describe('generated configs', () => {
     assert.doesNotMatch(text, /PLAINTEXT:\/\/|PLAINTEXT:PLAINTEXT/, 'no plaintext client listener');
     assert.deepEqual(compileStackOptions({ CREDITSTREAM_KAFKA_SECURITY: 'PLAINTEXT' }).kafkaSecurity, undefined);
     assert.throws(() => compileStackOptions({ CREDITSTREAM_KAFKA_SECURITY: 'SCRAM' }), /CREDITSTREAM_KAFKA_SECURITY="SCRAM" is invalid: expected SASL_SSL or PLAINTEXT/);
+  });
+
+  it('refuses to reuse a running Kafka of the other security, naming both', () => {
+    const paths = { repoRoot: '/r', cacheDir: '/c', stateDir: '/r/.stack', runDir: '/r/.stack/run', logsDir: '/r/.stack/logs' };
+    const plain = ['java', '-cp', 'x', 'kafka.Kafka', '/r/.stack/kafka/server.properties'];
+    const secure = ['java', '-cp', 'x', 'kafka.Kafka', '/r/.stack/kafka-sasl-ssl/server.properties'];
+    const ctx = (kafkaSecurity?: 'SASL_SSL') => ({ paths, log: () => undefined, options: { ...compileStackOptions({}), ...(kafkaSecurity ? { kafkaSecurity } : {}) } });
+    assert.equal(kafkaSecurityMismatch(plain, ctx()), undefined);
+    assert.equal(kafkaSecurityMismatch(secure, ctx('SASL_SSL')), undefined);
+    assert.match(kafkaSecurityMismatch(plain, ctx('SASL_SSL')) ?? '', /runs from this checkout as PLAINTEXT, not as SASL_SSL/);
+    assert.match(kafkaSecurityMismatch(secure, ctx()) ?? '', /runs from this checkout as SASL_SSL, not as PLAINTEXT/);
   });
 
   it('makes Prometheus read file_sd targets from the targets directory', () => {

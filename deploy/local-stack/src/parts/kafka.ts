@@ -145,6 +145,17 @@ function kafkaStateDir(ctx: PartContext): string {
   return join(ctx.paths.stateDir, ctx.options.kafkaSecurity === 'SASL_SSL' ? 'kafka-sasl-ssl' : 'kafka');
 }
 
+/**
+ * Why a Kafka this checkout already runs cannot be reused: it runs with the other security (its command line names
+ * the other state directory's server.properties). Undefined when it can be.
+ */
+export function kafkaSecurityMismatch(cmdline: readonly string[], ctx: PartContext): string | undefined {
+  const wanted = ctx.options.kafkaSecurity ?? 'PLAINTEXT';
+  const other = wanted === 'SASL_SSL' ? 'kafka' : 'kafka-sasl-ssl';
+  if (!cmdline.includes(join(ctx.paths.stateDir, other, 'server.properties'))) return undefined;
+  return `runs from this checkout as ${wanted === 'SASL_SSL' ? 'PLAINTEXT' : 'SASL_SSL'}, not as ${wanted} (CREDITSTREAM_KAFKA_SECURITY): \`npm run stack -- down\` first, or start the other one as a second Kafka with CREDITSTREAM_STACK_DIR and other ports`;
+}
+
 /** Where a SASL_SSL local Kafka keeps its CA, broker keystore and passwords. */
 export function kafkaTlsFiles(ctx: PartContext): KafkaTlsFiles {
   const dir = join(kafkaStateDir(ctx), 'secrets');
