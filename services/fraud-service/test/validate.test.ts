@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { MAX_AMOUNT_MINOR } from '@creditstream/features';
 import { EXAMPLE_EVENTS } from '@creditstream/schemas';
 import { checkInvoiceEvent, checkOrderPlaced } from '../src/check/validate';
+import { Harness } from './helpers';
 
 describe('fraud validation of an order placed (issue 17 fuzzing)', () => {
   const order = EXAMPLE_EVENTS.OrderPlaced;
@@ -24,5 +25,15 @@ describe('fraud validation of an invoice issued (issue 17 fuzzing)', () => {
     const invoice = EXAMPLE_EVENTS.InvoiceIssued;
     assert.deepEqual(checkInvoiceEvent({ ...invoice, payload: { ...invoice.payload, invoiceDate: '2024-03-02', dueDate: '2024-03-01' } }), { code: 'INVALID_DATE', message: 'InvoiceIssued.dueDate 2024-03-01 is before invoiceDate 2024-03-02' });
     assert.equal(checkInvoiceEvent(invoice), null);
+  });
+});
+
+describe('fraud: malformed business-day ticks are refused (issue 17 fuzzing)', () => {
+  it('a tick for another partition or for a customer is dead-lettered with the fold\'s code (the fraud service ignored every tick)', () => {
+    const h = new Harness();
+    const tick = (over: object) => ({ eventId: 't', eventTime: '2024-03-05T00:00:00.000Z', customerId: '*', causationId: null, type: 'BusinessDayTick', payload: { businessDate: '2024-03-05', previousBusinessDate: null, partition: 0 }, ...over });
+    assert.deepEqual(h.feed('clock', tick({ payload: { businessDate: '2024-03-05', previousBusinessDate: null, partition: 2 } }), '*'), { code: 'INVALID_EVENT', message: 'BusinessDayTick for partition 2 consumed from partition 0' });
+    assert.equal((h.feed('clock', tick({ customerId: 'C1' }), 'C1') as { code?: string } | undefined)?.code, 'INVALID_EVENT');
+    assert.equal(h.feed('clock', tick({}), '*'), undefined);
   });
 });
