@@ -2,13 +2,18 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** Fields that may hold customer data: ids, keys, payloads, amounts, and the reasons of refusals (they quote values). */
+const CUSTOMER_DATA_FIELDS = ['customerId', 'invoiceId', 'orderId', 'paymentId', 'key', 'payload', 'event', 'amount', 'amountMinor', 'reason'];
+
 /**
- * Paths that may hold customer data. They are redacted unless `LOG_CUSTOMER_DATA=true`, so that log lines can be
- * shipped to shared logging systems without leaking who owes what.
+ * Paths that may hold customer data, at the top level and one level down. They are redacted unless
+ * `LOG_CUSTOMER_DATA=true`, so that log lines can be shipped to shared logging systems without leaking who owes
+ * what. A dead-letter line keeps its reason code (`code`); the reason itself quotes the offending values.
  */
-const CUSTOMER_DATA_PATHS = [
-  'customerId', '*.customerId', 'key', '*.key', 'payload', '*.payload', 'event', '*.event', 'amount', '*.amount',
-];
+export const CUSTOMER_DATA_PATHS: readonly string[] = CUSTOMER_DATA_FIELDS.flatMap((f) => [f, `*.${f}`]);
+
+/** What a redacted value is replaced with. */
+export const REDACTED = '[redacted]';
 
 export interface LoggerOptions {
   /** Logger name, usually the service name. */
@@ -29,7 +34,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { pid: process.pid, service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: customerData ? [] : { paths: CUSTOMER_DATA_PATHS, censor: '[redacted]' },
+    redact: customerData ? [] : { paths: [...CUSTOMER_DATA_PATHS], censor: REDACTED },
     formatters: { level: (label) => ({ level: label }) },
   };
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
