@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { FEATURE_INPUTS } from '@creditstream/feature-service';
 import { createKafka, KafkaAuthenticationError, kafkaSecurityFromEnv, type Kafka } from '@creditstream/kafka';
 import { TOPIC } from '@creditstream/schemas';
+import { SCORING_INPUTS } from '@creditstream/scoring-service';
 import { REPO_ROOT, uniqueName } from '@creditstream/testing';
 import { spawnService, waitCaughtUp } from './pipeline';
 import { runNode, startSecureKafka, type SecureKafka } from './secure-kafka';
 
 const CLI = join(REPO_ROOT, 'services', 'cli', 'bin', 'creditstream.js');
 const FEATURE_MAIN = join(REPO_ROOT, 'services', 'feature-service', 'dist', 'src', 'main.js');
+const SCORING_MAIN = join(REPO_ROOT, 'services', 'scoring-service', 'dist', 'src', 'main.js');
 
 /** The environment of a process that talks to the secure Kafka: the shared registry and MongoDB, no Kafka security unless given. */
 function processEnv(secure: SecureKafka, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -66,11 +68,12 @@ describe('Kafka with SASL/SCRAM-SHA-512 over TLS (a second, secured Kafka of the
     assert.doesNotMatch(output, /hunter2/);
   });
 
-  it('runs the pipeline with credentials: the CLI simulates a company, the feature service folds it and commits, features verify finds no difference', async () => {
+  it('runs the pipeline with credentials: the CLI simulates a company, the feature service folds it and commits, the scoring service predicts, features verify finds no difference', async () => {
     const prefix = `${uniqueName('auth-ok')}.`;
     const database = uniqueName('auth').replace(/[-.]/g, '_');
     const groupId = uniqueName('feature-service-auth');
-    const env = processEnv(secure, { ...secure.clientEnv, CREDITSTREAM_TOPIC_PREFIX: prefix, MONGODB_DATABASE: database, FEATURE_SERVICE_GROUP_ID: groupId, HTTP_PORT: '0' });
+    const scoringGroup = uniqueName('scoring-service-auth');
+    const env = processEnv(secure, { ...secure.clientEnv, CREDITSTREAM_TOPIC_PREFIX: prefix, MONGODB_DATABASE: database, FEATURE_SERVICE_GROUP_ID: groupId, SCORING_SERVICE_GROUP_ID: scoringGroup, HTTP_PORT: '0' });
     const simulated = await runNode(CLI, ['simulate', '--seed', '7', '--customers', '25', '--days', '120'], env, 180_000);
     assert.equal(simulated.code, 0, simulated.stderr);
     const admin = kafka.admin();
@@ -79,18 +82,22 @@ describe('Kafka with SASL/SCRAM-SHA-512 over TLS (a second, secured Kafka of the
     await admin.disconnect();
     assert.ok(topics.includes(`${prefix}${TOPIC.invoices}`), 'the simulator created its topics on the secure Kafka');
 
-    const service = spawnService(FEATURE_MAIN, env);
+    const services = [spawnService(FEATURE_MAIN, env), spawnService(SCORING_MAIN, env)];
     try {
       await waitCaughtUp(kafka, groupId, FEATURE_INPUTS.map((t) => `${prefix}${t}`), 180_000);
+      await waitCaughtUp(kafka, scoringGroup, SCORING_INPUTS.map((t) => `${prefix}${t}`), 180_000);
       const offsets = kafka.admin();
       await offsets.connect();
-      const changed = await offsets.fetchTopicOffsets(`${prefix}${TOPIC.featuresChanged}`);
+      const produced = async (topic: string) => (await offsets.fetchTopicOffsets(`${prefix}${topic}`)).reduce((n, p) => n + Number(p.high), 0);
+      assert.ok((await produced(TOPIC.featuresChanged)) > 0, 'the feature service produced its output to the secure Kafka');
+      assert.ok((await produced(TOPIC.invoicePredictions)) > 0, 'the scoring service produced predictions to the secure Kafka');
       await offsets.disconnect();
-      assert.ok(changed.reduce((n, p) => n + Number(p.high), 0) > 0, 'the feature service produced its output to the secure Kafka');
     } finally {
-      await service.announced;
-      service.child.kill('SIGTERM');
-      assert.equal(await service.exited, 0, 'a clean, drained stop');
+      for (const service of services) {
+        await service.announced;
+        service.child.kill('SIGTERM');
+        assert.equal(await service.exited, 0, 'a clean, drained stop');
+      }
     }
     const verify = await runNode(CLI, ['features', 'verify'], env, 180_000);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
