@@ -100,6 +100,14 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
 
   const topicPartitions = (p: number) => options.topics.map((topic) => ({ topic, partitions: [p] }));
 
+  // The brokers whose fetch response is being queued: kafkajs hands its batches to eachBatch one after the other and
+  // starts that broker's next fetch (FETCH_START) only once all are handled. Tasks take no record meanwhile, so
+  // they choose across topics on everything the response brought (see StreamTask.hold).
+  const delivering = new Set<number>();
+  const holdTasks = (): void => {
+    for (const task of tasks.values()) task.hold(delivering.size > 0);
+  };
+
   function createTask(partition: number): StreamTask<E, V> {
     const sender = new OutputSender(options.producer, logger, taskOptions.retry);
     const task: StreamTask<E, V> = new StreamTask<E, V>({
@@ -183,6 +191,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         if (stopping || task.state !== 'restoring' || tasks.get(partition) !== task) return;
         for (const topic of options.topics) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
         task.begin();
+        task.hold(delivering.size > 0);
         consumer.resume(topicPartitions(partition));
         options.onRestored?.(task);
       } catch (err) {
@@ -278,6 +287,21 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       admin = kafka.admin();
       await admin.connect();
       consumer.on(consumer.events.GROUP_JOIN, (e) => onAssignment(e.payload.memberAssignment));
+      consumer.on(consumer.events.FETCH, (e) => {
+        delivering.add(e.payload.nodeId);
+        holdTasks();
+      });
+      consumer.on(consumer.events.FETCH_START, (e) => {
+        delivering.delete(e.payload.nodeId);
+        holdTasks();
+      });
+      // A consumer that crashed or stopped delivers nothing more of its last response.
+      for (const event of [consumer.events.CRASH, consumer.events.STOP]) {
+        consumer.on(event, () => {
+          delivering.clear();
+          holdTasks();
+        });
+      }
       consumer.on(consumer.events.CRASH, (e) => {
         if (e.payload.restart) logger.warn({ err: e.payload.error }, 'consumer crashed; kafkajs restarts it');
         else logger.error({ err: e.payload.error }, 'consumer crashed');

@@ -155,6 +155,7 @@ export class StreamTask<E, V> {
   private commitTimer: NodeJS.Timeout | null = null;
   private checkpointing: Promise<void> | null = null;
   private blockedSince: number | null = null;
+  private held = false;
   private readonly label: { partition: string };
 
   constructor(private readonly parts: StreamTaskParts<E, V>) {
@@ -312,6 +313,18 @@ export class StreamTask<E, V> {
   /** Where the group expects the next fetched record of `topic`. */
   expected(topic: string): number {
     return this.group.position(topic);
+  }
+
+  /**
+   * Holds (true) or releases (false) the taking of records: the runner holds its tasks while the consumer queues the
+   * batches of one fetch response, which it does one batch after the other with awaits in between. Without the hold
+   * a task could take a record of one topic before an older record of another topic from the same response is queued
+   * (that topic's high watermark still the previous fetch's, so nothing says it lags): live processing would then
+   * differ from a replay of the same log. Deferred work still runs while held.
+   */
+  hold(held: boolean): void {
+    this.held = held;
+    if (!held) this.schedule();
   }
 
   /**
@@ -533,6 +546,7 @@ export class StreamTask<E, V> {
         return;
       }
     }
+    if (this.held) return;
     if (this.uncommitted >= options.maxUncommittedRecords) {
       // Backpressure: wait for the running checkpoint (its completion schedules the pump again).
       this.blockedSince ??= performance.now();
