@@ -1,6 +1,7 @@
 import { up } from '@creditstream/local-stack';
 import type { Benchmark, BenchContext } from './benchmark';
 import { api } from './benchmarks/api';
+import { chaos } from './benchmarks/chaos';
 import { collections } from './benchmarks/collections';
 import { credit } from './benchmarks/credit';
 import { features } from './benchmarks/features';
@@ -9,9 +10,10 @@ import { memory } from './benchmarks/memory';
 import { model } from './benchmarks/model';
 import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
+import { soak } from './benchmarks/soak';
 import { machine, writeResult } from './results';
 
-const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud];
+const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud, chaos, soak];
 
 function usage(): string {
   return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;

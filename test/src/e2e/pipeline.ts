@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -89,9 +89,12 @@ export async function readTopic<E>(kafka: Kafka, codec: SchemaCodec, topic: stri
  * to have announced itself to Prometheus (HTTP listening, signal handlers installed): a SIGTERM after that is a
  * clean, drained stop; one before it can only kill a process that is still loading its modules.
  */
-export function spawnService(main: string, env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; announced: Promise<void>; metric: (name: string) => Promise<number> } {
+export function spawnService(main: string, env: NodeJS.ProcessEnv, options: { stdoutFile?: string } = {}): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null>; announced: Promise<void>; metric: (name: string) => Promise<number>; metricSum: (name: string) => Promise<number> } {
   const targets = mkdtempSync(join(tmpdir(), 'targets-'));
-  const child = spawn(process.execPath, [main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: targets }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its log lines (stdout) go to `stdoutFile` when given, else nowhere; stderr (a failed start's error) is inherited.
+  const stdout = options.stdoutFile === undefined ? 'ignore' : openSync(options.stdoutFile, 'a');
+  const child = spawn(process.execPath, [main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: targets }, stdio: ['ignore', stdout, 'inherit'] });
+  if (typeof stdout === 'number') closeSync(stdout);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   const announced = waitFor(`${main} to announce itself`, () => readdirSync(targets).length > 0, { timeoutMs: 120_000, intervalMs: 20 }).then(() => undefined);
   // The value of a metric with one series (the registry's default labels only), at the address it announced.
@@ -103,5 +106,12 @@ export function spawnService(main: string, env: NodeJS.ProcessEnv): { child: Chi
     if (line === undefined) throw new Error(`${main}: no metric ${name} on /metrics`);
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   };
-  return { child, exited, announced, metric };
+  // The sum of every series of a metric (all label values), 0 when it has none yet.
+  const metricSum = async (name: string): Promise<number> => {
+    await announced;
+    const [target] = JSON.parse(readFileSync(join(targets, readdirSync(targets)[0] as string), 'utf8')) as { targets: string[] }[];
+    const text = await (await fetch(`http://${target?.targets[0]}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  };
+  return { child, exited, announced, metric, metricSum };
 }
