@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
 import { compilePolicy, POLICY_SCHEMA_FILE, policyVersion, type CollectionPolicy } from '@creditstream/collections-service';
-import { createKafka, createProducer } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv, createProducer } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
@@ -43,7 +43,7 @@ export async function runPolicyPublish(file: string, o: { by: string }, io: Io, 
   const { policy } = readPolicyFile(file);
   const config = loadConfig(spec, environment);
   const topic = `${config.CREDITSTREAM_TOPIC_PREFIX ?? ''}${TOPIC.collectionPolicies}`;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-collections' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-collections', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   await codec.register(topic, loadSchema(TOPIC.collectionPolicies));
   const admin = kafka.admin();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
 import { COLLECTIONS, diffStore, FEATURE_INDEXES, FEATURE_INPUTS, FeatureStateReader, foldEventLog, readEventLog, writeFold } from '@creditstream/feature-service';
-import { createKafka } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { TOPIC } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
@@ -21,7 +21,7 @@ const spec = {
 async function foldFromKafka(io: Io, environment: Record<string, string | undefined>) {
   const config = loadConfig(spec, environment);
   const prefix = config.CREDITSTREAM_TOPIC_PREFIX ?? '';
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-features' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-features', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   let lastProgress = io.now();
   const log = await readEventLog(kafka, codec, FEATURE_INPUTS.map((t) => `${prefix}${t}`), (read, total) => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
 import { FEATURE_INPUTS, FeatureStateReader, readEventLog } from '@creditstream/feature-service';
-import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv, createProducer, ensureTopics } from '@creditstream/kafka';
 import {
   CLASSES,
   compileTrainerOptions,
@@ -128,7 +128,7 @@ async function featureLogData(store: Store): Promise<TrainingData> {
 async function eventLogData(io: Io, environment: Environment): Promise<TrainingData> {
   const config = loadConfig(kafkaSpec, environment);
   const prefix = config.CREDITSTREAM_TOPIC_PREFIX ?? '';
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-model' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-model', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   let lastProgress = io.now();
   const log = await readEventLog(kafka, codec, FEATURE_INPUTS.map((t) => `${prefix}${t}`), (read, total) => {
@@ -284,7 +284,7 @@ export async function runModelPublish(version: string, o: { by?: string }, io: I
     const registry = new ModelRegistry(store);
     const model = await registry.get(version);
     const name = `${kafkaConfig.CREDITSTREAM_TOPIC_PREFIX ?? ''}${TOPIC.modelsPublished}`;
-    const kafka = createKafka({ brokers: kafkaConfig.KAFKA_BROKERS, clientId: 'creditstream-model' });
+    const kafka = createKafka({ brokers: kafkaConfig.KAFKA_BROKERS, clientId: 'creditstream-model', security: kafkaSecurityFromEnv(environment) });
     await ensureTopics(kafka, [{ ...topicSpec(TOPIC.modelsPublished), name }]);
     const codec = new SchemaCodec({ registryUrl: kafkaConfig.SCHEMA_REGISTRY_URL });
     await codec.register(name, loadSchema(TOPIC.modelsPublished));

@@ -1,4 +1,5 @@
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
+import { kafkaSecurityFromEnv } from '@creditstream/kafka';
 import { openKafkaSink } from '../output/kafka-sink';
 import { openNdjsonSink } from '../output/ndjson-sink';
 import type { RecordSink } from '../output/sink';
@@ -32,6 +33,7 @@ export async function openTarget(out: string | undefined, defaultPartitions: num
     brokers: config.KAFKA_BROKERS,
     registryUrl: config.SCHEMA_REGISTRY_URL,
     clientId,
+    security: kafkaSecurityFromEnv(environment),
     ...(truth ? { truth } : {}),
     topicName: (name) => `${prefix}${name}`,
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadConfig } from '@creditstream/config';
 import { compareOutcomes, CREDIT_INPUTS, creditServiceSpec, outcomesOf, readRuleSetFile, replayPartition, type OrderDifference, type ReplayRecord, type WhatIfReport } from '@creditstream/credit-service';
 import { readEventLog } from '@creditstream/feature-service';
-import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv, createProducer, ensureTopics } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec, type CreditDecisionEnvelope, type CreditWhatIfReportedEvent } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
@@ -61,7 +61,7 @@ export async function runCreditReplay(o: CreditReplayOptions, io: Io, environmen
   const config = loadConfig(spec, environment);
   const prefix = environment.CREDITSTREAM_TOPIC_PREFIX ?? '';
   const name = (t: string) => `${prefix}${t}`;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-credit-replay' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-credit-replay', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   const inputs = CREDIT_INPUTS.map(name);
   io.err(`reading the retained history of ${inputs.length} topics and the decisions made`);

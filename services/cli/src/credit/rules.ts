@@ -1,6 +1,6 @@
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
 import { readRuleSetFile, type RuleSet } from '@creditstream/credit-service';
-import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv, createProducer, ensureTopics } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec, type CreditRuleSetPublishedEvent } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
@@ -38,7 +38,7 @@ export async function runCreditRulesPublish(file: string, o: CreditRulesPublishO
   if (Number.isNaN(Date.parse(effective)) || !/^\d{4}-\d{2}-\d{2}T/.test(effective)) throw new CliOptionError('effective', `--effective ${JSON.stringify(effective)} is not an ISO timestamp (e.g. 2024-06-01T00:00:00Z)`);
   const config = loadConfig(kafkaSpec, environment);
   const name = `${config.CREDITSTREAM_TOPIC_PREFIX ?? ''}${TOPIC.creditRules}`;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-credit-rules' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-credit-rules', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   const spec = { ...topicSpec(TOPIC.creditRules), name };
   await ensureTopics(kafka, [spec]);

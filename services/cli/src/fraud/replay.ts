@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadConfig } from '@creditstream/config';
 import { readEventLog } from '@creditstream/feature-service';
 import { compareRuns, evaluateChecks, FRAUD_INPUTS, fraudServiceSpec, initialRules, initialRuleSet, replayAll, SIGNAL_CODES, type FraudEvaluation, type FraudInputEvent, type ReplayedCheck, type ReplayRecord, type WhatIf } from '@creditstream/fraud-service';
-import { createKafka } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { TOPIC, type FraudCheckEvent } from '@creditstream/schemas';
 import { grouped } from '../commands/numbers';
@@ -61,7 +61,7 @@ export async function runFraudReplay(o: FraudReplayOptions, io: Io, environment:
   const truth = o.truth === undefined ? null : new Set((await readFraudTruth(o.truth)).keys());
   const prefix = environment.CREDITSTREAM_TOPIC_PREFIX ?? '';
   const name = (t: string) => `${prefix}${t}`;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-fraud-replay' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-fraud-replay', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   io.err(`reading the retained history of ${FRAUD_INPUTS.length} topics and the checks made`);
   const log = await readEventLog(kafka, codec, FRAUD_INPUTS.map(name));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connectionSpec, env, loadConfig } from '@creditstream/config';
 import { readEventLog } from '@creditstream/feature-service';
 import { canonicalJson, FraudRulesInvalidError, parseRuleSet, sha256, type FraudRuleSet } from '@creditstream/fraud-service';
-import { createKafka, createProducer, ensureTopics } from '@creditstream/kafka';
+import { createKafka, kafkaSecurityFromEnv, createProducer, ensureTopics } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec, type BusinessDayTickEvent, type FraudRuleSetPublishedEvent } from '@creditstream/schemas';
 import { CliOptionError } from '../errors';
@@ -69,7 +69,7 @@ export async function runFraudRulesPublish(file: string, o: FraudRulesPublishOpt
   const config = loadConfig(kafkaSpec, environment);
   const prefix = config.CREDITSTREAM_TOPIC_PREFIX ?? '';
   const name = `${prefix}${TOPIC.fraudRules}`;
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-fraud-rules' });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'creditstream-fraud-rules', security: kafkaSecurityFromEnv(environment) });
   const codec = new SchemaCodec({ registryUrl: config.SCHEMA_REGISTRY_URL });
   const spec = { ...topicSpec(TOPIC.fraudRules), name };
   await ensureTopics(kafka, [spec]);

@@ -1,5 +1,5 @@
 import { errorMessage, isRetriable } from '@creditstream/errors';
-import { createKafka, createProducer, ensureTopics, type OutboundMessage } from '@creditstream/kafka';
+import { createKafka, createProducer, ensureTopics, type KafkaSecurity, type OutboundMessage } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { INPUT_TOPICS, loadSchema, TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import type { OutputRecord } from '../simulator/records';
@@ -9,6 +9,8 @@ export interface KafkaSinkOptions {
   readonly brokers: string[];
   readonly registryUrl: string;
   readonly clientId: string;
+  /** TLS and SASL. @default from process.env (see createKafka) */
+  readonly security?: KafkaSecurity;
   /** Where truth records (of invoices and of fraudulent orders) go (NDJSON); they are not events, so without it they are dropped. */
   readonly truth?: RecordSink;
   /** Maps a creditstream topic name to the topic actually written (tests use unique names). @default identity */
@@ -48,7 +50,7 @@ export interface KafkaSink extends RecordSink {
  */
 export async function openKafkaSink(options: KafkaSinkOptions): Promise<KafkaSink> {
   const rename = options.topicName ?? ((name: string) => name);
-  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId });
+  const kafka = createKafka({ brokers: options.brokers, clientId: options.clientId, ...(options.security ? { security: options.security } : {}) });
   await ensureTopics(kafka, INPUT_TOPICS.map((name) => ({ ...topicSpec(name), name: rename(name) })));
   const codec = new SchemaCodec({ registryUrl: options.registryUrl });
   for (const name of INPUT_TOPICS) await codec.register(rename(name), loadSchema(name));
