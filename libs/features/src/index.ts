@@ -27,3 +27,4 @@ export {
 } from './features';
 export { findInvoice } from './fold/context';
 export { MAX_AMOUNT_MINOR } from './fold/checks';
+export { checkOutlook, checkPrediction } from './predictions';

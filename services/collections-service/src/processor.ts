@@ -1,4 +1,4 @@
-import { applyEvent, applyTick, newCustomerState, type InputEvent } from '@creditstream/features';
+import { applyEvent, applyTick, checkOutlook, checkPrediction, newCustomerState, type InputEvent } from '@creditstream/features';
 import type { BusinessDayTickEvent, CollectionCommandEnvelope, CollectionPolicyPublishedEvent, CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
 import { COLLECTIONS, type AgingSnapshot, type CustomerCollectionsView, type LoggedAction, type StoredStatement } from './documents';
@@ -93,6 +93,9 @@ export class CollectionsProcessor implements Processor<CollectionsInput, StoreVa
     if (kind === 'policies') return this.publish(event as CollectionPolicyPublishedEvent, ctx);
     const customerId = (event as { customerId?: unknown }).customerId;
     if (typeof customerId !== 'string' || customerId.length === 0 || customerId === '*') return { code: 'INVALID_EVENT', message: `customerId must name a customer, got ${JSON.stringify(customerId)}` };
+    // A prediction that is no distribution (NaN compares false with every threshold) would start collections.
+    const unusable = kind === 'predictions' ? checkPrediction(event as InvoicePaymentPredictedEvent) : kind === 'outlook' ? checkOutlook(event as CustomerPaymentOutlookEvent) : null;
+    if (unusable) return unusable;
     const policy = this.policy(ctx);
     const sink = this.sink(ctx);
     const known = ctx.store.get(customerId) as CustomerValue | undefined;

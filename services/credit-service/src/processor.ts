@@ -2,6 +2,7 @@ import {
   applyEvent,
   applyTick,
   appliedOffset,
+  checkOutlook,
   dayNumber,
   effectiveCreditLimit,
   overdueSummary,
@@ -585,6 +586,8 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
   // ---- predictions ----
 
   private outlook(event: CustomerPaymentOutlookEvent, ctx: Ctx): Rejection | void {
+    const bad = checkOutlook(event);
+    if (bad) return bad;
     const known = ctx.store.get(event.customerId);
     if (known?.kind !== 'customer') return;
     const p = event.payload;

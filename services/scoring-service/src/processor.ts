@@ -4,6 +4,7 @@ import { COLLECTIONS, type CustomerPredictionsView, type ScoringValue } from './
 import type { ScoringMetrics } from './metrics';
 import type { ModelHolder } from './model-holder';
 import { scoreCustomer, upToDate, type ScoringPolicy, type Trigger } from './scoring/score-customer';
+import { checkFeaturesChanged } from './validate';
 
 /** Customers re-scored per turn of deferred work after a model swap. */
 const RESCORE_CHUNK = 20;
@@ -32,6 +33,8 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
 
   process(record: TaskRecord<CustomerFeaturesChangedEvent>, ctx: ProcessorContext<ScoringValue>): Rejection | void {
     const e = record.event;
+    const bad = checkFeaturesChanged(e, record.key);
+    if (bad) return bad;
     const known = ctx.store.get(e.customerId);
     if (known !== undefined && known.input.version >= e.payload.version) {
       this.options.metrics.customersSkipped.inc();
