@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { INVOICE_FEATURE_NAMES, MAX_AMOUNT_MINOR } from '@creditstream/features';
 import { EXAMPLE_EVENTS, type CustomerFeaturesChangedEvent } from '@creditstream/schemas';
+import { createMetrics } from '@creditstream/metrics';
+import { builtInColdStart, createScorer } from '@creditstream/model';
+import { KeyValueStore, PartitionClock, type ProcessorContext, type TaskRecord } from '@creditstream/streams';
+import { ScoringProcessor, type ModelHolder, type ScoringValue } from '../src';
+import { createScoringMetrics } from '../src/metrics';
 import { checkFeaturesChanged } from '../src/validate';
 
 describe('scoring: validation of a customer features changed (issue 17 fuzzing)', () => {
@@ -26,5 +31,27 @@ describe('scoring: validation of a customer features changed (issue 17 fuzzing)'
       [good, 'C-OTHER', 'INVALID_EVENT'],
     ];
     for (const [e, key, code] of cases) assert.equal(checkFeaturesChanged(e, key)?.code, code, JSON.stringify(e.payload.openInvoices[0]?.features.length));
+  });
+});
+
+describe('scoring processor: an event it cannot score (issue 17 fuzzing)', () => {
+  it('is refused before it becomes the customer\'s input (it threw a RangeError after it had been stored, so every later re-score threw again)', () => {
+    const ctx: ProcessorContext<ScoringValue> = {
+      partition: 0,
+      store: new KeyValueStore<ScoringValue>(),
+      clock: new PartitionClock(),
+      forward: () => undefined,
+      log: () => undefined,
+      defer: (work) => {
+        while (work(ctx));
+      },
+    };
+    const scorer = createScorer(builtInColdStart());
+    const p = new ScoringProcessor({ partition: 0, models: { scorer, active: { scorer, publication: null } } as unknown as ModelHolder, topics: { predictions: 'pred', outlooks: 'outlook' }, policy: { minChange: 0.005, atRisk: undefined, highLateShare: undefined, factors: 5 }, metrics: createScoringMetrics(createMetrics({ service: 'test' }).registry) });
+    const example = EXAMPLE_EVENTS.CustomerFeaturesChanged as CustomerFeaturesChangedEvent;
+    const event: CustomerFeaturesChangedEvent = { ...example, payload: { ...example.payload, openInvoices: example.payload.openInvoices.map((i) => ({ ...i, features: [1, 2, 3] })) } };
+    const record: TaskRecord<CustomerFeaturesChangedEvent> = { topic: 'fc', partition: 0, offset: 0, key: event.customerId, time: 0, event, message: { topic: 'fc', partition: 0, offset: 0, key: null, value: null, headers: {}, timestamp: '0', event }, failure: null };
+    assert.equal((p.process(record, ctx) as { code?: string } | undefined)?.code, 'INVALID_EVENT');
+    assert.equal(ctx.store.get(event.customerId), undefined);
   });
 });
