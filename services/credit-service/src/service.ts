@@ -13,10 +13,11 @@ export const SERVICE_NAME = 'credit-service';
 
 /**
  * The input topics, co-partitioned by customer, in tie-break order: at equal business time a customer's master data,
- * invoices and payments come before an order (it is checked against them), an order before its fraud check, and the
- * business-day tick last.
+ * invoices and payments come before an order (it is checked against them), an order before its fraud check, a
+ * command (joining a credit group) before a credit group position (a newcomer's first one carries the time of its
+ * joining), and the business-day tick last.
  */
-export const CREDIT_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.customerOutlook, TOPIC.creditRules, TOPIC.creditGroupPositions, TOPIC.orders, TOPIC.fraudChecks, TOPIC.creditCommands, TOPIC.clock] as const;
+export const CREDIT_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.customerOutlook, TOPIC.creditRules, TOPIC.orders, TOPIC.fraudChecks, TOPIC.creditCommands, TOPIC.creditGroupPositions, TOPIC.clock] as const;
 
 /**
  * The input topics of the group tasks, co-partitioned by credit group id, in tie-break order: a group's limit, then

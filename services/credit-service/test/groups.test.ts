@@ -333,7 +333,7 @@ describe('credit groups: members in different partitions (credit tasks and a gro
 describe('credit groups: the what-if replay', () => {
   it('replays the group positions recorded, in business-time order, so a candidate sees the group limit too', () => {
     const r = new Records();
-    const inputs = [TOPICS.customers, TOPICS.invoices, TOPICS.payments, TOPICS.outlooks, TOPICS.rules, TOPICS.groupPositions, TOPICS.orders, TOPICS.fraudChecks, TOPICS.commands, TOPICS.clock];
+    const inputs = [TOPICS.customers, TOPICS.invoices, TOPICS.payments, TOPICS.outlooks, TOPICS.rules, TOPICS.orders, TOPICS.fraudChecks, TOPICS.commands, TOPICS.groupPositions, TOPICS.clock];
     const pos = (sequence: number, time: string, othersBalanceMinor: number) => r.record(TOPICS.groupPositions, 'CreditGroupPosition', time, { creditGroupId: 'G', sequence, currency: 'EUR', permanentLimit: { limitType: 'BALANCE', amountMinor: 10_000, expiresOn: null }, temporaryLimit: null, members: 2, othersBalanceMinor, othersOpenOrdersMinor: 0, originEventId: `other-${sequence}`, originType: 'PaymentReceived', originCustomerId: 'c2' });
     const recs = [r.registered(), r.command('SetCreditGroup', { commandId: 'j', actor: 'ann', creditGroupId: 'G', reason: 'family' }, T('2024-01-02', 12)), pos(1, T('2024-01-02', 13), 8_000), r.order('SO1', 5_000, T('2024-01-04')), pos(2, T('2024-01-06'), 1_000)];
     const history: ReplayRecord[] = recs.reverse().map((x) => ({ topic: x.topic, partition: 0, offset: x.offset, event: x.event }));
@@ -343,5 +343,21 @@ describe('credit groups: the what-if replay', () => {
     const withoutGroups = outcomesOf(replayPartition(0, history, options({ version: 'no-groups', rules: [{ id: 'credit-limit', type: 'credit-limit-exceeded' }] })));
     const report = compareOutcomes(actual, withoutGroups, { end: T('2024-01-31') });
     assert.deepEqual(report.rules, [{ ruleId: 'group-credit-limit', newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 1, newlyApprovedMinor: 5_000 }]);
+  });
+
+  it('regression: a newcomer\'s first position, stamped with the business time of its joining, is applied after the join (the topics\' tie-break order)', () => {
+    const r = new Records();
+    const inputs = [TOPICS.customers, TOPICS.invoices, TOPICS.payments, TOPICS.outlooks, TOPICS.rules, TOPICS.orders, TOPICS.fraudChecks, TOPICS.commands, TOPICS.groupPositions, TOPICS.clock];
+    const joinedAt = T('2024-01-02', 12);
+    const recs = [
+      r.registered(),
+      r.command('SetCreditGroup', { commandId: 'j', actor: 'ann', creditGroupId: 'G', reason: 'family' }, joinedAt),
+      // The group task's answer to the newcomer: same business time as the join (that of the exposure it sent).
+      r.record(TOPICS.groupPositions, 'CreditGroupPosition', joinedAt, { creditGroupId: 'G', sequence: 1, currency: 'EUR', permanentLimit: { limitType: 'BALANCE', amountMinor: 10_000, expiresOn: null }, temporaryLimit: null, members: 2, othersBalanceMinor: 8_000, othersOpenOrdersMinor: 0, originEventId: 'join-exposure', originType: 'SetCreditGroup', originCustomerId: 'c1' }),
+      r.order('SO1', 5_000, T('2024-01-04')),
+    ];
+    const history: ReplayRecord[] = recs.reverse().map((x) => ({ topic: x.topic, partition: 0, offset: x.offset, event: x.event }));
+    const out = replayPartition(0, history, { inputs, topics: TOPICS, ruleSet: compileRuleSet(DEFAULT_RULE_SET_DOCUMENT), fraud: { mode: 'off', marginMs: 60_000, maxDays: 3 }, approvalThresholdMinor: 1_000_000 });
+    assert.deepEqual([...outcomesOf(out).values()].map((o) => [o.orderId, o.decision, o.rules.join()]), [['SO1', 'HELD', 'group-credit-limit']]);
   });
 });
