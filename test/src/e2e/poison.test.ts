@@ -54,6 +54,12 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** A features-changed event of G whose open invoice has 3 features instead of the model's width. */
+function scoringInput(example: Record<string, unknown>): Record<string, unknown> {
+  const payload = example.payload as { openInvoices: Record<string, unknown>[] };
+  return { ...example, eventId: 'poison-test-bad-width', customerId: G, payload: { ...payload, openInvoices: payload.openInvoices.map((i) => ({ ...i, features: [1, 2, 3] })) } };
+}
+
 const at = (day: number, minute: number) => new Date(Date.UTC(2024, 2, day, 10, minute)).toISOString();
 
 describe('poison and fuzzed input on every service input, on the real stack', function () {
@@ -146,6 +152,10 @@ describe('poison and fuzzed input on every service input, on the real stack', fu
       { topic: TOPIC.payments, event: payment(1) },
       { topic: TOPIC.payments, event: payment(90, { amountMinor: -5, applications: [{ invoiceId: 'INV-P-2', amountMinor: -5 }] }), bad: bad('negative amount', 'INVALID_AMOUNT') },
       { topic: TOPIC.payments, event: payment(91, { currency: 'ZZZ', applications: [{ invoiceId: 'INV-P-2', amountMinor: 1_000_00 * 91 }] }), bad: bad('unknown currency', 'INVALID_CURRENCY') },
+      // The services' own events, consumed by the next ones: scores that cannot be computed or acted on.
+      { topic: TOPIC.featuresChanged, event: scoringInput(examples.get(TOPIC.featuresChanged) as Record<string, unknown>), bad: bad('a feature vector of the wrong width', 'INVALID_EVENT') },
+      { topic: TOPIC.invoicePredictions, event: { ...(examples.get(TOPIC.invoicePredictions) as Record<string, unknown>), eventId: 'poison-test-bad-nan', customerId: G, payload: { ...((examples.get(TOPIC.invoicePredictions) as { payload: object }).payload), pOnTime: Number.NaN } }, bad: bad('a probability that is NaN', 'INVALID_EVENT') },
+      { topic: TOPIC.customerOutlook, event: { ...(examples.get(TOPIC.customerOutlook) as Record<string, unknown>), eventId: 'poison-test-bad-outlook', customerId: G, payload: { ...((examples.get(TOPIC.customerOutlook) as { payload: object }).payload), currency: 'ZZZ' } }, bad: bad('unknown currency', 'INVALID_CURRENCY') },
     ];
     const partitions = TOPICS.find((t) => t.name === TOPIC.clock)?.partitions ?? 6;
     const ticks: Item[] = [];
@@ -259,8 +269,8 @@ describe('poison and fuzzed input on every service input, on the real stack', fu
       // The good messages around the bad ones were processed, in order.
       const orderIds = items.filter((i) => i.topic === TOPIC.orders && !i.bad).map((i) => (i.event.payload as { orderId: string }).orderId);
       const invoiceIds = items.filter((i) => i.topic === TOPIC.invoices && !i.bad).map((i) => (i.event.payload as { invoiceId: string }).invoiceId);
-      // G's events of a topic, but not the 10,000-character-id poison written to it (the services' outputs are inputs too).
-      const ofG = <E extends { customerId: string }>(list: { event: E }[]) => list.map((m) => m.event).filter((e) => e.customerId === G && (e as { eventId?: string }).eventId !== LONG_ID);
+      // G's events of a topic, but not the poison written to it (the services' outputs are inputs too).
+      const ofG = <E extends { customerId: string }>(list: { event: E }[]) => list.map((m) => m.event).filter((e) => e.customerId === G && (e as { eventId?: string }).eventId !== LONG_ID && !String((e as { eventId?: string }).eventId).startsWith('poison-test-bad-'));
       // The pipeline's own topics are inputs too, with poison among the services' outputs: read the decodable ones.
       const decodable = async <E>(topic: string): Promise<{ event: E }[]> =>
         (await readEventLog(kafka, codec, [topic])).sort((a, b) => a.source.partition - b.source.partition || a.source.offset - b.source.offset).map((e) => ({ event: e.event as unknown as E }));
