@@ -29,7 +29,7 @@ import { PARTITION_KEY, type CreditGroupView, type CreditOrder, type CreditValue
 import type { CreditMetrics } from './metrics';
 import { creditFacts, groupFacts, memberExposure, type CreditFacts } from './rules/facts';
 import { evaluate, SYSTEM_RULES, systemReason } from './rules/evaluate';
-import { compileRuleSet, type RuleSet } from './rules/rule-set';
+import { compileRuleSet, readsPredictions, type RuleSet } from './rules/rule-set';
 
 /** Any record the credit service consumes. */
 export type CreditInput = InputEvent | FraudCheckEvent | CustomerPaymentOutlookEvent | CreditCommandEnvelope | CreditRuleSetPublishedEvent | CreditGroupPositionEvent;
@@ -310,7 +310,7 @@ export class CreditProcessor implements Processor<CreditInput, CreditValue> {
     order.basis = {
       ...evaluation,
       ruleSetVersion: this.ruleSet.version,
-      modelVersion: facts.outlook?.modelVersion ?? null,
+      modelVersion: readsPredictions(this.ruleSet) ? (facts.outlook?.modelVersion ?? null) : null,
       balanceMinor: facts.balanceMinor,
       creditLimitMinor: facts.limit?.amountMinor ?? null,
       exposureMinor: facts.limit === null ? null : facts.exposureMinor,

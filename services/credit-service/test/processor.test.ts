@@ -301,6 +301,29 @@ describe('credit processor (against an in-memory task context)', () => {
     assert.equal(bad?.code, 'CREDIT_RULE_SET_INVALID');
   });
 
+  it('regression (chaos test: one decision id with two contents, modelVersion null live and the model replayed): a decision names a model only when a rule of the set reads the predictions', () => {
+    const outlook = (r: Records, time: string) => r.record(TOPICS.outlooks, 'CustomerPaymentOutlook', time, { businessDate: time.slice(0, 10), modelVersion: 'lgbm-7', currency: 'EUR', openBalanceMinor: 10_000, expectedOnTimeMinor: 2_000, expectedLateMinor: 5_000, expectedVeryLateMinor: 3_000, highLateBalance: true, openInvoiceCount: 1, atRiskInvoiceCount: 1 });
+    const decide = (rules: object | null, withOutlook: boolean) => {
+      const p = processor({ fraud: { mode: 'off' } });
+      const { ctx, forwarded } = fakeContext();
+      const r = new Records();
+      p.process(r.registered(), ctx);
+      p.process(r.limit(1_000_000), ctx);
+      if (rules !== null) p.process(r.record(TOPICS.rules, 'CreditRuleSetPublished', T('2024-01-02'), { version: 'predictive-1', document: JSON.stringify(rules), sha256: 'x', publishedBy: 'ann', partition: 0 }, '*'), ctx);
+      if (withOutlook) assert.equal(p.process(outlook(r, T('2024-01-03')), ctx), undefined);
+      p.process(r.order('SO1', 1_000, T('2024-01-04')), ctx);
+      return decisions(forwarded).at(-1)?.payload;
+    };
+    // The built-in rules read no prediction: the same decision whether the outlook has arrived or not.
+    assert.deepEqual(decide(null, true), decide(null, false));
+    assert.equal(decide(null, true)?.modelVersion, null);
+    // A rule set that reads them names the model it read (and holds on it).
+    const predictive = { version: 'predictive-1', rules: [{ id: 'late', type: 'expected-late-balance', share: 0.5 }] };
+    const held = decide(predictive, true);
+    assert.deepEqual([held?.modelVersion, held?.decision, held?.rulesFired.map((f) => f.ruleId)], ['lgbm-7', 'HELD', ['late']]);
+    assert.equal(decide(predictive, false)?.modelVersion, null);
+  });
+
   it('the order-shipped checkpoint holds the rest of an approved order when the rules fire at its first shipment', () => {
     const rules = { version: 'ship', checkpoints: { orderShipped: { enabled: true, graceDays: 2 } }, rules: [{ id: 'overdue', type: 'days-overdue' as const, days: 5 }] };
     const p = processor({ rules, fraud: { mode: 'off' } });

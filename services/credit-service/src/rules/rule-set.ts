@@ -161,6 +161,18 @@ export function readRuleSetFile(file: string): RuleSet {
   return parseRuleSet(text, file);
 }
 
+/** Rule types that read the payment predictions (the customer's outlook from the scoring service). */
+const PREDICTION_RULE_TYPES: readonly string[] = ['expected-late-balance', 'on-time-probability'];
+
+/**
+ * Whether any rule of the set reads the payment predictions: only then does a decision use (and name) a model. A
+ * decision that names the model of whatever outlook had arrived, without reading it, would differ between live
+ * processing (the outlook comes after the events it follows) and a replay of the same log.
+ */
+export function readsPredictions(ruleSet: RuleSet): boolean {
+  return ruleSet.rules.some((r) => PREDICTION_RULE_TYPES.includes(r.type));
+}
+
 /**
  * The rule set in force until one is published: a blocked account, an exceeded credit group limit, an exceeded or
  * expired credit limit, and an invoice more than 60 days overdue hold an order. (builtin-1 had no group rule.)
