@@ -60,6 +60,12 @@ function scoringInput(example: Record<string, unknown>): Record<string, unknown>
   return { ...example, eventId: 'poison-test-bad-width', customerId: G, payload: { ...payload, openInvoices: payload.openInvoices.map((i) => ({ ...i, features: [1, 2, 3] })) } };
 }
 
+/** A copy of a rule-set or policy publication for partition 0 whose document is not JSON. */
+function document(example: Record<string, unknown> | undefined, eventId: string): Record<string, unknown> {
+  const e = example as { payload: Record<string, unknown> };
+  return { ...e, eventId, customerId: '*', payload: { ...e.payload, document: '{"version": broken', partition: 0 } };
+}
+
 const at = (day: number, minute: number) => new Date(Date.UTC(2024, 2, day, 10, minute)).toISOString();
 
 describe('poison and fuzzed input on every service input, on the real stack', function () {
@@ -156,6 +162,11 @@ describe('poison and fuzzed input on every service input, on the real stack', fu
       { topic: TOPIC.featuresChanged, event: scoringInput(examples.get(TOPIC.featuresChanged) as Record<string, unknown>), bad: bad('a feature vector of the wrong width', 'INVALID_EVENT') },
       { topic: TOPIC.invoicePredictions, event: { ...(examples.get(TOPIC.invoicePredictions) as Record<string, unknown>), eventId: 'poison-test-bad-nan', customerId: G, payload: { ...((examples.get(TOPIC.invoicePredictions) as { payload: object }).payload), pOnTime: Number.NaN } }, bad: bad('a probability that is NaN', 'INVALID_EVENT') },
       { topic: TOPIC.customerOutlook, event: { ...(examples.get(TOPIC.customerOutlook) as Record<string, unknown>), eventId: 'poison-test-bad-outlook', customerId: G, payload: { ...((examples.get(TOPIC.customerOutlook) as { payload: object }).payload), currency: 'ZZZ' } }, bad: bad('unknown currency', 'INVALID_CURRENCY') },
+      { topic: TOPIC.fraudChecks, event: { ...(examples.get(TOPIC.fraudChecks) as Record<string, unknown>), eventId: 'poison-test-bad-check', customerId: G, payload: { ...((examples.get(TOPIC.fraudChecks) as { payload: object }).payload), orderId: '' } }, bad: bad('a fraud check of no order', 'INVALID_EVENT') },
+      // Rule sets and policies that are not JSON (one copy, to partition 0, as the publishers write them).
+      { topic: TOPIC.creditRules, event: document(examples.get(TOPIC.creditRules), 'poison-test-bad-credit-rules'), bad: bad('a rule set that is not JSON', 'CREDIT_RULE_SET_INVALID') },
+      { topic: TOPIC.fraudRules, event: document(examples.get(TOPIC.fraudRules), 'poison-test-bad-fraud-rules'), bad: bad('a rule set whose digest is not its document\'s', 'INVALID_EVENT') },
+      { topic: TOPIC.collectionPolicies, event: document(examples.get(TOPIC.collectionPolicies), 'poison-test-bad-policy'), bad: bad('a policy that is not JSON', 'POLICY_INVALID') },
     ];
     const partitions = TOPICS.find((t) => t.name === TOPIC.clock)?.partitions ?? 6;
     const ticks: Item[] = [];
