@@ -146,7 +146,7 @@ export const EXAMPLE_EVENTS: ExampleEvents = {
     heldValues: [{ currency: 'EUR', actualMinor: 41_200_00, candidateMinor: 36_950_00 }],
     meanHoldDaysActual: 2.4,
     meanHoldDaysCandidate: 2.1,
-    rules: [{ ruleId: 'overdue-30', newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 32, newlyApprovedMinor: 4_250_00 }],
+    rules: [{ ruleId: 'overdue-30', currency: 'EUR', newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 32, newlyApprovedMinor: 4_250_00 }],
     differencesTotal: 32,
     differences: [{ customerId: 'C000042', orderId: 'SO-000042-00016', decidedAt: '2024-02-12T09:00:00.000Z', amountMinor: 1_234_56, currency: 'EUR', change: 'newly-approved', actualDecision: 'HELD', actualRules: ['overdue-30'], candidateDecision: 'APPROVED', candidateRules: [], actualHoldEndedAt: '2024-02-14T09:00:00.000Z', candidateHoldEndedAt: null }],
   }, '*'),

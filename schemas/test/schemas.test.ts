@@ -76,7 +76,11 @@ describe('Avro schemas', () => {
         }
       }
       for (const e of m.eventTypes) {
-        if (containsMoney(e, m)) assert.ok(e.fields.some((f) => f.name === 'currency'), `${m.file}: ${e.shortName} has amounts but no currency`);
+        // The event's currency covers its amounts, or (a report over several currencies) every record of the event
+        // that holds amounts names its own currency.
+        const hasCurrency = (r: RecordModel) => r.fields.some((f) => f.name === 'currency');
+        const moneyRecords = m.named.filter((n): n is RecordModel => n.kind === 'record' && n.fields.some((f) => isMoneyName(f.name)) && n.fullName !== m.envelope.fullName);
+        if (containsMoney(e, m)) assert.ok(hasCurrency(e) || (!e.fields.some((f) => isMoneyName(f.name)) && moneyRecords.every(hasCurrency)), `${m.file}: ${e.shortName} has amounts but no currency`);
       }
     }
   });

@@ -1040,9 +1040,11 @@ export interface WhatIfHeldValue {
 export interface WhatIfRuleImpact {
   /** Rule id. */
   ruleId: string;
+  /** ISO 4217 currency of the orders counted here (amounts of different currencies are never added up). */
+  currency: string;
   /** Orders the candidate holds with this rule that were approved. */
   newlyHeld: number;
-  /** Their value in minor units (currencies summed as they are). */
+  /** Their value in minor units. */
   newlyHeldMinor: number;
   /** Orders this rule held that the candidate approves. */
   newlyApproved: number;
@@ -1056,7 +1058,7 @@ export interface WhatIfDifference {
   customerId: string;
   /** Order. */
   orderId: string;
-  /** Business time of the decision (ISO timestamp). */
+  /** Business time of the decision. (ISO-8601 UTC timestamp) */
   decidedAt: string;
   /** Order amount, in minor units of `currency`. */
   amountMinor: number;
@@ -1072,9 +1074,9 @@ export interface WhatIfDifference {
   candidateDecision: WhatIfDecision;
   /** Rule ids that would hold it. */
   candidateRules: string[];
-  /** When the hold made ended (null: still held or never held). */
+  /** When the hold made ended (null: still held or never held). (ISO-8601 UTC timestamp) */
   actualHoldEndedAt: string | null;
-  /** When the candidate's hold would have ended. */
+  /** When the candidate's hold would have ended. (ISO-8601 UTC timestamp) */
   candidateHoldEndedAt: string | null;
 }
 

@@ -342,7 +342,7 @@ describe('credit groups: the what-if replay', () => {
     assert.deepEqual([...actual.values()].map((o) => [o.orderId, o.decision, o.rules.join(), o.holdEndedAt]), [['SO1', 'HELD', 'group-credit-limit', T('2024-01-06')]]);
     const withoutGroups = outcomesOf(replayPartition(0, history, options({ version: 'no-groups', rules: [{ id: 'credit-limit', type: 'credit-limit-exceeded' }] })));
     const report = compareOutcomes(actual, withoutGroups, { end: T('2024-01-31') });
-    assert.deepEqual(report.rules, [{ ruleId: 'group-credit-limit', newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 1, newlyApprovedMinor: 5_000 }]);
+    assert.deepEqual(report.rules, [{ ruleId: 'group-credit-limit', currency: 'EUR', newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 1, newlyApprovedMinor: 5_000 }]);
   });
 
   it('regression: a newcomer\'s first position, stamped with the business time of its joining, is applied after the join (the topics\' tie-break order)', () => {

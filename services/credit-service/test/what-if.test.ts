@@ -23,6 +23,14 @@ function history(): ReplayRecord[] {
 describe('what-if replay', () => {
   const options = (rules: object) => ({ inputs: INPUTS, topics: TOPICS, ruleSet: compileRuleSet(rules), fraud: { mode: 'off' as const, marginMs: 60_000, maxDays: 3 }, approvalThresholdMinor: 1_000_000 });
 
+  it('a rule\'s impact is counted per currency: amounts of different currencies are never added up', () => {
+    const outcome = (orderId: string, currency: string, decision: 'HELD' | 'APPROVED', rules: string[]) => ({ orderId, customerId: 'C', decidedAt: '2024-01-02T10:00:00.000Z', amountMinor: currency === 'EUR' ? 1_000 : 70_000, currency, decision, rules, holdEndedAt: null, rejected: false });
+    const actual = new Map([['A', outcome('A', 'EUR', 'APPROVED', [])], ['B', outcome('B', 'JPY', 'APPROVED', [])]]);
+    const candidate = new Map([['A', outcome('A', 'EUR', 'HELD', ['r'])], ['B', outcome('B', 'JPY', 'HELD', ['r'])]]);
+    const report = compareOutcomes(actual, candidate, { end: '2024-01-31T00:00:00.000Z' });
+    assert.deepEqual(report.rules.map((r) => [r.ruleId, r.currency, r.newlyHeld, r.newlyHeldMinor]), [['r', 'EUR', 1, 1_000], ['r', 'JPY', 1, 70_000]]);
+  });
+
   it('replays in business-time order and compares per rule: newly held, newly approved, held value and hold time', () => {
     const actual = outcomesOf(replayPartition(0, history(), options(DEFAULT_RULE_SET_DOCUMENT)));
     assert.deepEqual([...actual.values()].map((o) => [o.orderId, o.decision, o.rules.join(), o.holdEndedAt]), [['SO1', 'HELD', 'credit-limit', '2024-01-08T14:00:00.000Z'], ['SO2', 'APPROVED', '', null]]);
@@ -31,7 +39,7 @@ describe('what-if replay', () => {
     const report = compareOutcomes(actual, candidate, { end: '2024-01-31T00:00:00.000Z' });
     assert.equal(report.orders, 2);
     assert.deepEqual(report.rules, [
-      { ruleId: 'big-orders', newlyHeld: 1, newlyHeldMinor: 500, newlyApproved: 0, newlyApprovedMinor: 0 },
+      { ruleId: 'big-orders', currency: 'EUR', newlyHeld: 1, newlyHeldMinor: 500, newlyApproved: 0, newlyApprovedMinor: 0 },
     ]);
     assert.deepEqual(report.differences.map((d) => [d.actual.orderId, d.change]), [['SO1', 'rules-changed'], ['SO2', 'newly-held']]);
     assert.deepEqual(report.heldMinor.get('EUR'), { actual: 5_000, candidate: 5_500 });

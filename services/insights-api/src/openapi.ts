@@ -270,7 +270,7 @@ const schemas: Record<string, Schema> = {
       heldValues: { type: 'array', items: obj({ currency: str('Currency.'), actualMinor: money('Held value made'), candidateMinor: money('Held value of the candidate') }) },
       meanHoldDaysActual: num('Mean hold days made.'),
       meanHoldDaysCandidate: num('Mean hold days of the candidate.'),
-      rules: { type: 'array', items: obj({ ruleId: str('Rule.'), newlyHeld: int('Orders newly held.'), newlyHeldMinor: money('Their value'), newlyApproved: int('Orders newly approved.'), newlyApprovedMinor: money('Their value') }) },
+      rules: { type: 'array', items: obj({ ruleId: str('Rule.'), currency: str('Currency of the orders counted (per rule and currency: amounts of different currencies are never added up).'), newlyHeld: int('Orders newly held.'), newlyHeldMinor: money('Their value'), newlyApproved: int('Orders newly approved.'), newlyApprovedMinor: money('Their value') }) },
       differencesTotal: int('Orders whose outcome differs.'),
     },
     required: ['reportId', 'ruleSetVersion', 'ruleSetSha256', 'ranBy', 'ranAt', 'ordersCompared', 'actualHeld', 'candidateHeld', 'rules', 'differencesTotal'],

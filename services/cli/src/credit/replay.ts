@@ -157,7 +157,7 @@ function summaryLines(r: WhatIfReport, version: string, decided: number): string
   const lines = [`what-if of rule set ${version} against the ${grouped(decided)} decisions made: ${grouped(r.orders)} orders compared; held ${grouped(r.actualHeld)} → ${grouped(r.candidateHeld)}; mean hold ${r.meanHoldDays.actual.toFixed(1)} → ${r.meanHoldDays.candidate.toFixed(1)} business days`];
   for (const [currency, h] of r.heldMinor) if (h.actual !== 0 || h.candidate !== 0) lines.push(`  held value ${currency}: ${grouped(h.actual)} → ${grouped(h.candidate)} (${h.candidate - h.actual >= 0 ? '+' : ''}${grouped(h.candidate - h.actual)} minor units)`);
   if (r.rules.length === 0) lines.push('  no order changes its outcome');
-  for (const rule of r.rules) lines.push(`  rule ${rule.ruleId}: ${grouped(rule.newlyHeld)} newly held (${grouped(rule.newlyHeldMinor)}), ${grouped(rule.newlyApproved)} newly approved (${grouped(rule.newlyApprovedMinor)})`);
+  for (const rule of r.rules) lines.push(`  rule ${rule.ruleId} (${rule.currency}): ${grouped(rule.newlyHeld)} newly held (${grouped(rule.newlyHeldMinor)}), ${grouped(rule.newlyApproved)} newly approved (${grouped(rule.newlyApprovedMinor)})`);
   return lines;
 }
 
@@ -172,14 +172,14 @@ function toCsv(differences: readonly OrderDifference[]): string {
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function toHtml(r: WhatIfReport, version: string): string {
-  const ruleRows = r.rules.map((x) => `<tr><td>${escape(x.ruleId)}</td><td>${x.newlyHeld}</td><td>${x.newlyHeldMinor}</td><td>${x.newlyApproved}</td><td>${x.newlyApprovedMinor}</td></tr>`).join('\n');
+  const ruleRows = r.rules.map((x) => `<tr><td>${escape(x.ruleId)}</td><td>${escape(x.currency)}</td><td>${x.newlyHeld}</td><td>${x.newlyHeldMinor}</td><td>${x.newlyApproved}</td><td>${x.newlyApprovedMinor}</td></tr>`).join('\n');
   const rows = r.differences.map((d) => `<tr class="${d.change}"><td>${escape(d.actual.customerId)}</td><td>${escape(d.actual.orderId)}</td><td>${escape(d.actual.decidedAt)}</td><td>${d.actual.amountMinor} ${escape(d.actual.currency)}</td><td>${d.change}</td><td>${d.actual.decision} ${escape(d.actual.rules.join(', '))}</td><td>${d.candidate.decision} ${escape(d.candidate.rules.join(', '))}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>creditstream what-if: rule set ${escape(version)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}.newly-held{background:#fde2e2}.newly-approved{background:#e2f5e2}</style></head>
 <body><h1>What-if: rule set ${escape(version)}</h1>
 <p>${r.orders} orders compared with the decisions made. Held: ${r.actualHeld} → ${r.candidateHeld}. Mean hold: ${r.meanHoldDays.actual.toFixed(1)} → ${r.meanHoldDays.candidate.toFixed(1)} business days.</p>
-<h2>Per rule</h2><table><tr><th>rule</th><th>newly held</th><th>value (minor)</th><th>newly approved</th><th>value (minor)</th></tr>
+<h2>Per rule and currency</h2><table><tr><th>rule</th><th>currency</th><th>newly held</th><th>value (minor)</th><th>newly approved</th><th>value (minor)</th></tr>
 ${ruleRows}</table>
 <h2>Orders whose outcome differs (${r.differences.length})</h2><table><tr><th>customer</th><th>order</th><th>decided at</th><th>amount</th><th>change</th><th>decided</th><th>candidate</th></tr>
 ${rows}</table></body></html>

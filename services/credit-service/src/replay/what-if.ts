@@ -126,9 +126,11 @@ export interface OrderDifference {
   change: 'newly-held' | 'newly-approved' | 'rules-changed';
 }
 
-/** Per rule: the orders its presence or absence changed. */
+/** Per rule and currency: the orders its presence or absence changed. */
 export interface RuleImpact {
   ruleId: string;
+  /** Currency of the orders counted here (amounts of different currencies are never added up). */
+  currency: string;
   /** Orders the candidate holds with this rule that were approved. */
   newlyHeld: number;
   newlyHeldMinor: number;
@@ -159,9 +161,10 @@ const DAY_MS = 86_400_000;
 export function compareOutcomes(actual: Map<string, OrderOutcome>, candidate: Map<string, OrderOutcome>, window: { from?: string; to?: string; end: string }): WhatIfReport {
   const report: WhatIfReport = { orders: 0, actualHeld: 0, candidateHeld: 0, heldMinor: new Map(), meanHoldDays: { actual: 0, candidate: 0 }, rules: [], differences: [] };
   const rules = new Map<string, RuleImpact>();
-  const impact = (ruleId: string) => {
-    let r = rules.get(ruleId);
-    if (r === undefined) rules.set(ruleId, (r = { ruleId, newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 0, newlyApprovedMinor: 0 }));
+  const impact = (ruleId: string, currency: string) => {
+    const key = `${ruleId}\u0000${currency}`;
+    let r = rules.get(key);
+    if (r === undefined) rules.set(key, (r = { ruleId, currency, newlyHeld: 0, newlyHeldMinor: 0, newlyApproved: 0, newlyApprovedMinor: 0 }));
     return r;
   };
   const holdDays = (o: OrderOutcome) => (Date.parse(o.holdEndedAt ?? window.end) - Date.parse(o.decidedAt)) / DAY_MS;
@@ -188,19 +191,21 @@ export function compareOutcomes(actual: Map<string, OrderOutcome>, candidate: Ma
     if (a.decision === 'APPROVED' && c.decision === 'HELD') {
       report.differences.push({ actual: a, candidate: c, change: 'newly-held' });
       for (const id of c.rules) {
-        impact(id).newlyHeld += 1;
-        impact(id).newlyHeldMinor += c.amountMinor;
+        const r = impact(id, c.currency);
+        r.newlyHeld += 1;
+        r.newlyHeldMinor += c.amountMinor;
       }
     } else if (a.decision === 'HELD' && c.decision === 'APPROVED') {
       report.differences.push({ actual: a, candidate: c, change: 'newly-approved' });
       for (const id of a.rules) {
-        impact(id).newlyApproved += 1;
-        impact(id).newlyApprovedMinor += a.amountMinor;
+        const r = impact(id, a.currency);
+        r.newlyApproved += 1;
+        r.newlyApprovedMinor += a.amountMinor;
       }
     } else if (a.rules.join() !== c.rules.join()) report.differences.push({ actual: a, candidate: c, change: 'rules-changed' });
   }
   report.meanHoldDays = { actual: report.actualHeld === 0 ? 0 : actualDays / report.actualHeld, candidate: report.candidateHeld === 0 ? 0 : candidateDays / report.candidateHeld };
-  report.rules = [...rules.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+  report.rules = [...rules.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.currency.localeCompare(b.currency));
   report.differences.sort((x, y) => x.actual.decidedAt.localeCompare(y.actual.decidedAt) || x.actual.orderId.localeCompare(y.actual.orderId));
   return report;
 }
