@@ -49,9 +49,10 @@ describe('kafka producer and consumer runner on the real broker', function () {
     await codec.register(topic, COUNTER_SCHEMA);
     const producer = createProducer({ kafka, codec });
     await producer.connect();
-    // 1,500 events of ~3 kB to one partition: ~4.5 MB, which one request carries as one record batch.
-    const customer = `C${'x'.repeat(1500)}`;
-    const sent = Array.from({ length: 1500 }, (_, i) => ({ key: customer, event: counted(customer, i) }));
+    // 6,000 events of ~750 bytes to one partition: ~4.5 MB, which one request carries as one record batch. The bulk
+    // is in the key, customer id and event id, each within the 256 characters a consumer accepts (MAX_ID_LENGTH).
+    const customer = `C${'x'.repeat(240)}`;
+    const sent = Array.from({ length: 6000 }, (_, i) => ({ key: customer, event: counted(customer, i) }));
     const seen: number[] = [];
     const runner = createConsumerRunner<Counted>({
       kafka, codec, producer, service: uniqueName('svc'), topics: [topic],
@@ -62,8 +63,8 @@ describe('kafka producer and consumer runner on the real broker', function () {
     try {
       await producer.sendBatch([{ topic, messages: sent }]);
       await runner.start();
-      await waitFor('all 1,500 events consumed', () => seen.length === 1500, { timeoutMs: 60_000 });
-      assert.deepEqual(seen, Array.from({ length: 1500 }, (_, i) => i));
+      await waitFor('all 6,000 events consumed', () => seen.length === 6000, { timeoutMs: 60_000 });
+      assert.deepEqual(seen, Array.from({ length: 6000 }, (_, i) => i));
     } finally {
       await runner.stop();
       await producer.disconnect();
