@@ -1,4 +1,4 @@
-import { p99, runChaos, type ChaosReport } from '@creditstream/test';
+import { p99, PREDICTION_FREE_POLICY, runChaos, type ChaosReport } from '@creditstream/test';
 import type { Benchmark } from '../benchmark';
 import type { Figure } from '../results';
 
@@ -28,6 +28,9 @@ export const chaos: Benchmark = {
     const liveDays = ctx.argInt('live-days', 60);
     const liveRate = ctx.argInt('rate', 40);
     const kills = ctx.argInt('kills', 40);
+    // By default the e2e test's PREDICTION_FREE_POLICY; --builtin-policy measures how the built-in one's prediction-driven
+    // actions differ from an uninterrupted run.
+    const builtinPolicy = ctx.argFlag('builtin-policy', false);
     const r = await runChaos({
       seed: ctx.argInt('seed', 1),
       customers,
@@ -40,6 +43,7 @@ export const chaos: Benchmark = {
       kafkaRestartAfterKill: Math.ceil(kills / 3),
       mongoRestartAfterKill: Math.ceil((2 * kills) / 3),
       registryUrl: ctx.stack.schemaRegistryUrl,
+      ...(builtinPolicy ? {} : { collectionsPolicy: PREDICTION_FREE_POLICY }),
       settleTimeoutMs: 300_000,
       serviceLogLevel: 'error',
       log: ctx.log,
@@ -74,6 +78,9 @@ export const chaos: Benchmark = {
         `${customers} customers: ${historyDays} business days of history replayed, then ${liveDays} live ones at ${liveRate} events/s (${r.liveSeconds.toFixed(0)} s of simulation in all); 5 services × 2 processes on a private Kafka broker and MongoDB; a SIGKILL every 2–6 s (seeded) while the live stream ran, each killed process replaced at once.`,
         `Kills per service: ${[...perService].map(([s, n]) => `${s} ${n}`).join(', ')}. Recovery: kill → its replacement processed a record, or its group caught up; a replacement killed again before that (superseded) counts as survived by the later kill's recovery and is left out of the percentiles.`,
         `events_lost: orders without a credit decision (${r.ordersWithoutDecision.length}) or without a fraud check (${r.ordersWithoutFraudCheck.length}), and collection actions an uninterrupted run of the collections processor over the same inputs issues that the pipeline did not (${r.collectionActions.missing.length}).`,
+        builtinPolicy
+          ? `The built-in collection policy: collections started from predictions and write-off proposals read the latest prediction when it is processed, and live a prediction comes after the events of its business time (a replay takes it before them), so those actions differ from an uninterrupted run without any fault: ${r.collectionActions.missing.length} missing, ${r.collectionActions.unexpected.length} unexpected, ${r.collectionActions.differing.length} differing of ${r.collectionActions.expected} expected.`
+          : 'Collection policy: the built-in one without collections started from predictions and without write-off proposals (as in the e2e test; --builtin-policy runs the built-in one, whose prediction-driven actions differ from an uninterrupted run without any fault).',
         `Conflicting duplicates (one event id, two contents) by topic: ${JSON.stringify(Object.fromEntries(Object.entries(r.conflictingDuplicates).map(([t, ids]) => [t, ids.length])))}.`,
         `Processes that exited on their own (restarted by the harness): ${r.unexpectedExits.map((e) => `${e.service}#${e.instance} (${e.exit})`).join(', ') || 'none'}.`,
       ],

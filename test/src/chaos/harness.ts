@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFeaturesVerify, runPolicyPublish, runSimulate } from '@creditstream/cli';
-import { COLLECTIONS_INPUTS, simulateHistory, type HistoryRecord, type InputKind } from '@creditstream/collections-service';
+import { COLLECTIONS_INPUTS, DEFAULT_POLICY, simulateHistory, type HistoryRecord, type InputKind } from '@creditstream/collections-service';
 import { CREDIT_INPUTS } from '@creditstream/credit-service';
 import { FEATURE_INPUTS } from '@creditstream/feature-service';
 import { FRAUD_INPUTS } from '@creditstream/fraud-service';
@@ -37,6 +37,14 @@ export const CHAOS_SERVICES: readonly ServiceSpec[] = [
   { name: 'credit', envPrefix: 'CREDIT_SERVICE', inputs: CREDIT_INPUTS },
   { name: 'collections', envPrefix: 'COLLECTIONS_SERVICE', inputs: COLLECTIONS_INPUTS.map(([t]) => t) },
 ];
+
+/**
+ * The built-in collection policy without collections started from predictions and without write-off proposals: both
+ * read the latest prediction at the moment it is processed, and a live pipeline delivers a prediction after the
+ * events of the same business time, which a replay (and so the uninterrupted run) takes before them; those actions
+ * differ from an uninterrupted run without any fault.
+ */
+export const PREDICTION_FREE_POLICY = { ...DEFAULT_POLICY, policyId: 'chaos', version: '1', effectiveFrom: '2023-12-01', prediction: { threshold: 0.000001, hysteresis: 0 }, writeOff: { ...DEFAULT_POLICY.writeOff, minDaysOverdue: 3650 } };
 
 export interface ChaosOptions {
   seed: number;

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_POLICY } from '@creditstream/collections-service';
 import { TOPIC } from '@creditstream/schemas';
 import { stack } from '@creditstream/testing';
-import { p99, runChaos, type ChaosReport } from '../chaos/harness';
+import { p99, PREDICTION_FREE_POLICY, runChaos, type ChaosReport } from '../chaos/harness';
 
 /**
  * The whole pipeline under faults (see `../chaos/harness.ts`): every service twice, a replayed history and a live
@@ -27,11 +26,9 @@ describe('the whole pipeline under chaos', function () {
       mongoRestartAfterKill: 14,
       registryUrl: stack().schemaRegistryUrl,
       settleTimeoutMs: 180_000,
-      // Collections started from predictions, and write-off proposals, read the latest prediction at the moment it is
-      // processed; a live pipeline delivers a prediction after the events of the same business time, which a replay
-      // (and the uninterrupted run) takes before them, so those actions differ without any fault (measured by
-      // `npm run bench -- chaos`, which runs the built-in policy). This policy leaves both out.
-      collectionsPolicy: { ...DEFAULT_POLICY, policyId: 'chaos', version: '1', effectiveFrom: '2023-12-01', prediction: { threshold: 0.000001, hysteresis: 0 }, writeOff: { ...DEFAULT_POLICY.writeOff, minDaysOverdue: 3650 } },
+      // Without collections started from predictions and write-off proposals, which differ from an uninterrupted run
+      // without any fault (see PREDICTION_FREE_POLICY; `npm run bench -- chaos --builtin-policy` measures it).
+      collectionsPolicy: PREDICTION_FREE_POLICY,
       serviceLogLevel: 'error',
       log: (line) => process.stderr.write(`      [chaos] ${line}\n`),
     });
