@@ -14,7 +14,7 @@ function capture(customerData: boolean | undefined, env?: string) {
   if (env === undefined) delete process.env.LOG_CUSTOMER_DATA;
   else process.env.LOG_CUSTOMER_DATA = env;
   try {
-    return { logger: createLogger({ name: 'test', ...(customerData === undefined ? {} : { customerData }), destination }), lines };
+    return { logger: createLogger({ name: 'test', level: 'info', ...(customerData === undefined ? {} : { customerData }), destination }), lines };
   } finally {
     if (saved === undefined) delete process.env.LOG_CUSTOMER_DATA;
     else process.env.LOG_CUSTOMER_DATA = saved;
