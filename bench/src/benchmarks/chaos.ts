@@ -82,6 +82,7 @@ export const chaos: Benchmark = {
           ? `The built-in collection policy: collections started from predictions and write-off proposals read the latest prediction when it is processed, and live a prediction comes after the events of its business time (a replay takes it before them), so those actions differ from an uninterrupted run without any fault: ${r.collectionActions.missing.length} missing, ${r.collectionActions.unexpected.length} unexpected, ${r.collectionActions.differing.length} differing of ${r.collectionActions.expected} expected.`
           : 'Collection policy: the built-in one without collections started from predictions and without write-off proposals (as in the e2e test; --builtin-policy runs the built-in one, whose prediction-driven actions differ from an uninterrupted run without any fault).',
         `Conflicting duplicates (one event id, two contents) by topic: ${JSON.stringify(Object.fromEntries(Object.entries(r.conflictingDuplicates).map(([t, ids]) => [t, ids.length])))}.`,
+        ...r.conflictExamples.map((e) => `Conflict on ${e.topic}: first ${e.first}; then ${e.second}`),
         `Processes that exited on their own (restarted by the harness): ${r.unexpectedExits.map((e) => `${e.service}#${e.instance} (${e.exit})`).join(', ') || 'none'}.`,
       ],
     };
