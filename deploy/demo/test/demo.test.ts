@@ -119,7 +119,7 @@ describe('npm run demo, end to end on the real stack', function () {
     assert.ok(daysPast >= 0 && daysPast < 45, `the training data ends ${dataEnd}, ${daysPast} days after the history's end ${historyEnd}`);
     assert.ok(lines.some((l) => /holdout \([\d,]+ latest invoices\): accuracy 0\.\d+ vs 0\.\d+ for the naive "always \w+"; log-loss \d\.\d+ vs/.test(l)), `no holdout metrics:\n${output()}`);
     const report = /report: (\S+\.html)/.exec(output())?.[1];
-    assert.ok(report !== undefined && existsSync(report) && readFileSync(report, 'utf8').includes('<svg'), `no report file: ${report}`);
+    assert.ok(report !== undefined && existsSync(report) && readFileSync(report, 'utf8').includes('<canvas data-chart='), `no report file: ${report}`);
 
     // Predictions of that version, each followed by its top factors (feature = value, contribution).
     const predictionAt = lines.map((l, i) => (l.includes(`[model ${version}]`) ? i : -1)).filter((i) => i >= 0);

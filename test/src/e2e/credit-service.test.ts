@@ -326,7 +326,7 @@ describe('credit service on the real stack', function () {
     const strict = report.rules.find((r) => r.ruleId === 'any-order-over-1');
     assert.ok(strict !== undefined && strict.newlyHeld >= 3, `newly held by the candidate: ${JSON.stringify(report.rules)}`);
     assert.ok(report.differences.some((d) => d.actual.orderId === 'SO-F2' && d.change === 'newly-held'), 'an order approved by the decisions made is held by the candidate');
-    assert.ok(lines.some((l) => l.startsWith('  rule any-order-over-1: ')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('  rule any-order-over-1 (EUR): ')), lines.join('\n'));
     assert.ok(existsSync(csv) && readFileSync(csv, 'utf8').startsWith('customer_id,order_id,decided_at'));
     assert.ok(existsSync(html) && readFileSync(html, 'utf8').includes('What-if: rule set strict-e2e'));
   });
