@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { readFraudTruth, runFraudReplay, runFraudRulesPublish, runSimulate } from '@creditstream/cli';
 import { readEventLog } from '@creditstream/feature-service';
 import { BUILTIN_RULES, createFraudService, FRAUD_INPUTS, fraudCheckId, loadFraudServiceConfig, type FraudService } from '@creditstream/fraud-service';
-import { createKafka, createProducer, type Kafka } from '@creditstream/kafka';
+import { createProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, type DeadLetterEvent, type FraudCheckEvent, type OrderEnvelope, type OrderPlacedEvent } from '@creditstream/schemas';
-import { stack, uniqueName, waitFor } from '@creditstream/testing';
-import { quietIo, readTopic, waitCaughtUp } from './pipeline';
+import { uniqueName, waitFor } from '@creditstream/testing';
+import { quietIo, readTopic, waitCaughtUp, stackClients } from './pipeline';
 
 function isolation(name: string) {
   const prefix = `${uniqueName(name)}.`;
@@ -27,11 +27,7 @@ describe('fraud service on the real stack', function () {
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients()));
 
   it('simulator → fraud service: one check per order (deterministic id, causation, rule-set version), frauds reviewed, an unknown customer checked, bad orders dead-lettered with their reason, a published rule set applied from its business time, a replay and a fresh instance recomputing every check identically', async function () {
     this.timeout(600_000);

@@ -8,12 +8,12 @@ import { COLLECTIONS_INPUTS, createCollectionsService, loadCollectionsServiceCon
 import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig, type CreditService } from '@creditstream/credit-service';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, type FeatureService } from '@creditstream/feature-service';
 import { createInsightsApi, loadInsightsApiConfig, type InsightsApi } from '@creditstream/insights-api';
-import { createKafka, type Kafka } from '@creditstream/kafka';
+import { type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, type ScoringService } from '@creditstream/scoring-service';
 import { TOPIC, type CollectionActionEnvelope, type ModelEnvelope } from '@creditstream/schemas';
-import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
-import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { REPO_ROOT, uniqueName, waitFor } from '@creditstream/testing';
+import { quietIo, readTopic, simulateInto, waitCaughtUp, stackClients } from './pipeline';
 
 const ARTIFACTS = process.env.CREDITSTREAM_TEST_ARTIFACTS ?? join(REPO_ROOT, 'test', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,11 +36,7 @@ describe('insights API: collections lists, dispute commands, credit rule sets an
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients()));
 
   it('lists what the collections service issued, carries out and refuses disputes, shows the rule sets and what-if reports published, publishes a model through the audited command path, and the dashboard draws the report\'s Chart.js charts', async function () {
     this.timeout(400_000);

@@ -7,12 +7,12 @@ import { runApiTokenCreate } from '@creditstream/cli';
 import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig, type CreditService } from '@creditstream/credit-service';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, type FeatureService } from '@creditstream/feature-service';
 import { createInsightsApi, loadInsightsApiConfig, type InsightsApi } from '@creditstream/insights-api';
-import { createKafka, type Kafka } from '@creditstream/kafka';
+import { type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, type CustomerPredictions, type ScoringService } from '@creditstream/scoring-service';
 import { TOPIC, type CreditCommandEnvelope, type OrderEnvelope } from '@creditstream/schemas';
-import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
-import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { REPO_ROOT, uniqueName, waitFor } from '@creditstream/testing';
+import { quietIo, readTopic, simulateInto, waitCaughtUp, stackClients } from './pipeline';
 
 /** Where the browser test writes its screenshots (CI keeps the folder as a test artifact). */
 const ARTIFACTS = process.env.CREDITSTREAM_TEST_ARTIFACTS ?? join(REPO_ROOT, 'test', 'artifacts');
@@ -38,11 +38,7 @@ describe('insights API on the real stack', function () {
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients()));
 
   it('serves what the feature, scoring and credit services committed, with tokens and roles; commands reach the credit service and their outcomes show; the dashboard works in Chromium, down to releasing a hold', async function () {
     this.timeout(300_000);

@@ -4,14 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { groundTruth, runImport, runModelList, runModelPublish, runModelReport, runModelShow, runModelTrain, type InvoiceTruth, type Io, type ModelTrainSummary } from '@creditstream/cli';
 import { createFeatureService, FEATURE_INPUTS, FeatureStateReader, loadFeatureServiceConfig, readEventLog } from '@creditstream/feature-service';
-import { createKafka, type Kafka } from '@creditstream/kafka';
+import { type Kafka } from '@creditstream/kafka';
 import { compileTrainerOptions, InsufficientHistoryError, loadActiveModel, selectRows, trainingDataFromEventLog, type ModelVersion } from '@creditstream/model';
 import { SchemaCodec } from '@creditstream/schema';
 import { minorUnitDigits, TOPIC, type ModelPublishedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { stack, uniqueName } from '@creditstream/testing';
 import { Predictor } from '@creditstream/lightgbm';
-import { quietIo, readTopic, simulateInto, waitCaughtUp } from './pipeline';
+import { quietIo, readTopic, simulateInto, waitCaughtUp, stackClients } from './pipeline';
 
 function isolation(name: string) {
   const prefix = `${uniqueName(name)}.`;
@@ -91,11 +91,7 @@ describe('model on the real stack', function () {
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients()));
 
   it('trains on a simulated history point-in-time near the Bayes-optimal log-loss; registers, publishes, reports and serves it', async function () {
     this.timeout(900_000);

@@ -5,10 +5,17 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { runSimulate } from '@creditstream/cli';
 import { SchemaCodec } from '@creditstream/schema';
-import { waitFor } from '@creditstream/testing';
+import { createKafka } from '@creditstream/kafka';
+import { stack, waitFor } from '@creditstream/testing';
 
 /** A command Io that keeps quiet (tests assert on results, not on progress lines). */
 export const quietIo = { out: () => undefined, err: () => undefined, now: () => performance.now() };
+
+/** A Kafka client and a schema codec on the test stack (what a suite's `before` sets up). */
+export function stackClients(clientId = 'test'): { kafka: Kafka; codec: SchemaCodec } {
+  const s = stack();
+  return { kafka: createKafka({ brokers: s.kafkaBrokers, clientId }), codec: new SchemaCodec({ registryUrl: s.schemaRegistryUrl }) };
+}
 
 /** Simulates a company into the topics of `prefix`. */
 export async function simulateInto(prefix: string, options: { seed: number; customers: number; days: number }): Promise<{ events: number }> {

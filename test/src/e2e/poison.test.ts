@@ -3,12 +3,12 @@ import { COLLECTIONS_INPUTS, createCollectionsService, loadCollectionsServiceCon
 import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig } from '@creditstream/credit-service';
 import { createFeatureService, FEATURE_INPUTS, loadFeatureServiceConfig, readEventLog } from '@creditstream/feature-service';
 import { createFraudService, FRAUD_INPUTS, loadFraudServiceConfig } from '@creditstream/fraud-service';
-import { createKafka, createProducer, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
+import { createProducer, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, SCORING_INPUTS } from '@creditstream/scoring-service';
 import { EXAMPLE_EVENTS, loadSchema, TOPIC, TOPICS, type DeadLetterEvent } from '@creditstream/schemas';
-import { stack, uniqueName, waitFor } from '@creditstream/testing';
-import { readTopic, waitCaughtUp } from './pipeline';
+import { uniqueName, waitFor } from '@creditstream/testing';
+import { readTopic, waitCaughtUp, stackClients } from './pipeline';
 
 // Poison on every input topic of every stateful service, on the real stack: every bad message lands in the dead-letter
 // topic of each service that consumes it, with a machine-readable reason code, nothing else is dead-lettered, and the
@@ -72,11 +72,7 @@ describe('poison and fuzzed input on every service input, on the real stack', fu
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'poison-test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients('poison-test')));
 
   it('random bytes, no magic byte, unknown schema ids, another topic\'s schema, invalid amounts, currencies and dates and 10,000-character ids are dead-lettered with their reason by every consuming service while the good messages around them are processed in order; a 10 MB message is refused by the broker', async function () {
     this.timeout(240_000);

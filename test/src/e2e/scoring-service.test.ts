@@ -3,14 +3,14 @@ import { runModelPublish, runModelTrain } from '@creditstream/cli';
 import { join } from 'node:path';
 import { createFeatureService, FEATURE_INPUTS, FeatureStateReader, loadFeatureServiceConfig, versionOf } from '@creditstream/feature-service';
 import { applyTick, appliedOffset, customerFeatureVector, invoiceFeatures, sourceKey, type CustomerState, type InvoiceState } from '@creditstream/features';
-import { committedTotal, createKafka, createProducer, endOffsetsTotal, type Kafka } from '@creditstream/kafka';
+import { committedTotal, createProducer, endOffsetsTotal, type Kafka } from '@creditstream/kafka';
 import { builtInColdStart, createScorer, ModelRegistry, type Scorer } from '@creditstream/model';
 import { SchemaCodec } from '@creditstream/schema';
 import { createScoringService, loadScoringServiceConfig, PredictionReader, scoredVectorId, shouldEmit, type CustomerPredictions, type ScoringService } from '@creditstream/scoring-service';
 import { loadSchema, TOPIC, type BusinessDayTickEvent, type CustomerFeaturesChangedEvent, type CustomerPaymentOutlookEvent, type InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import { openStore } from '@creditstream/store';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
-import { quietIo, readTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
+import { quietIo, readTopic, simulateInto, spawnService, waitCaughtUp, stackClients } from './pipeline';
 
 const SCORING_MAIN = join(REPO_ROOT, 'services', 'scoring-service', 'dist', 'src', 'main.js');
 
@@ -129,11 +129,7 @@ describe('scoring service on the real stack', function () {
   let kafka: Kafka;
   let codec: SchemaCodec;
 
-  before(() => {
-    const s = stack();
-    kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
-    codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
-  });
+  before(() => ({ kafka, codec } = stackClients()));
 
   it('simulator → feature service → scoring service: every open invoice ends with the scoring of its logged vector; a payment re-scores the other open invoices; a published model takes over', async function () {
     this.timeout(300_000);
