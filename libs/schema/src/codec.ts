@@ -161,21 +161,28 @@ export class SchemaCodec {
     return avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema, avroOptions());
   }
 
+  /**
+   * Sets the subject's compatibility level. Instances starting together race to create the subject's rule: the
+   * registry answers the loser 409 ("already exists"), so a 409 is retried, and the retry updates the rule now there.
+   */
   private async setCompatibility(subject: string): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-        body: JSON.stringify({ compatibility: this.compatibility }),
-      });
-    } catch (err) {
-      throw new RegistryUnavailableError(this.url, `PUT /config/${subject} failed: ${(err as Error).message}`, err);
-    }
-    if (!res.ok) {
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(`${this.url}/config/${encodeURIComponent(subject)}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+          body: JSON.stringify({ compatibility: this.compatibility }),
+        });
+      } catch (err) {
+        throw new RegistryUnavailableError(this.url, `PUT /config/${subject} failed: ${(err as Error).message}`, err);
+      }
+      if (res.ok) return;
       const text = await res.text();
       if (res.status >= 500) throw new RegistryUnavailableError(this.url, `PUT /config/${subject} answered HTTP ${res.status}: ${text}`);
-      throw new SchemaRejectedError(subject, res.status, `setting compatibility ${this.compatibility} failed: ${text}`);
+      if (res.status !== 409 || attempt >= 5) {
+        throw new SchemaRejectedError(subject, res.status, `setting compatibility ${this.compatibility} failed: ${text}`);
+      }
     }
   }
 

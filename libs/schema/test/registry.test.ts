@@ -70,4 +70,14 @@ describe('schema codec on the real registry', function () {
     await assert.rejects(codec.decode(topic, Buffer.from('{"json":true}')), SchemaDecodeError);
     await assert.rejects(codec.decode(topic, Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1])), /schema id 2147483632 is unknown|could not be decoded/);
   });
+
+  it('lets instances that start together register one subject at once (the registry answers 409 to all but one rule creation)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const topic = uniqueName('test.schema.race');
+      const ids = await Promise.all(Array.from({ length: 8 }, () => new SchemaCodec({ registryUrl: schemaRegistryUrl }).register(topic, ENVELOPE_V1)));
+      assert.equal(new Set(ids).size, 1, `one schema id for ${topic}`);
+      const config = await (await fetch(`${schemaRegistryUrl}/config/${topic}-value`)).json() as { compatibilityLevel: string };
+      assert.equal(config.compatibilityLevel, 'BACKWARD');
+    }
+  });
 });
