@@ -151,6 +151,7 @@ export const EXAMPLE_EVENTS: ExampleEvents = {
     differences: [{ customerId: 'C000042', orderId: 'SO-000042-00016', decidedAt: '2024-02-12T09:00:00.000Z', amountMinor: 1_234_56, currency: 'EUR', change: 'newly-approved', actualDecision: 'HELD', actualRules: ['overdue-30'], candidateDecision: 'APPROVED', candidateRules: [], actualHoldEndedAt: '2024-02-14T09:00:00.000Z', candidateHoldEndedAt: null }],
   }, '*'),
   CollectionPolicyPublished: envelope('CollectionPolicyPublished', 54, { policyId: 'standard', version: '2024-03', effectiveFrom: '2024-03-01', document: '{"policyId":"standard","version":"2024-03"}', publishedBy: 'j.doe', partition: 0 }, '*'),
+  StreamProgress: envelope('StreamProgress', 55, { service: 'scoring-service', partition: 3, outputs: [{ topic: 'creditstream.predictions.invoice.v1', endOffset: 18_234 }, { topic: 'creditstream.predictions.customer-outlook.v1', endOffset: 9_120 }] }, '*', 'example-BusinessDayTick-15'),
   ModelPublished: envelope('ModelPublished', 27, { modelId: 'payment-buckets', modelVersion: '7', algorithm: 'lightgbm-multiclass', featureSetVersion: 'fs-1', trainedAt: '2024-02-29T23:59:59.999Z', trainingRows: 182_331, veryLateAfterDays: 30, graceDays: 0, metrics: { accuracy: 0.71, macroF1: 0.64, logLoss: 0.68 }, publishedBy: 'j.doe' }, '*'),
   DeadLetter: envelope('DeadLetter', 28, {
     service: 'feature-service',

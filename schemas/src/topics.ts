@@ -45,6 +45,7 @@ export const TOPIC = {
   collectionCommands: 'creditstream.collections.commands.v1',
   collectionPolicies: 'creditstream.collections.policies.v1',
   modelsPublished: 'creditstream.models.published.v1',
+  streamProgress: 'creditstream.streams.progress.v1',
 } as const;
 
 /** Services that consume and therefore have a dead-letter topic `creditstream.<service>.dlq.v1`. */
@@ -120,6 +121,8 @@ export function buildTopics(partitions: number): readonly TopicSpec[] {
     spec(TOPIC.collectionPolicies, 'creditstream collections policy publish', 'Collection policies (letter sequences, interest codes, thresholds), one copy per partition (customerId "*"), compacted.', COMPACTED),
     // One partition: every scoring instance reads every model event; there are few.
     spec(TOPIC.modelsPublished, 'trainer', 'Published model versions; scoring services hot-reload the active model (customerId "*").', KEEP_FOREVER, 1),
+    // Internal to the partition-task runtime: read only for the latest progress per service, so kept briefly.
+    spec(TOPIC.streamProgress, 'feature, scoring, fraud, credit and collections services (the partition-task runtime)', 'Internal: per partition, the business time each service has produced its outputs up to, with their end offsets; a service reading another\'s outputs takes a tick only once that service is past it (customerId "*").', keepDays(7)),
     ...DEAD_LETTER_SERVICES.map((service) => ({
       ...spec(`creditstream.${service}.dlq.v1`, service, `Messages ${service} could not decode or validate, with the original bytes and the reason.`, keepDays(30)),
       schema: DEAD_LETTER_SCHEMA,

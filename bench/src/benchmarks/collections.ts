@@ -154,7 +154,7 @@ async function serviceLatencies(ctx: BenchContext, kafka: Kafka, count: number, 
   await producer.send(name(TOPIC.invoices), ids.map((c) => ({ key: c, event: { eventId: `${c}-inv`, eventTime: at('2024-06-01'), customerId: c, causationId: null, type: 'InvoiceIssued', payload: { invoiceId: `${c}-1`, orderId: null, amountMinor: 100_000, currency: 'EUR', invoiceDate: '2024-06-01', dueDate: '2024-07-01', termsCode: 'NET30', netDays: 30 } } })));
   await producer.send(name(TOPIC.clock), Array.from({ length: PARTITIONS }, (_, partition) => ({ key: '*', partition, event: { eventId: `tick-2024-06-03-p${partition}`, eventTime: '2024-06-03T00:00:00.000Z', customerId: '*', causationId: null, type: 'BusinessDayTick', payload: { businessDate: '2024-06-03', previousBusinessDate: null, partition } } })));
   const env = { ...process.env, KAFKA_BROKERS: ctx.stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: ctx.stack.schemaRegistryUrl, MONGODB_URI: ctx.stack.mongodbUri };
-  const config = loadCollectionsServiceConfig({ ...env, MONGODB_DATABASE: ctx.runId.replace(/[^A-Za-z0-9_]/g, '_'), COLLECTIONS_SERVICE_GROUP_ID: `${ctx.runId}-collections`, HTTP_PORT: '0', LOG_LEVEL: 'warn' });
+  const config = loadCollectionsServiceConfig({ ...env, MONGODB_DATABASE: ctx.runId.replace(/[^A-Za-z0-9_]/g, '_'), COLLECTIONS_SERVICE_GROUP_ID: `${ctx.runId}-collections`, HTTP_PORT: '0', LOG_LEVEL: 'warn', COLLECTIONS_SERVICE_AWAIT_PROGRESS: 'none' });
   const service = createCollectionsService({ config, topicPrefix: prefix });
   await service.start();
   const sentAt = new Map<string, number>();

@@ -10,8 +10,10 @@ import type { ServiceRuntime, Component } from './runtime';
  * The environment variables of a partition-task service, `<PREFIX>_GROUP_ID` and the runtime's tuning, with the
  * runtime's defaults: one spec shared by every stateful service.
  */
-export function streamsSpec(prefix: string, groupDefault: string) {
+export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault: readonly string[] = []) {
   return {
+    [`${prefix}_AWAIT_PROGRESS`]: env.list('Services whose outputs this one reads and whose progress each business-day tick waits for, so that a live run takes their outputs in the order a replay does (comma-separated service names, or none).', { default: [...awaitsDefault] }),
+    [`${prefix}_PROGRESS_MAX_WAIT_MS`]: env.int('Longest wait of a business-day tick for those services\' progress; then the tick is taken anyway (counted in creditstream_task_progress_timeouts_total).', { default: 300_000, min: 0 }),
     [`${prefix}_GROUP_ID`]: env.string('Kafka consumer group.', { default: groupDefault }),
     [`${prefix}_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints: the most work a crash loses and the read models\' freshness.', { default: 2000, min: 10 }),
     [`${prefix}_MAX_IDLE_MS`]: env.int('Longest wait for a lagging input topic with nothing fetched before processing the others (business-time order under slow fetches; ends when the fetch arrives).', { default: 30_000, min: 0 }),
@@ -22,9 +24,11 @@ export function streamsSpec(prefix: string, groupDefault: string) {
 }
 
 /** The values of a {@link streamsSpec}, read back by prefix. */
-export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number; stateBudgetBytes: number } {
+export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number; stateBudgetBytes: number; awaits: string[]; progressMaxWaitMs: number } {
   const budgetMb = config[`${prefix}_STATE_BUDGET_MB`] as number;
   return {
+    awaits: ((config[`${prefix}_AWAIT_PROGRESS`] as string[] | undefined) ?? []).filter((s) => s !== 'none'),
+    progressMaxWaitMs: (config[`${prefix}_PROGRESS_MAX_WAIT_MS`] as number | undefined) ?? 300_000,
     stateBudgetBytes: budgetMb === 0 ? Infinity : budgetMb * 1024 * 1024,
     groupId: config[`${prefix}_GROUP_ID`] as string,
     commitIntervalMs: config[`${prefix}_COMMIT_INTERVAL_MS`] as number,

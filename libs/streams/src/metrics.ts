@@ -20,6 +20,8 @@ export interface TaskMetrics {
   liveBytes: Gauge<'partition'>;
   stateLoads: Counter;
   stateEvictions: Counter;
+  progressWaitSeconds: Counter<'service'>;
+  progressTimeouts: Counter<'service'>;
 }
 
 let cached: WeakMap<Registry, TaskMetrics> = new WeakMap();
@@ -47,6 +49,8 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     liveBytes: new Gauge({ name: 'creditstream_task_state_live_bytes', help: 'Bytes (JSON, as measured at loads and checkpoints) of the task values held as live objects; bounded by the state budget when the service sets one.', labelNames: ['partition'], registers }),
     stateLoads: new Counter({ name: 'creditstream_task_state_loads_total', help: 'Values read back from their compact checkpointed form because they had left the live tier (the state budget).', registers }),
     stateEvictions: new Counter({ name: 'creditstream_task_state_evictions_total', help: 'Checkpointed values dropped from the live tier to keep the state budget (they stay in compact form).', registers }),
+    progressWaitSeconds: new Counter({ name: 'creditstream_task_progress_wait_seconds_total', help: 'Time business-day ticks waited for the progress of a service whose outputs the task reads (so it takes them in the order a replay would), by that service.', labelNames: ['service'], registers }),
+    progressTimeouts: new Counter({ name: 'creditstream_task_progress_timeouts_total', help: 'Ticks taken without the awaited service\'s progress after the longest wait: that service is down or lags, and this tick may see fewer of its outputs than a replay would.', labelNames: ['service'], registers }),
     bufferedRecords: new Gauge({ name: 'creditstream_task_buffered_records', help: 'Fetched records waiting in the task, all input topics.', labelNames: ['partition'], registers }),
   };
   cached.set(registry, m);

@@ -8,6 +8,8 @@ export interface OutputRecord {
   topic: string;
   key: Buffer | string | null;
   value: Buffer;
+  /** Set for records written to a partition explicitly (a task's progress); else the key's partition. */
+  partition?: number;
   headers?: IHeaders;
 }
 
@@ -85,7 +87,7 @@ export class OutputSender {
     for (let i = 1; i <= batch.length; i++) {
       if (i < batch.length && (batch[i] as OutputRecord).topic === (batch[start] as OutputRecord).topic) continue;
       const run = batch.slice(start, i);
-      await this.producer.sendRaw((run[0] as OutputRecord).topic, run.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) })));
+      await this.producer.sendRaw((run[0] as OutputRecord).topic, run.map((r) => ({ key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: r.headers } : {}) })));
       start = i;
     }
   }

@@ -30,6 +30,8 @@ interface Queue<R> {
 export type NextRecord<R> =
   | { readonly kind: 'record'; readonly topic: string; readonly record: QueuedRecord<R>; readonly idled: boolean }
   | { readonly kind: 'wait'; readonly untilMs: number; readonly topic: string }
+  /** The next record in order is not admitted yet (see {@link PartitionGroup.next}'s `admit`). */
+  | { readonly kind: 'held'; readonly topic: string }
   | { readonly kind: 'empty' };
 
 export class PartitionGroup<R> {
@@ -103,8 +105,17 @@ export class PartitionGroup<R> {
     if (offset > q.next && q.head === q.records.length) q.next = offset;
   }
 
-  /** Takes the next record in business-time order, or says how long to wait for a lagging topic, or that all are empty. */
-  next(nowMs: number): NextRecord<R> {
+  /** Whether `topic` is one of the inputs. */
+  has(topic: string): boolean {
+    return this.queues.has(topic);
+  }
+
+  /**
+   * Takes the next record in business-time order, or says how long to wait for a lagging topic, or that all are
+   * empty. `admit` may hold the record that is next back (it stays first in line): e.g. a tick waiting for another
+   * service's progress.
+   */
+  next(nowMs: number, admit?: (topic: string, record: QueuedRecord<R>) => boolean): NextRecord<R> {
     let best: Queue<R> | null = null;
     let bestHead: QueuedRecord<R> | null = null;
     let waitFor: Queue<R> | null = null;
@@ -132,6 +143,7 @@ export class PartitionGroup<R> {
     }
     if (best === null || bestHead === null) return { kind: 'empty' };
     if (waitFor !== null) return { kind: 'wait', untilMs: waitUntil, topic: waitFor.topic };
+    if (admit !== undefined && !admit(best.topic, bestHead)) return { kind: 'held', topic: best.topic };
     best.head += 1;
     this.buffered -= 1;
     if (best.head === best.records.length) {

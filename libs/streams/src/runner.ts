@@ -10,7 +10,8 @@ import { compileTaskOptions, type TaskOptions } from './options';
 import { OutputSender } from './output-sender';
 import type { QueuedRecord } from './partition-group';
 import { compressedJsonSerde, type Serde } from './serde';
-import { StreamTask, type Processor, type ProcessorContext, type TaskRecord } from './task';
+import { StreamsOptionsError } from './errors';
+import { StreamTask, type Processor, type ProcessorContext, type TaskProgress, type TaskRecord } from './task';
 
 export interface StreamsRunnerOptions<E, V> {
   kafka: Kafka;
@@ -40,12 +41,30 @@ export interface StreamsRunnerOptions<E, V> {
   heartbeatIntervalMs?: number;
   /** Bytes fetched per partition per request. @default 1 MiB */
   maxBytesPerPartition?: number;
+  /**
+   * Progress between services (see progress.ts): the progress topic, the clock topic, the outputs this service's
+   * announcements cover, and the services whose progress its ticks wait for. Absent: neither.
+   */
+  progress?: StreamsProgressOptions;
   /** Called when a task has been restored and processes (e.g. to re-score what another model scored meanwhile). */
   onRestored?(task: StreamTask<E, V>): void;
   /** Called when the consumer crashed beyond kafkajs' own restarts. */
   onCrash?(err: Error): void;
   metrics: StandardMetrics;
   logger: Logger;
+}
+
+export interface StreamsProgressOptions {
+  /** The progress topic (co-partitioned with the inputs). */
+  topic: string;
+  /** The input topic of business-day ticks; absent: the service's progress is that of the services it awaits. */
+  clockTopic?: string;
+  /** Output topics announced. @default [] */
+  announces?: readonly string[];
+  /** Services (their names) whose progress a tick waits for. @default [] */
+  awaits?: readonly string[];
+  /** Longest wait of a tick for them (ms). @default 300000 */
+  maxWaitMs?: number;
 }
 
 /** A service's partition tasks on one consumer: the one way stateful services consume. */
@@ -60,6 +79,49 @@ export interface StreamsRunner<E, V> {
   punctuateAll(work: (context: ProcessorContext<V>, partition: number) => boolean | void): void;
   /** Checkpoints every task now; resolves when all are committed. */
   checkpointAll(): Promise<void>;
+}
+
+/** The event on the progress topic (schema creditstream.streams.progress.v1). */
+interface StreamProgressEvent {
+  eventId: string;
+  eventTime: string;
+  customerId: string;
+  causationId: string | null;
+  type: 'StreamProgress';
+  payload: { service: string; partition: number; outputs: { topic: string; endOffset: number }[] };
+}
+
+/** The runner's progress options for its tasks, with the defaults applied and the progress codec wired. */
+function compileProgress<E, V>(options: StreamsRunnerOptions<E, V>): TaskProgress | undefined {
+  const p = options.progress;
+  if (p === undefined) return undefined;
+  const { codec, service } = options;
+  const maxWaitMs = p.maxWaitMs ?? 300_000;
+  if (!Number.isSafeInteger(maxWaitMs) || maxWaitMs < 0) throw new StreamsOptionsError('progress.maxWaitMs', `must be an integer ≥ 0, got ${JSON.stringify(maxWaitMs)}`);
+  return {
+    service,
+    topic: p.topic,
+    ...(p.clockTopic !== undefined ? { clockTopic: p.clockTopic } : {}),
+    announces: p.announces ?? [],
+    awaits: p.awaits ?? [],
+    maxWaitMs,
+    markOf: (event, time) => {
+      const e = event as StreamProgressEvent | undefined;
+      if (e?.type !== 'StreamProgress') return null;
+      return { service: e.payload.service, time, ends: Object.fromEntries(e.payload.outputs.map((o) => [o.topic, Number(o.endOffset)])) };
+    },
+    encode: (mark, partition) => {
+      const event: StreamProgressEvent = {
+        eventId: `${mark.service}:${partition}:${mark.time}`,
+        eventTime: new Date(mark.time).toISOString(),
+        customerId: '*',
+        causationId: null,
+        type: 'StreamProgress',
+        payload: { service: mark.service, partition, outputs: Object.entries(mark.ends).map(([topic, endOffset]) => ({ topic, endOffset })) },
+      };
+      return { topic: p.topic, key: '*', partition, value: codec.encode(p.topic, event) };
+    },
+  };
 }
 
 function defaultTime(event: unknown, message: InboundMessage<unknown>): number {
@@ -83,7 +145,10 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
   const sessionTimeout = options.sessionTimeoutMs ?? 8000;
   const tasks = new Map<number, StreamTask<E, V>>();
   const gaps = new Map<string, { offset: number; count: number }>();
-  const inputs = new Set(options.topics);
+  const progress = compileProgress(options);
+  // A service that awaits another's progress reads the progress topic as its last input.
+  const topicList: readonly string[] = progress !== undefined && progress.awaits.length > 0 ? [...options.topics, progress.topic] : options.topics;
+  const inputs = new Set(topicList);
   let stopping = false;
   let admin: Admin | null = null;
 
@@ -98,7 +163,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     maxBytes: 16 * 1024 * 1024,
   });
 
-  const topicPartitions = (p: number) => options.topics.map((topic) => ({ topic, partitions: [p] }));
+  const topicPartitions = (p: number) => topicList.map((topic) => ({ topic, partitions: [p] }));
 
   // The brokers whose fetch response is being queued: kafkajs hands its batches to eachBatch one after the other and
   // starts that broker's next fetch (FETCH_START) only once all are handled. Tasks take no record meanwhile, so
@@ -112,7 +177,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     const sender = new OutputSender(options.producer, logger, taskOptions.retry);
     const task: StreamTask<E, V> = new StreamTask<E, V>({
       partition,
-      topics: options.topics,
+      topics: topicList,
       processor: options.processor(partition),
       checkpoints: options.checkpoints,
       serde,
@@ -130,6 +195,15 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         resume: (topic) => consumer.resume([{ topic, partitions: [partition] }]),
         seek: (topic, offset) => consumer.seek({ topic, partition, offset: String(offset) }),
         commitOffsets: (positions) => consumer.commitOffsets(Object.entries(positions).map(([topic, offset]) => ({ topic, partition, offset: String(offset) }))),
+        endOffsets: async (topics) => {
+          const ends: Record<string, number> = {};
+          for (const topic of topics) {
+            const found = (await (admin as Admin).fetchTopicOffsets(topic)).find((x) => x.partition === partition);
+            if (found === undefined) throw new RangeError(`topic ${topic} has no partition ${partition}`);
+            ends[topic] = Number(found.high);
+          }
+          return ends;
+        },
         onClosed: (closed) => {
           if (tasks.get(partition) !== (closed as unknown)) return;
           tasks.delete(partition);
@@ -141,6 +215,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       options: taskOptions,
       metrics,
       logger,
+      ...(progress ? { progress } : {}),
     });
     return task;
   }
@@ -153,7 +228,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     let delay = taskOptions.retry.initialMs;
     for (;;) {
       try {
-        return await Promise.all(options.topics.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
+        return await Promise.all(topicList.map(async (topic) => [topic, await (admin as Admin).fetchTopicOffsets(topic)] as const));
       } catch (err) {
         if (!isRetriable(err)) throw err;
         if (stopping || tasks.get(partition) !== task) return null;
@@ -161,7 +236,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(taskOptions.retry.maxMs, delay * 2);
         // The leaders may have moved: read the metadata again before the next try.
-        await (admin as Admin).fetchTopicMetadata({ topics: [...options.topics] }).catch(() => undefined);
+        await (admin as Admin).fetchTopicMetadata({ topics: [...topicList] }).catch(() => undefined);
       }
     }
   }
@@ -189,7 +264,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
           if (p) task.setWatermarks(topic, Number(p.low), Number(p.high));
         }
         if (stopping || task.state !== 'restoring' || tasks.get(partition) !== task) return;
-        for (const topic of options.topics) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
+        for (const topic of topicList) consumer.seek({ topic, partition, offset: String(task.expected(topic)) });
         task.begin();
         task.hold(delivering.size > 0);
         consumer.resume(topicPartitions(partition));
@@ -209,14 +284,14 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     for (const [p, task] of tasks) {
       if (next.has(p)) continue;
       tasks.delete(p);
-      for (const topic of options.topics) options.metrics.consumerLag.remove({ topic, partition: String(p) });
+      for (const topic of topicList) options.metrics.consumerLag.remove({ topic, partition: String(p) });
       void task.close({ checkpoint: true });
     }
     for (const p of next) {
       const kept = tasks.get(p);
       if (kept === undefined) start(p);
       // A rejoin resets the fetch positions to the committed offsets, behind what a kept task has processed.
-      else if (kept.state === 'running') for (const topic of options.topics) consumer.seek({ topic, partition: p, offset: String(kept.expected(topic)) });
+      else if (kept.state === 'running') for (const topic of topicList) consumer.seek({ topic, partition: p, offset: String(kept.expected(topic)) });
     }
     metrics.tasks.set(tasks.size);
     shareStateBudget();
@@ -308,7 +383,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         if (!e.payload.restart) options.onCrash?.(e.payload.error);
       });
       await consumer.connect();
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      await consumer.subscribe({ topics: [...topicList], fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
     },
     async stop() {

@@ -10,6 +10,7 @@ import type { TaskMetrics } from './metrics';
 import type { CompiledTaskOptions } from './options';
 import type { OutputRecord, OutputSender } from './output-sender';
 import { PartitionGroup, type QueuedRecord } from './partition-group';
+import { ProgressGate, type ProgressMark, type ProgressSnapshot } from './progress';
 import { deserializeSized, serializeSized, slotOf, type Serde } from './serde';
 
 /** One input record as a processor sees it. */
@@ -90,8 +91,33 @@ export interface TaskHooks {
   seek(topic: string, offset: number): void;
   /** Commits consumer-group offsets (monitoring and lag; the checkpoint is the truth). */
   commitOffsets(positions: Record<string, number>): Promise<void>;
+  /** The log end offsets of this partition of `topics` (for progress announcements). */
+  endOffsets?(topics: readonly string[]): Promise<Record<string, number>>;
   /** The task gave up (fenced): the runner drops it. */
   onClosed(task: StreamTask<unknown, unknown>, reason: string): void;
+}
+
+/**
+ * Progress between services (see progress.ts): what a task announces of its own progress, and whose progress its
+ * business-day ticks wait for.
+ */
+export interface TaskProgress {
+  /** This service's name in its announcements. */
+  service: string;
+  /** The progress topic (an input of the task when it awaits a service). */
+  topic: string;
+  /** The input topic of business-day ticks; absent: the task's progress is that of the services it awaits. */
+  clockTopic?: string;
+  /** Output topics its announcements cover; empty: it announces nothing. */
+  announces: readonly string[];
+  /** Services whose progress a tick waits for. */
+  awaits: readonly string[];
+  /** Longest wait of a tick for them (ms); then it is taken anyway, and counted. */
+  maxWaitMs: number;
+  /** The mark a progress record carries (null: none). */
+  markOf(event: unknown, time: number): ProgressMark | null;
+  /** The output record announcing a mark on this task's partition of the progress topic. */
+  encode(mark: ProgressMark, partition: number): OutputRecord;
 }
 
 export interface StreamTaskParts<E, V> {
@@ -108,6 +134,7 @@ export interface StreamTaskParts<E, V> {
   options: CompiledTaskOptions;
   metrics: TaskMetrics;
   logger: Logger;
+  progress?: TaskProgress;
 }
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'closing' | 'closed';
@@ -157,11 +184,22 @@ export class StreamTask<E, V> {
   private blockedSince: number | null = null;
   private held = false;
   private readonly label: { partition: string };
+  private readonly gate: ProgressGate | null;
+  /** Business time this task has completed (a tick and its deferred work; without a clock, its upstreams' progress). */
+  private completed: number | null = null;
+  /** A tick processed whose deferred work may still run. */
+  private tickPending: number | null = null;
+  private announcedTime: number | null = null;
+  private announcing: Promise<void> = Promise.resolve();
+  /** Since when (ms) the next tick waits for an awaited service's progress. */
+  private progressWaitSince: number | null = null;
+  private progressTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly parts: StreamTaskParts<E, V>) {
     this.partition = parts.partition;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
+    this.gate = parts.progress && parts.progress.awaits.length > 0 ? new ProgressGate(parts.progress.awaits) : null;
     if (parts.processor.evictable) {
       this.store.bound(
         {
@@ -243,7 +281,13 @@ export class StreamTask<E, V> {
     this.store.load(entries.call(this));
     // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
     if (relayout) for (const k of [...this.store.keys()]) this.store.touch(k);
-    this.clock.restore(((restored.meta as { clock?: ClockReading | null } | null)?.clock ?? null) as ClockReading | null);
+    const meta = restored.meta as { clock?: ClockReading | null; progress?: ProgressSnapshot } | null;
+    this.clock.restore(meta?.clock ?? null);
+    this.gate?.restore(meta?.progress?.marks);
+    this.completed = meta?.progress?.completed ?? null;
+    this.tickPending = null;
+    // Announced again after a restore: the previous owner may have died between its tick and its announcement.
+    this.announcedTime = null;
     const dirtyBefore = this.store.dirtyCount;
     this.parts.processor.restored?.(this.context);
     if (this.store.dirtyCount !== dirtyBefore && !relayout) this.store.takeDirty();
@@ -265,6 +309,7 @@ export class StreamTask<E, V> {
     this.stateName = 'running';
     this.commitTimer = setInterval(() => void this.checkpoint(), this.parts.options.commitIntervalMs);
     this.commitTimer.unref();
+    this.noteProgress();
     this.schedule();
   }
 
@@ -275,6 +320,10 @@ export class StreamTask<E, V> {
   enqueue(topic: string, records: readonly QueuedRecord<TaskRecord<E>>[], highWatermark: number): void {
     if (this.stateName !== 'running') return;
     const before = this.group.position(topic);
+    const progressTopic = this.gate !== null && topic === this.parts.progress?.topic;
+    // Progress records change no state: taken as soon as they head their queue, never held in business-time order
+    // (the marks of services far ahead would otherwise fill the queue and hold back those behind).
+    if (progressTopic) records = records.map((r) => ({ ...r, time: Number.NEGATIVE_INFINITY }));
     const { queued, gap } = this.group.add(topic, records, highWatermark);
     const duplicates = records.filter((r) => r.offset < before).length;
     if (duplicates > 0) this.parts.metrics.records.inc({ topic, outcome: 'duplicate' }, duplicates);
@@ -282,6 +331,14 @@ export class StreamTask<E, V> {
     if (this.group.sizeOf(topic) >= this.parts.options.maxBufferedRecords && !this.paused.has(topic)) {
       this.paused.add(topic);
       this.parts.hooks.pause(topic);
+    }
+    if (queued > 0 && progressTopic) {
+      // Marks are read as they are fetched.
+      for (const r of records) {
+        if (r.record.failure) continue;
+        const mark = this.parts.progress?.markOf(r.record.event, r.record.time) ?? null;
+        if (mark !== null) this.gate?.observe(mark);
+      }
     }
     if (queued > 0) this.schedule();
   }
@@ -346,6 +403,7 @@ export class StreamTask<E, V> {
     this.stateName = 'closing';
     if (this.commitTimer) clearInterval(this.commitTimer);
     if (this.waitTimer) clearTimeout(this.waitTimer);
+    if (this.progressTimer) clearTimeout(this.progressTimer);
     if (wasRunning && options.checkpoint) {
       await this.checkpointing;
       try {
@@ -428,7 +486,7 @@ export class StreamTask<E, V> {
     const logs: LogWrite[] = [...this.logs].map(([collection, documents]) => ({ collection, documents }));
     this.logs = new Map();
     const positions = { ...this.processed };
-    const meta = { clock: this.clock.reading };
+    const meta = { clock: this.clock.reading, ...(this.parts.progress ? { progress: { marks: this.gate?.snapshot() ?? [], completed: this.completed } satisfies ProgressSnapshot } : {}) };
     const covered = this.sinceSnapshot;
     this.sinceSnapshot = 0;
     const seq = ++this.seq;
@@ -526,6 +584,85 @@ export class StreamTask<E, V> {
     }
   }
 
+  /**
+   * Whether a record may be taken now: a tick waits until every awaited service has announced progress at or past
+   * it and its outputs up to there are fetched, for at most the progress option's `maxWaitMs` (then it is taken,
+   * counted, and logged).
+   */
+  private admit(topic: string, time: number): boolean {
+    const progress = this.parts.progress;
+    if (this.gate === null || progress === undefined || topic !== progress.clockTopic) return true;
+    const blocking = this.gate.blocking(time, (t) => (this.group.has(t) ? this.group.position(t) : undefined));
+    const now = Date.now();
+    const { metrics } = this.parts;
+    if (blocking === null) {
+      if (this.progressWaitSince !== null) this.endProgressWait(now, null);
+      return true;
+    }
+    if (this.progressWaitSince === null) this.progressWaitSince = now;
+    if (now - this.progressWaitSince >= progress.maxWaitMs) {
+      this.endProgressWait(now, blocking);
+      metrics.progressTimeouts.inc({ service: blocking });
+      this.parts.logger.warn({ partition: this.partition, awaited: blocking, tick: new Date(time).toISOString(), waitedMs: progress.maxWaitMs }, 'tick taken without the progress of a service whose outputs this task reads; it may see fewer of them than a replay would');
+      return true;
+    }
+    if (this.progressTimer === null) {
+      this.progressTimer = setTimeout(() => {
+        this.progressTimer = null;
+        this.schedule();
+      }, Math.max(1, this.progressWaitSince + progress.maxWaitMs - now));
+      this.progressTimer.unref();
+    }
+    return false;
+  }
+
+  private endProgressWait(now: number, service: string | null): void {
+    const waited = now - (this.progressWaitSince as number);
+    this.progressWaitSince = null;
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+    this.progressTimer = null;
+    this.parts.metrics.progressWaitSeconds.inc({ service: service ?? 'all' }, waited / 1000);
+  }
+
+  /**
+   * Moves this task's completed business time on (a tick whose deferred work is done; without a clock, the progress
+   * of the services it awaits whose outputs it has processed) and announces it when it moved.
+   */
+  private noteProgress(): void {
+    const progress = this.parts.progress;
+    if (progress === undefined || this.punctuations.length > 0 || this.stateName !== 'running') return;
+    if (this.tickPending !== null) {
+      this.completed = Math.max(this.completed ?? this.tickPending, this.tickPending);
+      this.tickPending = null;
+    }
+    if (progress.clockTopic === undefined && this.gate !== null) {
+      const reached = this.gate.reached((t) => (t in this.processed ? this.processed[t] : undefined));
+      if (reached !== null && (this.completed === null || reached > this.completed)) this.completed = reached;
+    }
+    if (progress.announces.length === 0 || this.completed === null) return;
+    if (this.announcedTime !== null && this.completed <= this.announcedTime) return;
+    const time = this.completed;
+    this.announcedTime = time;
+    this.announcing = this.announcing.then(() => this.announce(time));
+  }
+
+  /** Once the outputs so far are acknowledged, announces `time` with this partition's end offsets of the outputs. */
+  private async announce(time: number): Promise<void> {
+    const progress = this.parts.progress;
+    const endOffsets = this.parts.hooks.endOffsets;
+    if (progress === undefined || endOffsets === undefined) return;
+    try {
+      await this.parts.sender.flushed();
+      if (this.stateName !== 'running') return;
+      const ends = await this.retrying('progress', () => endOffsets(progress.announces));
+      if (this.stateName !== 'running') return;
+      this.parts.sender.push(progress.encode({ service: progress.service, time, ends }, this.partition));
+    } catch (err) {
+      if (this.stateName !== 'running') return;
+      this.parts.logger.error({ partition: this.partition, code: errorCode(err), err: errorMessage(err) }, 'announcing progress failed; the services that await it wait for the next one');
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled || this.stateName !== 'running') return;
     this.scheduled = true;
@@ -546,6 +683,7 @@ export class StreamTask<E, V> {
         return;
       }
     }
+    this.noteProgress();
     if (this.held) return;
     if (this.uncommitted >= options.maxUncommittedRecords) {
       // Backpressure: wait for the running checkpoint (its completion schedules the pump again).
@@ -569,8 +707,8 @@ export class StreamTask<E, V> {
         n = options.recordsPerTurn;
         break;
       }
-      const next = this.group.next(Date.now());
-      if (next.kind === 'empty') break;
+      const next = this.group.next(Date.now(), this.gate === null ? undefined : (topic, r) => this.admit(topic, r.time));
+      if (next.kind === 'empty' || next.kind === 'held') break;
       if (next.kind === 'wait') {
         if (this.waitTimer === null) {
           this.waitTimer = setTimeout(() => {
@@ -584,8 +722,10 @@ export class StreamTask<E, V> {
       const record = next.record.record;
       const started = performance.now();
       let rejection: Rejection | void = record.failure ?? undefined;
+      const progress = this.parts.progress;
       try {
-        if (!rejection) rejection = processor.process(record, this.context);
+        // Progress records were read when fetched; the processor never sees them.
+        if (!rejection && record.topic !== progress?.topic) rejection = processor.process(record, this.context);
       } catch (err) {
         // A bug or an input the processor did not foresee: the record is dead-lettered, the partition moves on.
         this.parts.logger.error({ partition: this.partition, topic: record.topic, offset: record.offset, code: errorCode(err), err: errorMessage(err) }, 'processor threw; record dead-lettered');
@@ -600,6 +740,8 @@ export class StreamTask<E, V> {
       this.uncommitted += 1;
       this.sinceSnapshot += 1;
       n += 1;
+      if (progress?.clockTopic === record.topic && !rejection) this.tickPending = Math.max(this.tickPending ?? record.time, record.time);
+      this.noteProgress();
       if (this.punctuations.length > 0) {
         // The record deferred work: it runs before the next record.
         n = options.recordsPerTurn;

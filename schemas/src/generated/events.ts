@@ -1688,6 +1688,32 @@ export type ModelPublishedEvent = EventEnvelope<'ModelPublished', ModelPublished
 /** Trainer output: a model version was published; scoring services hot-reload it. */
 export type ModelEnvelope = ModelPublishedEvent;
 
+// ---- creditstream.streams.progress.v1.avsc ----
+
+/** A service produced everything it produces for the records of this partition up to eventTime: those outputs lie below the end offsets listed. */
+export interface StreamProgress {
+  /** The service whose progress this is (e.g. scoring-service). */
+  service: string;
+  /** Partition of every topic this progress covers (the same number on this topic). */
+  partition: number;
+  /** The output topics this progress covers. */
+  outputs: StreamProgressOutput[];
+}
+
+/** An output topic of the service and where its outputs up to eventTime end on the partition. */
+export interface StreamProgressOutput {
+  /** Output topic name. */
+  topic: string;
+  /** Offset after the last record the service had produced to the partition when it announced this progress. */
+  endOffset: number;
+}
+
+/** A service produced everything it produces for the records of this partition up to eventTime: those outputs lie below the end offsets listed. */
+export type StreamProgressEvent = EventEnvelope<'StreamProgress', StreamProgress>;
+
+/** Internal: how far each stateful service has got on each partition, so that a service reading another's outputs takes a business-day tick only once the other has produced everything up to that day (a live run then processes in the same order as a replay). Written to every partition explicitly (customerId "*"). */
+export type StreamProgressEnvelope = StreamProgressEvent;
+
 // ---- creditstream.dead-letter.v1.avsc ----
 
 /** Why and what failed, with everything needed to replay it. */
@@ -1754,6 +1780,7 @@ export interface EventsByTopic {
   'creditstream.collections.commands.v1': CollectionCommandEnvelope;
   'creditstream.collections.policies.v1': CollectionPolicyEnvelope;
   'creditstream.models.published.v1': ModelEnvelope;
+  'creditstream.streams.progress.v1': StreamProgressEnvelope;
   'creditstream.feature-service.dlq.v1': DeadLetterEnvelope;
   'creditstream.scoring-service.dlq.v1': DeadLetterEnvelope;
   'creditstream.credit-service.dlq.v1': DeadLetterEnvelope;
@@ -1786,6 +1813,7 @@ export const EVENT_TYPES = {
   'creditstream.collections.commands.v1': ['PromiseToPay', 'WaiveInterest', 'ReinstateInterest', 'ReverseInterest', 'ApproveWriteOff', 'OpenDispute', 'ResolveDispute'],
   'creditstream.collections.policies.v1': ['CollectionPolicyPublished'],
   'creditstream.models.published.v1': ['ModelPublished'],
+  'creditstream.streams.progress.v1': ['StreamProgress'],
   'creditstream.feature-service.dlq.v1': ['DeadLetter'],
   'creditstream.scoring-service.dlq.v1': ['DeadLetter'],
   'creditstream.credit-service.dlq.v1': ['DeadLetter'],
@@ -1795,7 +1823,7 @@ export const EVENT_TYPES = {
 } as const satisfies Record<keyof EventsByTopic, readonly string[]>;
 
 /** Any creditstream event. */
-export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | CreditGroupCommandEnvelope | CreditGroupEnvelope | CreditGroupExposureEnvelope | CreditGroupPositionEnvelope | CreditWhatIfEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | DeadLetterEnvelope;
+export type CreditstreamEvent = CustomerEnvelope | InvoiceEnvelope | PaymentEnvelope | OrderEnvelope | ClockEnvelope | CustomerFeaturesEnvelope | InvoicePredictionEnvelope | CustomerOutlookEnvelope | CreditDecisionEnvelope | CreditCommandEnvelope | CreditRuleSetEnvelope | CreditGroupCommandEnvelope | CreditGroupEnvelope | CreditGroupExposureEnvelope | CreditGroupPositionEnvelope | CreditWhatIfEnvelope | FraudCheckEnvelope | FraudRuleSetEnvelope | CollectionActionEnvelope | CollectionCommandEnvelope | CollectionPolicyEnvelope | ModelEnvelope | StreamProgressEnvelope | DeadLetterEnvelope;
 
 /** The event whose `type` is `T`, e.g. `EventOfType<'InvoiceIssued'>`. */
 export type EventOfType<T extends CreditstreamEvent['type']> = Extract<CreditstreamEvent, { type: T }>;

@@ -5,7 +5,7 @@ import { streamsSpec } from '@creditstream/service';
 export const collectionsServiceSpec = {
   ...connectionSpec,
   HTTP_PORT: env.int('Port of /metrics, /livez and /readyz (0: any free port).', { default: 0, min: 0, max: 65535 }),
-  ...streamsSpec('COLLECTIONS_SERVICE', 'collections-service'),
+  ...streamsSpec('COLLECTIONS_SERVICE', 'collections-service', ['scoring-service']),
   SHUTDOWN_GRACE_MS: env.int('Time allowed to drain on SIGTERM before the stop is forced.', { default: 10_000, min: 0 }),
 };
 

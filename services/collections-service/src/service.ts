@@ -45,7 +45,7 @@ export function createCollectionsService(options: CollectionsServiceOptions): Co
   const settings = streamsSettings(config, 'COLLECTIONS_SERVICE');
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const inputs = new Map(COLLECTIONS_INPUTS.map(([t, kind]) => [name(t), kind]));
-  const own = [...COLLECTIONS_INPUTS.map(([t]) => t), TOPIC.collectionActions];
+  const own = [...COLLECTIONS_INPUTS.map(([t]) => t), TOPIC.collectionActions, TOPIC.streamProgress];
   const topics = [...own, dlq].map((t) => ({ ...topicSpec(t), name: name(t) }));
   const schemas: Record<string, object> = {};
   for (const t of own) schemas[name(t)] = loadSchema(t);
@@ -84,6 +84,8 @@ export function createCollectionsService(options: CollectionsServiceOptions): Co
     deadLetterTopic: name(dlq),
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    // A tick waits for the scoring service's progress: the predictions of that day are then taken as a replay takes them.
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.collectionActions)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new CollectionsProcessor({ partition, inputs, actionsTopic: name(TOPIC.collectionActions), invoicesTopic: name(TOPIC.invoices), customersTopic: name(TOPIC.customers), metrics, onAgingTotals }),
   }));
   return Object.assign(runtime, {

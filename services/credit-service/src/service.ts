@@ -65,7 +65,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
   const settings = streamsSettings(config, 'CREDIT_SERVICE');
   const initialRuleSet = config.CREDIT_RULES_FILE === undefined ? compileRuleSet(DEFAULT_RULE_SET_DOCUMENT) : readRuleSetFile(config.CREDIT_RULES_FILE);
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
-  const topics = [...new Set([...CREDIT_INPUTS, TOPIC.creditDecisions, ...GROUP_INPUTS])];
+  const topics = [...new Set([...CREDIT_INPUTS, TOPIC.creditDecisions, ...GROUP_INPUTS, TOPIC.streamProgress])];
   const schemas: Record<string, object> = {};
   for (const t of topics) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
@@ -91,6 +91,9 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    // A tick waits for the fraud service's progress (none without fraud checks): the fraud-check waits that end on it
+    // end as in a replay.
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.creditDecisions)], awaits: config.CREDIT_FRAUD_CHECKS === 'off' ? settings.awaits.filter((s) => s !== 'fraud-service') : settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => {
       const processor = new CreditProcessor({
         partition,

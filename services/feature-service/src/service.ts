@@ -33,9 +33,9 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
   const outputTopic = name(TOPIC.featuresChanged);
   const settings = streamsSettings(config, 'FEATURE_SERVICE');
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
-  const topics = [...FEATURE_INPUTS, TOPIC.featuresChanged, `creditstream.${SERVICE_NAME}.dlq.v1`].map((t) => ({ ...topicSpec(t), name: name(t) }));
+  const topics = [...FEATURE_INPUTS, TOPIC.featuresChanged, TOPIC.streamProgress, `creditstream.${SERVICE_NAME}.dlq.v1`].map((t) => ({ ...topicSpec(t), name: name(t) }));
   const schemas: Record<string, object> = {};
-  for (const t of [...FEATURE_INPUTS, TOPIC.featuresChanged]) schemas[name(t)] = loadSchema(t);
+  for (const t of [...FEATURE_INPUTS, TOPIC.featuresChanged, TOPIC.streamProgress]) schemas[name(t)] = loadSchema(t);
   schemas[deadLetterTopic] = loadSchemaFile(DEAD_LETTER_SCHEMA);
 
   const infra = runtime.add(new Infrastructure(runtime, {
@@ -52,6 +52,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
     deadLetterTopic,
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, stateBudgetBytes: settings.stateBudgetBytes },
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [outputTopic], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FeatureProcessor({ partition, outputTopic, clockTopic: name(TOPIC.clock), metrics }),
   }));
   return Object.assign(runtime, {

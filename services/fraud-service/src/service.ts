@@ -45,11 +45,11 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
   const initial = initialRules(config.FRAUD_DEFAULT_RULES);
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const schemas: Record<string, object> = {};
-  for (const t of [...FRAUD_INPUTS, TOPIC.fraudChecks]) schemas[name(t)] = loadSchema(t);
+  for (const t of [...FRAUD_INPUTS, TOPIC.fraudChecks, TOPIC.streamProgress]) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
   const infra = runtime.add(new Infrastructure(runtime, {
     connection: config,
-    topics: [...FRAUD_INPUTS, TOPIC.fraudChecks, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
+    topics: [...FRAUD_INPUTS, TOPIC.fraudChecks, TOPIC.streamProgress, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
     store: { database: config.MONGODB_DATABASE, indexes: FRAUD_INDEXES },
   }));
@@ -66,6 +66,7 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
     // of 36 topic-partitions) within the service's memory goal; a live stream never fills them.
     maxBytesPerPartition: 256 * 1024,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, maxBufferedRecords: 500 },
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.fraudChecks)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FraudProcessor({ partition, topics, initial, metrics }),
   }));
   runtime.logger.info({ version: initial.version, sha256: initial.sha256, file: config.FRAUD_DEFAULT_RULES ?? null }, 'initial fraud rule set');

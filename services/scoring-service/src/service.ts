@@ -34,7 +34,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
   const settings = streamsSettings(config, 'SCORING_SERVICE');
   const runtime = new ServiceRuntime({ name: SERVICE_NAME, port: config.HTTP_PORT, shutdownGraceMs: config.SHUTDOWN_GRACE_MS });
   const consumed = [...SCORING_INPUTS, TOPIC.modelsPublished];
-  const produced = [TOPIC.invoicePredictions, TOPIC.customerOutlook];
+  const produced = [TOPIC.invoicePredictions, TOPIC.customerOutlook, TOPIC.streamProgress];
   const schemas: Record<string, object> = {};
   for (const t of [...consumed, ...produced]) schemas[name(t)] = loadSchema(t);
   schemas[name(deadLetter)] = loadSchemaFile(DEAD_LETTER_SCHEMA);
@@ -55,6 +55,8 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, stateBudgetBytes: settings.stateBudgetBytes },
+    // No clock of its own: its progress is the feature service's, once it has scored what that covered.
+    progress: { topic: name(TOPIC.streamProgress), announces: [name(TOPIC.invoicePredictions), name(TOPIC.customerOutlook)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => {
       const processor = new ScoringProcessor({
         partition,

@@ -75,7 +75,7 @@ describe('credit service on the real stack', function () {
     kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
     codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
     // The fraud wait ends when the fraud topic has moved 1 s of business time past an order without checking it.
-    const config = loadCreditServiceConfig({ ...process.env, MONGODB_DATABASE: iso.database, CREDIT_SERVICE_GROUP_ID: iso.groupId, HTTP_PORT: '0', CREDIT_FRAUD_WAIT_MS: '1000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '500' });
+    const config = loadCreditServiceConfig({ ...process.env, MONGODB_DATABASE: iso.database, CREDIT_SERVICE_GROUP_ID: iso.groupId, HTTP_PORT: '0', CREDIT_FRAUD_WAIT_MS: '1000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '500', CREDIT_SERVICE_AWAIT_PROGRESS: 'none' });
     service = createCreditService({ config, topicPrefix: iso.prefix });
     await service.start();
     for (const t of [...CREDIT_INPUTS, TOPIC.creditDecisions]) await codec.register(iso.topic(t), loadSchema(t));
