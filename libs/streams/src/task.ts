@@ -328,7 +328,8 @@ export class StreamTask<E, V> {
     const duplicates = records.filter((r) => r.offset < before).length;
     if (duplicates > 0) this.parts.metrics.records.inc({ topic, outcome: 'duplicate' }, duplicates);
     if (gap) this.parts.hooks.seek(topic, this.group.position(topic));
-    if (this.group.sizeOf(topic) >= this.parts.options.maxBufferedRecords && !this.paused.has(topic)) {
+    // Not while a tick waits for another service's progress: the outputs it waits for may lie beyond a full buffer.
+    if (this.group.sizeOf(topic) >= this.parts.options.maxBufferedRecords && !this.paused.has(topic) && this.progressWaitSince === null) {
       this.paused.add(topic);
       this.parts.hooks.pause(topic);
     }
@@ -599,7 +600,11 @@ export class StreamTask<E, V> {
       if (this.progressWaitSince !== null) this.endProgressWait(now, null);
       return true;
     }
-    if (this.progressWaitSince === null) this.progressWaitSince = now;
+    if (this.progressWaitSince === null) {
+      this.progressWaitSince = now;
+      for (const t of this.paused) this.parts.hooks.resume(t);
+      this.paused.clear();
+    }
     if (now - this.progressWaitSince >= progress.maxWaitMs) {
       this.endProgressWait(now, blocking);
       metrics.progressTimeouts.inc({ service: blocking });
