@@ -23,6 +23,8 @@ export interface ProgressSnapshot {
   marks: ProgressMark[];
   /** Business time this task has completed (a tick with its deferred work; or, without a clock, its upstreams' marks). */
   completed: number | null;
+  /** Business time of the latest tick it processed. */
+  tick?: number | null;
 }
 
 /** The progress of the services a task awaits, as read from the progress topic. */
@@ -30,7 +32,7 @@ export class ProgressGate {
   /** Per awaited service, its marks in business-time order: the last one processed through, and any later ones. */
   private readonly marks = new Map<string, ProgressMark[]>();
 
-  /** @param awaits the services whose progress a tick waits for. */
+  /** @param awaits the services whose progress is kept. */
   constructor(readonly awaits: readonly string[]) {
     for (const s of awaits) this.marks.set(s, []);
   }
@@ -48,11 +50,11 @@ export class ProgressGate {
   /**
    * Whether a tick at `time` may be taken: every awaited service is at or past it, and every output it announced up
    * to it is fetched (`fetched(topic)`: the next offset the task expects on an input topic; topics that are no input
-   * are ignored). Returns the first service that holds it back, or null.
+   * are ignored). Returns the first of `services` that holds it back, or null.
    */
-  blocking(time: number, fetched: (topic: string) => number | undefined): string | null {
-    for (const [service, list] of this.marks) {
-      const mark = list.find((m) => m.time >= time);
+  blocking(time: number, fetched: (topic: string) => number | undefined, services: readonly string[] = this.awaits): string | null {
+    for (const service of services) {
+      const mark = this.marks.get(service)?.find((m) => m.time >= time);
       if (mark === undefined || !covered(mark, fetched)) return service;
     }
     return null;
@@ -63,9 +65,10 @@ export class ProgressGate {
    * latest mark whose outputs it has processed (`processed(topic)`: its next offset to process on an input topic),
    * or null while some service has none. Forgets the marks before those.
    */
-  reached(processed: (topic: string) => number | undefined): number | null {
+  reached(processed: (topic: string) => number | undefined, services: readonly string[] = this.awaits): number | null {
     let time: number | null = null;
-    for (const list of this.marks.values()) {
+    for (const service of services) {
+      const list = this.marks.get(service) ?? [];
       let done = -1;
       for (let i = 0; i < list.length && covered(list[i] as ProgressMark, processed); i++) done = i;
       if (done < 0) return null;
@@ -74,6 +77,15 @@ export class ProgressGate {
       time = time === null ? t : Math.min(time, t);
     }
     return time;
+  }
+
+  /** Forgets the marks before `time` (a task past a tick at `time` never asks about earlier times again). */
+  forget(time: number): void {
+    for (const list of this.marks.values()) {
+      let n = 0;
+      while (n < list.length && (list[n] as ProgressMark).time < time) n++;
+      if (n > 0) list.splice(0, n);
+    }
   }
 
   /** The marks kept (checkpointed with the task). */

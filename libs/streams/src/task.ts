@@ -110,8 +110,13 @@ export interface TaskProgress {
   clockTopic?: string;
   /** Output topics its announcements cover; empty: it announces nothing. */
   announces: readonly string[];
-  /** Services whose progress a tick waits for. */
+  /** Services whose progress a tick waits for (their outputs up to the tick are merged before it). */
   awaits: readonly string[];
+  /**
+   * Services whose progress past the latest tick every later record waits for: what they produce at a tick (account
+   * blocks at the daily run) is then taken before the records after it, as in a replay. @default []
+   */
+  awaitsAfterTick?: readonly string[];
   /** Longest wait of a tick for them (ms); then it is taken anyway, and counted. */
   maxWaitMs: number;
   /** The mark a progress record carries (null: none). */
@@ -189,6 +194,8 @@ export class StreamTask<E, V> {
   private completed: number | null = null;
   /** A tick processed whose deferred work may still run. */
   private tickPending: number | null = null;
+  /** Business time of the latest tick processed (records after it wait for `awaitsAfterTick`). */
+  private lastTick: number | null = null;
   private announcedTime: number | null = null;
   private announcing: Promise<void> = Promise.resolve();
   /** Since when (ms) the next tick waits for an awaited service's progress. */
@@ -199,7 +206,8 @@ export class StreamTask<E, V> {
     this.partition = parts.partition;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
-    this.gate = parts.progress && parts.progress.awaits.length > 0 ? new ProgressGate(parts.progress.awaits) : null;
+    const observed = parts.progress ? [...parts.progress.awaits, ...(parts.progress.awaitsAfterTick ?? [])] : [];
+    this.gate = observed.length > 0 ? new ProgressGate([...new Set(observed)]) : null;
     if (parts.processor.evictable) {
       this.store.bound(
         {
@@ -285,6 +293,7 @@ export class StreamTask<E, V> {
     this.clock.restore(meta?.clock ?? null);
     this.gate?.restore(meta?.progress?.marks);
     this.completed = meta?.progress?.completed ?? null;
+    this.lastTick = meta?.progress?.tick ?? null;
     this.tickPending = null;
     // Announced again after a restore: the previous owner may have died between its tick and its announcement.
     this.announcedTime = null;
@@ -487,7 +496,7 @@ export class StreamTask<E, V> {
     const logs: LogWrite[] = [...this.logs].map(([collection, documents]) => ({ collection, documents }));
     this.logs = new Map();
     const positions = { ...this.processed };
-    const meta = { clock: this.clock.reading, ...(this.parts.progress ? { progress: { marks: this.gate?.snapshot() ?? [], completed: this.completed } satisfies ProgressSnapshot } : {}) };
+    const meta = { clock: this.clock.reading, ...(this.parts.progress ? { progress: { marks: this.gate?.snapshot() ?? [], completed: this.completed, tick: this.lastTick } satisfies ProgressSnapshot } : {}) };
     const covered = this.sinceSnapshot;
     this.sinceSnapshot = 0;
     const seq = ++this.seq;
@@ -592,8 +601,14 @@ export class StreamTask<E, V> {
    */
   private admit(topic: string, time: number): boolean {
     const progress = this.parts.progress;
-    if (this.gate === null || progress === undefined || topic !== progress.clockTopic) return true;
-    const blocking = this.gate.blocking(time, (t) => (this.group.has(t) ? this.group.position(t) : undefined));
+    if (this.gate === null || progress === undefined) return true;
+    const fetched = (t: string) => (this.group.has(t) ? this.group.position(t) : undefined);
+    let blocking: string | null;
+    if (topic === progress.clockTopic) blocking = this.gate.blocking(time, fetched, progress.awaits);
+    else if (this.lastTick !== null && time > this.lastTick && (progress.awaitsAfterTick?.length ?? 0) > 0) {
+      time = this.lastTick;
+      blocking = this.gate.blocking(time, fetched, progress.awaitsAfterTick);
+    } else return true;
     const now = Date.now();
     const { metrics } = this.parts;
     if (blocking === null) {
@@ -641,7 +656,7 @@ export class StreamTask<E, V> {
       this.tickPending = null;
     }
     if (progress.clockTopic === undefined && this.gate !== null) {
-      const reached = this.gate.reached((t) => (t in this.processed ? this.processed[t] : undefined));
+      const reached = this.gate.reached((t) => (t in this.processed ? this.processed[t] : undefined), progress.awaits);
       if (reached !== null && (this.completed === null || reached > this.completed)) this.completed = reached;
     }
     if (progress.announces.length === 0 || this.completed === null) return;
@@ -745,7 +760,11 @@ export class StreamTask<E, V> {
       this.uncommitted += 1;
       this.sinceSnapshot += 1;
       n += 1;
-      if (progress?.clockTopic === record.topic && !rejection) this.tickPending = Math.max(this.tickPending ?? record.time, record.time);
+      if (progress?.clockTopic === record.topic && !rejection) {
+        this.tickPending = Math.max(this.tickPending ?? record.time, record.time);
+        this.lastTick = Math.max(this.lastTick ?? record.time, record.time);
+        this.gate?.forget(this.lastTick);
+      }
       this.noteProgress();
       if (this.punctuations.length > 0) {
         // The record deferred work: it runs before the next record.

@@ -184,4 +184,29 @@ describe('progress between services', () => {
     await until(() => producer.announced().length === 1);
     assert.deepEqual(producer.announced(), [{ service: 'down', time: day(2), ends: { out: 7 } }]);
   });
+
+  it('records after a tick wait for the progress of the services awaited after ticks (account blocks a daily run produced)', async () => {
+    const { task, producer } = makeTask(['customers', 'orders', 'clock', 'progress'], progressOptions({ awaits: [], awaitsAfterTick: ['blocker'] }));
+    await task.restore();
+    task.enqueue('progress', [], 0);
+    task.begin();
+    task.enqueue('clock', [rec('clock', 0, day(2))], 1);
+    task.enqueue('orders', [rec('orders', 0, day(1)), rec('orders', 1, day(3))], 2);
+    await until(() => producer.seen().length === 2);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2'], 'the tick itself does not wait; the order after it does');
+    // The blocker's daily run of day 2 blocked the account (an event stamped just after the tick), and says it is past day 2.
+    task.enqueue('customers', [rec('customers', 0, day(2) + 1)], 1);
+    task.enqueue('progress', [rec('progress', 0, day(2), { service: 'blocker', time: day(2), ends: { customers: 1 } })], 1);
+    await until(() => producer.seen().length === 4);
+    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2', 'customers@2', 'orders@3']);
+  });
+
+  it('forgets marks before a tick it has passed', () => {
+    const gate = new ProgressGate(['a', 'b']);
+    for (const d of [1, 2, 3]) gate.observe({ service: 'a', time: day(d), ends: {} });
+    gate.observe({ service: 'b', time: day(1), ends: {} });
+    gate.forget(day(2));
+    assert.deepEqual(gate.snapshot().map((m) => [m.service, new Date(m.time).getUTCDate()]), [['a', 2], ['a', 3]]);
+  });
 });
