@@ -121,10 +121,7 @@ describe('prediction-driven collection start (pure logic)', () => {
     h.register();
     h.issue('B', '2024-02-01', '2024-03-02');
     h.predict('B', '2024-02-05', 0.6);
-    h.tick('2024-02-05');
     h.predict('B', '2024-02-06', 0.45);
-    assert.equal(h.actions('CollectionStarted').length, 0, 'weighed by the next daily run, not on arrival');
-    h.tick('2024-02-06');
     const starts = h.actions('CollectionStarted');
     assert.deepEqual(starts.map((s) => [s.payload.trigger, s.payload.episode, s.payload.pOnTime, s.payload.modelVersion, s.payload.topFactors.map((f) => f.feature), s.eventId]), [['PREDICTION', 1, 0.45, '7', ['share_late_90d'], 'c1:start:B:p1']]);
   });
@@ -133,15 +130,10 @@ describe('prediction-driven collection start (pure logic)', () => {
     const h = new Harness();
     h.register();
     h.issue('B', '2024-02-01', '2024-03-02');
-    for (const [d, p] of [['02-06', 0.45], ['02-07', 0.52], ['02-08', 0.48], ['02-09', 0.55], ['02-10', 0.49], ['02-11', 0.59], ['02-12', 0.47]] as const) {
-      h.predict('B', `2024-${d}`, p);
-      h.tick(`2024-${d}`);
-    }
+    for (const [d, p] of [['02-06', 0.45], ['02-07', 0.52], ['02-08', 0.48], ['02-09', 0.55], ['02-10', 0.49], ['02-11', 0.59], ['02-12', 0.47]] as const) h.predict('B', `2024-${d}`, p);
     assert.equal(h.actions('CollectionStarted').length, 1);
     h.predict('B', '2024-02-13', 0.65);
-    h.tick('2024-02-13');
     h.predict('B', '2024-02-14', 0.4);
-    h.tick('2024-02-14');
     assert.deepEqual(h.actions('CollectionStarted').map((s) => s.payload.episode), [1, 2]);
     // Once overdue, predictions start nothing, and the invoice gets no second (overdue) start.
     h.predict('B', '2024-03-04', 0.2);
@@ -151,24 +143,24 @@ describe('prediction-driven collection start (pure logic)', () => {
 });
 
 describe('prediction-driven start, live as in a replay (regression: the chaos run\'s collection actions differed from an uninterrupted run)', () => {
-  it('a prediction taken after a payment of a later business time (live) starts the same collection, with the same amount, as taken before it (replay)', () => {
-    const replay = new Harness();
-    const live = new Harness();
-    for (const h of [replay, live]) {
-      h.register();
-      h.issue('B', '2024-02-01', '2024-03-02', 100_000);
-    }
-    // Replay: business-time order. Live: the prediction of 02-05 arrives after the partial payment of the same day.
-    replay.predict('B', '2024-02-05', 0.3);
-    replay.pay('P1', '2024-02-05', [{ invoiceId: 'B', amountMinor: 40_000 }]);
-    live.pay('P1', '2024-02-05', [{ invoiceId: 'B', amountMinor: 40_000 }]);
-    live.predict('B', '2024-02-05', 0.3);
-    for (const h of [replay, live]) h.tick('2024-02-06');
-    const starts = (h: Harness) => h.actions('CollectionStarted').map((a) => JSON.stringify(a));
-    assert.equal(starts(replay).length, 1);
-    assert.deepEqual(starts(live), starts(replay));
-    assert.equal(live.actions('CollectionStarted')[0]?.payload.amountMinor, 60_000, 'on what is still open at the daily run');
-  });
+  for (const [what, paid] of [['a partial payment', 40_000], ['a payment in full', 100_000]] as const) {
+    it(`a prediction taken after ${what} of the same day (live) starts the same collection as taken before it (replay)`, () => {
+      const replay = new Harness();
+      const live = new Harness();
+      for (const h of [replay, live]) {
+        h.register();
+        h.issue('B', '2024-02-01', '2024-03-02', 100_000);
+      }
+      replay.predict('B', '2024-02-05', 0.3);
+      replay.pay('P1', '2024-02-05', [{ invoiceId: 'B', amountMinor: paid }]);
+      live.pay('P1', '2024-02-05', [{ invoiceId: 'B', amountMinor: paid }]);
+      live.predict('B', '2024-02-05', 0.3);
+      const starts = (h: Harness) => h.actions('CollectionStarted').map((a) => JSON.stringify(a));
+      assert.equal(starts(replay).length, 1);
+      assert.deepEqual(starts(live), starts(replay));
+      assert.equal(live.actions('CollectionStarted')[0]?.payload.amountMinor, 100_000, 'the amount open when the invoice was scored');
+    });
+  }
 });
 
 describe('write-off (pure logic)', () => {

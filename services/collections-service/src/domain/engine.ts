@@ -118,57 +118,46 @@ export function afterFoldEvent(v: CustomerValue, event: Exclude<InputEvent, { ty
 }
 
 /**
- * A prediction of an invoice: remembered, and weighed by the next business-day run (see {@link weighPrediction}).
- * Not at once: live, a prediction arrives some time after the events of its business time (a payment may have
- * been taken meanwhile), a replay takes it before them, and a start decided on arrival would differ between the
- * two; the daily run sees the same predictions and the same invoices either way (the tick waits for the scoring
- * service's progress). Returns whether the state changed.
+ * A prediction of an invoice: before its due date, P(on time) below the threshold starts a collection (once per
+ * episode); the episode ends only when P(on time) is back at threshold + hysteresis, so a probability hovering at
+ * the threshold does not start it again and again. Returns whether the state changed.
+ *
+ * Decided from the prediction alone (the invoice was open, for the amount it names, at the prediction's business
+ * time), never from the invoice as it is when the prediction arrives: live, a prediction arrives after the events of
+ * its business time (a payment may have been taken meanwhile), a replay takes it before them, and both must start
+ * the same collection.
  */
-export function onPrediction(v: CustomerValue, event: InvoicePaymentPredictedEvent, _policy: CollectionPolicy, _sink: Sink): boolean {
+export function onPrediction(v: CustomerValue, event: InvoicePaymentPredictedEvent, policy: CollectionPolicy, sink: Sink): boolean {
   const p = event.payload;
   const inv = findInvoice(v.fold, p.invoiceId);
-  if (inv === undefined || inv.status !== 'OPEN') return false;
+  if (inv === undefined) return false;
   const d = dunningOf(v.c, p.invoiceId);
   d.prediction = { pOnTime: p.pOnTime, pLate: p.pLate, modelVersion: p.modelVersion, businessDate: p.businessDate };
-  d.pending = { ...d.prediction, eventId: event.eventId, topFactors: p.topFactors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution })) };
-  return true;
-}
-
-/**
- * Weighs an invoice's latest prediction in the daily run: made before its due date, P(on time) below the threshold
- * starts a collection (once per episode); the episode ends only when P(on time) is back at threshold + hysteresis,
- * so a probability hovering at the threshold does not start it again and again.
- */
-function weighPrediction(v: CustomerValue, d: InvoiceDunning, cause: Cause, policy: CollectionPolicy, sink: Sink): void {
-  const p = d.pending;
-  d.pending = null;
-  if (p === null || p === undefined) return;
-  const inv = findInvoice(v.fold, d.invoiceId);
-  if (inv === undefined || inv.status !== 'OPEN') return;
   const { threshold, hysteresis } = policy.prediction;
   if (d.inEpisode) {
     if (p.pOnTime >= threshold + hysteresis) d.inEpisode = false;
-    return;
+    return true;
   }
   // Only before the due date: once overdue, the ladder is running anyway.
-  if (p.pOnTime >= threshold || p.businessDate > inv.dueDate) return;
+  if (p.pOnTime >= threshold || p.businessDate > inv.dueDate) return true;
   d.inEpisode = true;
   d.episodes += 1;
   d.startedOn ??= p.businessDate;
-  const id = `${v.c.customerId}:start:${inv.invoiceId}:p${d.episodes}`;
-  sink.emit(action(v.c.customerId, id, { eventId: p.eventId, eventTime: cause.eventTime }, 'CollectionStarted', {
+  const id = `${v.c.customerId}:start:${p.invoiceId}:p${d.episodes}`;
+  sink.emit(action(v.c.customerId, id, event, 'CollectionStarted', {
     collectionId: id,
     businessDate: p.businessDate,
     trigger: 'PREDICTION',
-    invoiceIds: [inv.invoiceId],
-    amountMinor: inv.openMinor,
-    currency: inv.currency,
+    invoiceIds: [p.invoiceId],
+    amountMinor: p.openAmountMinor,
+    currency: p.currency,
     pOnTime: p.pOnTime,
     modelVersion: p.modelVersion,
-    topFactors: p.topFactors,
+    topFactors: p.topFactors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution })),
     episode: d.episodes,
     policyVersion: policyVersion(policy),
   }));
+  return true;
 }
 
 /** The customer's latest payment outlook (for the worklist). */
@@ -394,13 +383,6 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
       sink.emit(action(cid, `${p.promiseId}:broken`, cause, 'PromiseBroken', { promiseId: p.promiseId, businessDate: date, invoiceIds: p.invoiceIds, promisedMinor: p.amountMinor, paidMinor: Math.max(0, paid), currency: p.currency, promisedDate: p.promisedDate }));
       changed = true;
     }
-  }
-
-  // Predictions since the last run, weighed before the ladder (a started episode means no due-date start).
-  for (const d of c.dunning) {
-    if (d.pending === null || d.pending === undefined) continue;
-    weighPrediction(v, d, cause, policy, sink);
-    changed = true;
   }
 
   const { sequence, interest } = resolveFor(policy, cid, fold.registration?.segment ?? null);

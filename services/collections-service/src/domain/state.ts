@@ -13,13 +13,6 @@ export interface SeenPrediction {
   businessDate: string;
 }
 
-/** The latest prediction of an invoice not yet weighed by a daily run (whether it starts a collection). */
-export interface PendingPrediction extends SeenPrediction {
-  /** The prediction event (the start's cause). */
-  eventId: string;
-  topFactors: { feature: string; value: number | null; contribution: number }[];
-}
-
 /** Dunning of one invoice: its letter level, interest charged, prediction episodes, write-off proposal. */
 export interface InvoiceDunning {
   invoiceId: string;
@@ -36,8 +29,6 @@ export interface InvoiceDunning {
   episodes: number;
   inEpisode: boolean;
   prediction: SeenPrediction | null;
-  /** Weighed at the next business-day run (absent in checkpoints written before it existed: none). */
-  pending?: PendingPrediction | null;
   /** Id of its write-off proposal, once proposed. */
   proposalId: string | null;
 }
@@ -174,7 +165,7 @@ export function dunningOf(c: CollectionsState, invoiceId: string): InvoiceDunnin
   const i = search(c.dunning, invoiceId);
   const d = c.dunning[i];
   if (d !== undefined && d.invoiceId === invoiceId) return d;
-  const created: InvoiceDunning = { invoiceId, level: 0, lastLetterOn: null, startedOn: null, interestThrough: null, interestMinor: 0, episodes: 0, inEpisode: false, prediction: null, pending: null, proposalId: null };
+  const created: InvoiceDunning = { invoiceId, level: 0, lastLetterOn: null, startedOn: null, interestThrough: null, interestMinor: 0, episodes: 0, inEpisode: false, prediction: null, proposalId: null };
   c.dunning.splice(i, 0, created);
   return created;
 }
