@@ -28,9 +28,9 @@ export const chaos: Benchmark = {
     const liveDays = ctx.argInt('live-days', 60);
     const liveRate = ctx.argInt('rate', 40);
     const kills = ctx.argInt('kills', 40);
-    // By default the e2e test's PREDICTION_FREE_POLICY; --builtin-policy measures how the built-in one's prediction-driven
-    // actions differ from an uninterrupted run.
-    const builtinPolicy = ctx.argFlag('builtin-policy', false);
+    // The built-in collection policy, as the e2e test; --prediction-free-policy runs PREDICTION_FREE_POLICY (no
+    // collections started from predictions, no write-off proposals) for comparison.
+    const builtinPolicy = !ctx.argFlag('prediction-free-policy', false);
     const r = await runChaos({
       seed: ctx.argInt('seed', 1),
       customers,
@@ -79,8 +79,8 @@ export const chaos: Benchmark = {
         `Kills per service: ${[...perService].map(([s, n]) => `${s} ${n}`).join(', ')}. Recovery: kill → its replacement processed a record, or its group caught up; a replacement killed again before that (superseded) counts as survived by the later kill's recovery and is left out of the percentiles.`,
         `events_lost: orders without a credit decision (${r.ordersWithoutDecision.length}) or without a fraud check (${r.ordersWithoutFraudCheck.length}), and collection actions an uninterrupted run of the collections processor over the same inputs issues that the pipeline did not (${r.collectionActions.missing.length}).`,
         builtinPolicy
-          ? `The built-in collection policy: collections started from predictions and write-off proposals read the latest prediction when it is processed, and live a prediction comes after the events of its business time (a replay takes it before them), so those actions differ from an uninterrupted run without any fault: ${r.collectionActions.missing.length} missing, ${r.collectionActions.unexpected.length} unexpected, ${r.collectionActions.differing.length} differing of ${r.collectionActions.expected} expected.`
-          : 'Collection policy: the built-in one without collections started from predictions and without write-off proposals (as in the e2e test; --builtin-policy runs the built-in one, whose prediction-driven actions differ from an uninterrupted run without any fault).',
+          ? `The built-in collection policy (as the e2e test): collections started from predictions and write-off proposals are weighed in the daily run, whose tick waits for the scoring service's progress; ${r.collectionActions.missing.length} missing, ${r.collectionActions.unexpected.length} unexpected, ${r.collectionActions.differing.length} differing of ${r.collectionActions.expected} expected.`
+          : 'Collection policy (--prediction-free-policy): the built-in one without collections started from predictions and without write-off proposals.',
         `Conflicting duplicates (one event id, two contents) by topic: ${JSON.stringify(Object.fromEntries(Object.entries(r.conflictingDuplicates).map(([t, ids]) => [t, ids.length])))}.`,
         ...r.conflictExamples.map((e) => `Conflict on ${e.topic}: first ${e.first}; then ${e.second}`),
         `Processes that exited on their own (restarted by the harness): ${r.unexpectedExits.map((e) => `${e.service}#${e.instance} (${e.exit})`).join(', ') || 'none'}.`,

@@ -203,7 +203,7 @@ async function runOn(o: ChaosOptions, broker: PrivateServer, database: PrivateSe
   };
   // The simulated business days pass in seconds: a fraud check may come several business days after its order
   // (the fraud service killed, or still replaying), far beyond the 3-day wait meant for real days.
-  const serviceEnv = (s: ServiceSpec): NodeJS.ProcessEnv => ({ ...env, [`${s.envPrefix}_GROUP_ID`]: groupOf(s), [`${s.envPrefix}_SESSION_TIMEOUT_MS`]: '6000', [`${s.envPrefix}_COMMIT_INTERVAL_MS`]: '300', CREDIT_FRAUD_WAIT_MAX_DAYS: '365' });
+  const serviceEnv = (s: ServiceSpec): NodeJS.ProcessEnv => ({ ...env, [`${s.envPrefix}_GROUP_ID`]: groupOf(s), [`${s.envPrefix}_SESSION_TIMEOUT_MS`]: '6000', [`${s.envPrefix}_COMMIT_INTERVAL_MS`]: '300' });
   const kafka = createKafka({ brokers: [broker.endpoint], clientId: 'chaos' });
   const codec = new SchemaCodec({ registryUrl: o.registryUrl });
   // One admin client for every offset check (it reconnects after the broker restart).

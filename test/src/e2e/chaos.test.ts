@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TOPIC } from '@creditstream/schemas';
 import { stack } from '@creditstream/testing';
-import { p99, PREDICTION_FREE_POLICY, runChaos, type ChaosReport } from '../chaos/harness';
+import { p99, runChaos, type ChaosReport } from '../chaos/harness';
 
 /**
  * The whole pipeline under faults (see `../chaos/harness.ts`): every service twice, a replayed history and a live
@@ -26,9 +26,8 @@ describe('the whole pipeline under chaos', function () {
       mongoRestartAfterKill: 14,
       registryUrl: stack().schemaRegistryUrl,
       settleTimeoutMs: 180_000,
-      // Without collections started from predictions and write-off proposals, which differ from an uninterrupted run
-      // without any fault (see PREDICTION_FREE_POLICY; `npm run bench -- chaos --builtin-policy` measures it).
-      collectionsPolicy: PREDICTION_FREE_POLICY,
+      // The built-in collection policy: collections started from predictions and write-off proposals included (they
+      // read the scoring service's outputs, which a tick waits for; see libs/streams "Progress between services").
       serviceLogLevel: 'error',
       log: (line) => process.stderr.write(`      [chaos] ${line}\n`),
     });
