@@ -46,9 +46,13 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
       } catch (err) {
         // A topic another process has just created may not be in this broker's metadata yet (regression: two services
         // starting together, one failed with "This server does not host this topic-partition").
+        // The broker restarting under a starting service: kafkajs fails with a retriable error, or (its metadata
+        // cleared by the lost connection) with a TypeError; both are retried until the deadline.
         const type = (err as { type?: string }).type;
-        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err;
-        leaderless = [`${names.join(', ')} (${type})`];
+        const transient = type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || (err as { retriable?: boolean }).retriable === true || err instanceof TypeError;
+        if (!transient) throw err;
+        if (Date.now() > deadline) throw new TopicSetupError(`reading the metadata of ${names.join(', ')} failed for ${timeoutMs} ms: ${(err as Error).message}`, err);
+        leaderless = [`${names.join(', ')} (${type ?? (err as Error).message})`];
       }
       if (leaderless.length === 0) return;
       if (Date.now() > deadline) throw new TopicSetupError(`partitions without a leader after ${timeoutMs} ms: ${leaderless.slice(0, 10).join(', ')}`);
