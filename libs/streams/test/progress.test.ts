@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '@creditstream/logging';
 import { createMetrics } from '@creditstream/metrics';
-import type { EventProducer, InboundMessage } from '@creditstream/kafka';
+import type { InboundMessage } from '@creditstream/kafka';
 import { InMemoryCheckpointStore } from '../src/checkpoint-store';
 import { taskMetrics } from '../src/metrics';
 import { compileTaskOptions } from '../src/options';
@@ -9,6 +9,7 @@ import { OutputSender } from '../src/output-sender';
 import { ProgressGate, type ProgressMark } from '../src/progress';
 import { compressedJsonSerde } from '../src/serde';
 import { StreamTask, type Processor, type TaskProgress, type TaskRecord } from '../src/task';
+import { FakeProducer } from './fake-producer';
 
 interface Ev {
   eventTime: string;
@@ -25,19 +26,7 @@ const recording: Processor<Ev, number> = {
   },
 };
 
-class RecordingProducer {
-  sent: { topic: string; partition?: number; value: string }[] = [];
-  asProducer(): EventProducer {
-    return {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      send: async () => undefined,
-      sendBatch: async () => undefined,
-      sendRaw: async (topic, messages) => {
-        for (const m of messages) this.sent.push({ topic, ...(m.partition !== undefined ? { partition: m.partition } : {}), value: m.value.toString() });
-      },
-    };
-  }
+class RecordingProducer extends FakeProducer {
   seen(): string[] {
     return this.sent.filter((s) => s.topic === 'out').map((s) => (JSON.parse(s.value) as { seen: string }).seen);
   }

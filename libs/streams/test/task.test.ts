@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createLogger } from '@creditstream/logging';
 import { createMetrics } from '@creditstream/metrics';
-import type { EventProducer, InboundMessage } from '@creditstream/kafka';
+import type { InboundMessage } from '@creditstream/kafka';
 import { InMemoryCheckpointStore } from '../src/checkpoint-store';
 import { taskMetrics } from '../src/metrics';
 import { compileTaskOptions } from '../src/options';
+import { FakeProducer } from './fake-producer';
 import { OutputSender } from '../src/output-sender';
 import { compressedJsonSerde } from '../src/serde';
 import { StreamTask, type Processor, type TaskRecord } from '../src/task';
@@ -12,32 +13,6 @@ import { StreamTask, type Processor, type TaskRecord } from '../src/task';
 interface Ev {
   amount: number;
   eventTime: string;
-}
-
-/** A producer that records what it sent, and can be held (a slow broker) until released. */
-class FakeProducer {
-  sent: { topic: string; key: string; value: string }[] = [];
-  private gate: Promise<void> | null = null;
-  private open: () => void = () => undefined;
-  hold(): void {
-    this.gate = new Promise((r) => (this.open = r));
-  }
-  release(): void {
-    this.gate = null;
-    this.open();
-  }
-  asProducer(): EventProducer {
-    return {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      send: async () => undefined,
-      sendBatch: async () => undefined,
-      sendRaw: async (topic, messages) => {
-        if (this.gate) await this.gate;
-        for (const m of messages) this.sent.push({ topic, key: String(m.key), value: m.value.toString() });
-      },
-    };
-  }
 }
 
 /** Sums amounts per key; refuses negative amounts; forwards the running total. */
