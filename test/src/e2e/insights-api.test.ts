@@ -101,7 +101,13 @@ describe('insights API on the real stack', function () {
         return c.body.total === views.length && i.body.total === expectedInvoices ? true : undefined;
       });
 
-      // Every open invoice carries the scoring service's current prediction, factors and model version.
+      // Every open invoice carries the scoring service's current prediction, factors and model version (the API's
+      // snapshot follows the scoring service's checkpoints within seconds: wait until it has the predictions read).
+      const current = (inv: ApiInvoice) => predicted.get(inv.customerId)?.predictions.find((x) => x.invoiceId === inv.invoiceId);
+      await waitFor('the API serving the predictions the scoring service committed', async () => {
+        const served = await all<ApiInvoice>('/api/invoices', 17);
+        return served.every((inv) => (current(inv)?.pOnTime ?? null) === (inv.prediction?.pOnTime ?? null)) ? true : undefined;
+      });
       const invoices = await all<ApiInvoice>('/api/invoices', 17);
       assert.equal(invoices.length, expectedInvoices);
       let withPrediction = 0;
