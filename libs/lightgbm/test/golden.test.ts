@@ -36,6 +36,26 @@ function treeDepth(tree: ParsedModel['trees'][number]): number {
   return max;
 }
 
+/**
+ * Whether every leaf's first TreeSHAP term is for one feature: the first element of its unique path (a feature split
+ * on again leaves its place in the path and is appended at the end).
+ */
+function firstTermsShared(tree: ParsedModel['trees'][number]): boolean {
+  const firsts = new Set<number>();
+  const walk = (node: number, path: readonly number[]): void => {
+    if (node < 0) {
+      firsts.add(path[0] as number);
+      return;
+    }
+    const f = tree.splitFeature[node] as number;
+    const next = [...path.filter((p) => p !== f), f];
+    walk(tree.leftChild[node] as number, next);
+    walk(tree.rightChild[node] as number, next);
+  };
+  if (tree.numLeaves > 1) walk(0, []);
+  return firsts.size === 1;
+}
+
 /** Deepest leaf over all trees (root = 0). */
 const deepest = (model: ParsedModel): number => Math.max(...model.trees.map(treeDepth));
 
@@ -131,6 +151,10 @@ function maxAbsDiff(actual: Float64Array, expected: Float64Array): { diff: numbe
 
 describe('TypeScript predictor vs native LightGBM (golden)', function () {
   this.timeout(60_000);
+  // Tabled trees explained with their first terms summed in a local, and without, over every case: the exactness
+  // tests below cover both walks only if both kinds occurred.
+  const kinds = { shared: 0, notShared: 0 };
+  after(() => assert.ok(kinds.shared > 0 && kinds.notShared > 0, `the cases' tabled trees do not exercise both walks: ${JSON.stringify(kinds)}`));
 
   CASES.forEach((c, caseIndex) => {
     describe(c.name, () => {
@@ -194,11 +218,17 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
           const direct = Predictor.fromModelText(modelText, { shapTableBytes: 0 });
           const trees = parseModelText(modelText).trees.filter((t) => t.numLeaves > 1);
           const shallow = trees.filter((t) => treeDepth(t) <= MAX_TABLE_DEPTH).length;
-          assert.deepEqual(direct.shapTableStats(), { tabledTrees: 0, directTrees: trees.length, bytes: 0 });
+          assert.deepEqual(direct.shapTableStats(), { tabledTrees: 0, directTrees: trees.length, bytes: 0, sharedFirstTermTrees: 0 });
           const stats = tabled.shapTableStats();
           const all = Predictor.fromModelText(modelText).shapTableStats();
           // The default budget tables every tree of depth <= 8; the small one only some, or none when the first is too big.
           assert.deepEqual([all.tabledTrees, all.directTrees], [shallow, trees.length - shallow]);
+          const shared = trees.filter((t) => treeDepth(t) <= MAX_TABLE_DEPTH && firstTermsShared(t)).length;
+          assert.equal(all.sharedFirstTermTrees, shared, 'tabled trees whose leaves all start their unique path with one feature');
+          if (shapTableBytes === undefined) {
+            kinds.shared += shared;
+            kinds.notShared += shallow - shared;
+          }
           assert.equal(stats.tabledTrees + stats.directTrees, trees.length);
           assert.ok(stats.bytes <= (shapTableBytes ?? DEFAULT_SHAP_TABLE_BYTES), JSON.stringify(stats));
           if (shapTableBytes !== undefined) assert.ok(stats.tabledTrees < shallow, `the small budget tabled every shallow tree: ${JSON.stringify(stats)}`);

@@ -16,6 +16,11 @@ export interface ShapTableStats {
   readonly directTrees: number;
   /** Bytes of the tables' term values. */
   readonly bytes: number;
+  /**
+   * Tabled trees whose leaves' first terms all go to one slot (the first feature of every leaf's unique path): the
+   * walk sums those terms in a local.
+   */
+  readonly sharedFirstTermTrees: number;
 }
 
 /** Spare output slots that padding terms (zeros) are added to, spread so that no one slot chains many additions. */
@@ -61,6 +66,7 @@ export class TableTreeShap {
   private readonly bytes: number;
   private readonly tabledTrees: number;
   private readonly directTrees: number;
+  private readonly sharedFirstTermTrees: number;
 
   constructor(model: CompiledModel, direct: TreeShap, budgetBytes: number) {
     const numNodes = model.nodeFeature.length;
@@ -160,6 +166,29 @@ export class TableTreeShap {
       direct.tabulate(t, sink);
     }
 
+    // Per tabled tree: the slot every leaf's first term goes to, when they share one (usually the root's feature; a
+    // feature split on again leaves its place in the unique path for the end), else -1. A feature is at most once in
+    // a leaf's path, so such a slot receives only those terms from the tree, one per leaf in rank order: the walk can
+    // add them in a local (placeholders add +0.0 there, which changes no sum: the sums are never -0).
+    const firstSlot = new Int32Array(model.numTrees).fill(-1);
+    for (const { t, leaves } of candidates) {
+      if (tabled[t] === 0) continue;
+      const slot = slots[slotStart[numNodes + (leaves[0] as LeafPath).leaf] as number] as number;
+      if (slot < outputSlots && leaves.every((l) => l.count > 0 && slots[slotStart[numNodes + l.leaf] as number] === slot)) firstSlot[t] = slot;
+    }
+    this.sharedFirstTermTrees = firstSlot.reduce((n, slot) => n + (slot >= 0 ? 1 : 0), 0);
+
+    // Per item, in one record (one cache line for width 4): its values' start, its shift, then its terms' slots.
+    const record = 2 + width;
+    const info = new Int32Array(items * record);
+    for (let item = 0; item < items; item++) {
+      const at = item * record;
+      info[at] = valueStart[item] as number;
+      info[at + 1] = shift[item] as number;
+      if (item < numNodes) continue;
+      for (let j = 0; j < width; j++) info[at + 2 + j] = slots[(slotStart[item] as number) + j] as number;
+    }
+
     this.bytes = values.byteLength;
     this.walk = createWalk(model, direct, {
       numNodes,
@@ -167,10 +196,8 @@ export class TableTreeShap {
       tabled,
       child,
       hot: new Int32Array(items),
-      valueStart,
-      slotStart,
-      shift,
-      slots,
+      info,
+      firstSlot,
       values,
       nodeFormAt,
       forms: new Float64Array(model.numFeatures * DECISION_FORMS),
@@ -181,7 +208,7 @@ export class TableTreeShap {
   }
 
   stats(): ShapTableStats {
-    return { tabledTrees: this.tabledTrees, directTrees: this.directTrees, bytes: this.bytes };
+    return { tabledTrees: this.tabledTrees, directTrees: this.directTrees, bytes: this.bytes, sharedFirstTermTrees: this.sharedFirstTermTrees };
   }
 
   /**
@@ -198,7 +225,8 @@ export class TableTreeShap {
  * table terms, into `acc` (the output slots, then spare slots for padding), copied to `out` at the end.
  */
 function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void {
-  const { numNodes, width, forms, nodeFormAt, hot, child, level, acc, rawScores, tabled, valueStart, slotStart, shift, slots, values } = state;
+  const { numNodes, width, forms, nodeFormAt, hot, child, level, acc, rawScores, tabled, info, firstSlot, values } = state;
+  const record = 2 + width;
   const { numTrees, numFeatures, numTreePerIteration, treeRoot, treeClass, treeExpectedValue, treeMaxDepth, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
   const stride = numFeatures + 1;
   const outputSlots = numTreePerIteration * stride;
@@ -223,11 +251,13 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
       const bias = cls * stride + numFeatures;
       acc[bias] = (acc[bias] as number) + (treeExpectedValue[t] as number);
       // Level by level, each item into (hot child, cold child): level D lists the leaves in the recursion's order.
+      // The last expansion is fused with the leaves' terms: parent i of level D-1 gives ranks 2i (its hot child) and
+      // 2i + 1 (its cold child), so level D is never stored.
       const depth = treeMaxDepth[t] as number;
       level[0] = treeRoot[t] as number;
       let from = 0;
       let size = 1;
-      for (let k = 0; k < depth; k++) {
+      for (let k = 1; k < depth; k++) {
         const to = from + size;
         for (let i = 0; i < size; i++) {
           const item = level[from + i] as number;
@@ -238,29 +268,70 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
         from = to;
         size <<= 1;
       }
-      rawScores[cls] = (rawScores[cls] as number) + (leafValue[(level[from] as number) - numNodes] as number);
-      // Every leaf adds `width` terms; 4 (trees of depth <= 4, the default) is unrolled.
-      if (width === 4) {
-        for (let rank = 0; rank < size; rank++) {
-          const item = level[from + rank] as number;
-          const v = (valueStart[item] as number) + ((rank >> (shift[item] as number)) << 2);
-          const s = slotStart[item] as number;
-          const s0 = slots[s] as number;
-          acc[s0] = (acc[s0] as number) + (values[v] as number);
-          const s1 = slots[s + 1] as number;
-          acc[s1] = (acc[s1] as number) + (values[v + 1] as number);
-          const s2 = slots[s + 2] as number;
-          acc[s2] = (acc[s2] as number) + (values[v + 2] as number);
-          const s3 = slots[s + 3] as number;
-          acc[s3] = (acc[s3] as number) + (values[v + 3] as number);
+      const first = level[from] as number;
+      rawScores[cls] = (rawScores[cls] as number) + (leafValue[(child[2 * first + (hot[first] as number)] as number) - numNodes] as number);
+      // Every leaf adds `width` terms; 4 (trees of depth <= 4, the default) is unrolled, and when every leaf's first
+      // term goes to one slot those terms are summed in a local: the same additions in the same order, without a
+      // store and a load between two of them.
+      const shared = firstSlot[t] as number;
+      if (width === 4 && shared >= 0) {
+        let sum = acc[shared] as number;
+        for (let i = 0; i < size; i++) {
+          const parent = level[from + i] as number;
+          const h = hot[parent] as number;
+          let at = (child[2 * parent + h] as number) * 6;
+          let v = (info[at] as number) + (((2 * i) >> (info[at + 1] as number)) << 2);
+          sum += values[v] as number;
+          let slot = info[at + 3] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
+          slot = info[at + 4] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
+          slot = info[at + 5] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
+          at = (child[2 * parent + (h ^ 1)] as number) * 6;
+          v = (info[at] as number) + (((2 * i + 1) >> (info[at + 1] as number)) << 2);
+          sum += values[v] as number;
+          slot = info[at + 3] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
+          slot = info[at + 4] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
+          slot = info[at + 5] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
+        }
+        acc[shared] = sum;
+      } else if (width === 4) {
+        for (let i = 0; i < size; i++) {
+          const parent = level[from + i] as number;
+          const h = hot[parent] as number;
+          let at = (child[2 * parent + h] as number) * 6;
+          let v = (info[at] as number) + (((2 * i) >> (info[at + 1] as number)) << 2);
+          let slot = info[at + 2] as number;
+          acc[slot] = (acc[slot] as number) + (values[v] as number);
+          slot = info[at + 3] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
+          slot = info[at + 4] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
+          slot = info[at + 5] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
+          at = (child[2 * parent + (h ^ 1)] as number) * 6;
+          v = (info[at] as number) + (((2 * i + 1) >> (info[at + 1] as number)) << 2);
+          slot = info[at + 2] as number;
+          acc[slot] = (acc[slot] as number) + (values[v] as number);
+          slot = info[at + 3] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
+          slot = info[at + 4] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
+          slot = info[at + 5] as number;
+          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
         }
       } else {
-        for (let rank = 0; rank < size; rank++) {
-          const item = level[from + rank] as number;
-          const v = (valueStart[item] as number) + (rank >> (shift[item] as number)) * width;
-          const s = slotStart[item] as number;
+        for (let rank = 0; rank < 2 * size; rank++) {
+          const parent = level[from + (rank >> 1)] as number;
+          const item = child[2 * parent + ((hot[parent] as number) ^ (rank & 1))] as number;
+          const at = item * record;
+          const v = (info[at] as number) + (rank >> (info[at + 1] as number)) * width;
           for (let j = 0; j < width; j++) {
-            const slot = slots[s + j] as number;
+            const slot = info[at + 2 + j] as number;
             acc[slot] = (acc[slot] as number) + (values[v + j] as number);
           }
         }
@@ -286,13 +357,14 @@ interface TableState {
   readonly child: Int32Array;
   /** Per item: 1 when its hot child is the right one; computed per row for nodes, 0 for leaves and placeholders. */
   readonly hot: Int32Array;
-  /** Per item: where its patterns' terms start in `values` (pattern p at + p · width), and its slots in `slots`. */
-  readonly valueStart: Int32Array;
-  readonly slotStart: Int32Array;
-  /** Per item: D minus its depth, so that rank >> shift is its pattern; 30 for placeholders (pattern 0). */
-  readonly shift: Int32Array;
-  /** Output slot (class block + feature) of each term of each leaf, width per leaf; padding goes to spare slots. */
-  readonly slots: Int32Array;
+  /**
+   * Per item, a record of 2 + width: where its patterns' terms start in `values` (pattern p at + p · width); D minus
+   * its depth, so that rank >> shift is its pattern (30 for placeholders: pattern 0); then the output slot (class
+   * block + feature) of each of its terms (padding goes to spare slots). Nodes' records are unused.
+   */
+  readonly info: Int32Array;
+  /** Per tree: the slot all its leaves' first terms go to, or -1 (see the construction). */
+  readonly firstSlot: Int32Array;
   readonly values: Float64Array;
   /** Per global node: feature · DECISION_FORMS + its decisionForm, or -1 when it needs decide(). */
   readonly nodeFormAt: Int32Array;
