@@ -58,4 +58,25 @@ describe('schema envelope and logical types (pure)', () => {
     assert.ok('value' in leap);
     assert.equal(type.isValid(leap.value), true, 'a leap day exists');
   });
+
+  it('memoises its date and timestamp conversions without changing an answer: refused values stay refused, and more distinct values than the memo holds all round-trip', () => {
+    const opened = (dueDate: string, eventTime: string) => toAvroValue(mapping, { eventId: 'e1', eventTime, customerId: 'C1', causationId: null, type: 'Opened', payload: { amountMinor: 1, dueDate } });
+    for (let round = 0; round < 3; round++) {
+      for (const [dueDate, eventTime] of [['2024-02-30', '2024-02-29T00:00:00.000Z'], ['2024-03-01', '2024-02-30T10:00:00.000Z'], ['31/03/2024', '2024-02-29T00:00:00.000Z']] as const) {
+        const converted = opened(dueDate, eventTime);
+        assert.ok('value' in converted);
+        assert.equal(type.isValid(converted.value), false, `round ${round}: ${dueDate} ${eventTime}`);
+      }
+    }
+    // 20,000 distinct days and instants: past the memo's size, so it starts over at least twice on the way.
+    const start = Date.parse('1990-01-01T00:00:00.000Z');
+    for (let i = 0; i < 20_000; i++) {
+      const dueDate = new Date(start + i * 86_400_000).toISOString().slice(0, 10);
+      const eventTime = new Date(start + i * 86_400_000 + i * 1_001).toISOString();
+      const converted = opened(dueDate, eventTime);
+      assert.ok('value' in converted);
+      const decoded = fromAvroValue(mapping, type.fromBuffer(type.toBuffer(converted.value)) as Record<string, unknown>) as { eventTime: string; payload: { dueDate: string } };
+      assert.deepEqual([decoded.payload.dueDate, decoded.eventTime], [dueDate, eventTime], `value ${i}`);
+    }
+  });
 });
