@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_SHAP_TABLE_BYTES, NativeBooster, Predictor, train, type LightGbmParams } from '../src';
+import { compileModel } from '../src/predictor/compiled-model';
+import { predictRawInto } from '../src/predictor/evaluate';
 import { parseModelText, type ParsedModel } from '../src/predictor/model-text';
 import { MAX_TABLE_DEPTH } from '../src/predictor/shap-table';
 import { edgeRows, synthetic, type SyntheticSpec } from './support/synthetic';
@@ -199,6 +201,16 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
         const { diff, index } = maxAbsDiff(actual, expected);
         const row = rows[Math.floor(index / predictor.numClass)];
         assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index} (row ${JSON.stringify(row)})`);
+      });
+
+      it('raw scores through the decision forms (predictRawRow) equal the plain tree walk (predictRawInto) exactly', () => {
+        const compiled = compileModel(parseModelText(modelText));
+        const plain = new Float64Array(predictor.numTreePerIteration);
+        rows.forEach((row, r) => {
+          predictRawInto(compiled, row, plain);
+          const viaForms = predictor.predictRawRow(row);
+          for (let c = 0; c < plain.length; c++) assert.equal(viaForms[c], plain[c], `row ${r} class ${c}`);
+        });
       });
 
       it(`SHAP contributions equal native predict_contrib within ${TOLERANCE}`, () => {
