@@ -1,4 +1,4 @@
-import { Binary, MongoServerError, type Collection, type Document } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoServerError, type AnyBulkWriteOperation, type Collection, type Document } from 'mongodb';
 import type { Store } from '@creditstream/store';
 import { CheckpointCorruptError, CheckpointUnavailableError, TaskFencedError } from './errors';
 
@@ -94,6 +94,22 @@ export function checkpointIndexes(collection: string, viewKeys: readonly string[
   return [{ collection, keys: { partition: 1, kind: 1 } }, ...viewKeys.map((k) => ({ collection, keys: { [`views.${k}`]: 1 } as Record<string, 1> }))];
 }
 
+/**
+ * Inserts documents whose ids name their content (a task's epoch and checkpoint sequence, a slot or a chunk number):
+ * a retried checkpoint writes the very same documents again, so an id that is already there is one of them, written
+ * by an earlier attempt, and counts as written. Any other write error is thrown. Plain inserts, not upserts: an
+ * upsert makes the store look the id up and copy the document as an update, which cost the local store (SecantusDB)
+ * more than the insert itself on slot documents of a hundred customers.
+ */
+async function insertOnce(collection: Collection<Document> | Collection<TaskDocument | SlotDocument>, documents: readonly Document[]): Promise<void> {
+  try {
+    await (collection as Collection<Document>).bulkWrite(documents.map((d) => ({ insertOne: { document: d } }) as AnyBulkWriteOperation<Document>), { ordered: false });
+  } catch (err) {
+    const errors = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) : [];
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
+  }
+}
+
 /** The checkpoint store on MongoDB: one collection per service store. */
 export class MongoCheckpointStore implements CheckpointStore {
   private readonly docs: Collection<TaskDocument | SlotDocument>;
@@ -122,6 +138,11 @@ export class MongoCheckpointStore implements CheckpointStore {
         throw new CheckpointCorruptError(partition, ids.filter((id) => !found.has(id)));
       }
       this.slotMaps.set(partition, { ...(task.slots ?? {}) });
+      // What earlier owners left behind: slot documents their checkpoints replaced but did not delete, or wrote and
+      // never committed (a crash between the two). Earlier epochs only: they can never be committed any more, and
+      // nothing this owner writes can match. Not awaited (the restore does not wait for garbage); a failure leaves
+      // them to the next owner's cleanup.
+      void this.docs.deleteMany({ partition, kind: 'slot', epoch: { $lt: task.epoch }, _id: { $nin: ids } } as never).catch(() => undefined);
       const slots = new Map<number, { k: string; v: Buffer }[]>();
       for (const d of slotDocs) slots.set(d.slot, d.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) })));
       return { epoch: task.epoch, positions: task.positions ?? {}, meta: task.meta ?? null, slots };
@@ -148,8 +169,7 @@ export class MongoCheckpointStore implements CheckpointStore {
           entries: s.entries.map((e) => ({ k: e.k, v: new Binary(e.v) })),
           views: s.views,
         }));
-        // A retried checkpoint writes the same ids again: replace, not insert.
-        await this.docs.bulkWrite(inserts.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
+        await insertOnce(this.docs, inserts);
         documents += inserts.length;
         for (const d of inserts) slots[String(d.slot)] = d._id;
       }
@@ -162,7 +182,7 @@ export class MongoCheckpointStore implements CheckpointStore {
           chunks.push({ _id: `${partition}:${epoch}:${write.seq}:${i / LOG_CHUNK}`, partition, epoch, seq: write.seq, entries: log.documents.slice(i, i + LOG_CHUNK) });
         }
         if (chunks.length === 0) continue;
-        await this.store.collection(log.collection).bulkWrite(chunks.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { ordered: false });
+        await insertOnce(this.store.collection(log.collection), chunks);
         documents += chunks.length;
       }
       const committed = await this.docs.updateOne(
@@ -175,10 +195,12 @@ export class MongoCheckpointStore implements CheckpointStore {
       }
       this.slotMaps.set(partition, slots);
       documents += 1;
-      if (write.slots.length > 0) {
-        // The slot documents this checkpoint replaced (and any a crashed checkpoint left behind) are garbage now.
-        await this.docs.deleteMany({ partition, kind: 'slot', epoch: { $lte: epoch }, _id: { $nin: Object.values(slots) } } as never);
-      }
+      // The slot documents this checkpoint replaced are garbage now; deleted by id, so the store reads no other
+      // document to find them (a filter on the partition made it decode every live slot document of the partition at
+      // every checkpoint). Leftovers of crashed checkpoints are deleted when a task is acquired.
+      // (A retry of a checkpoint that got this far already has the new ids in `known`: nothing to delete then.)
+      const replaced = write.slots.map((w) => known[String(w.slot)]).filter((id): id is string => id !== undefined && !Object.values(slots).includes(id));
+      if (replaced.length > 0) await this.docs.deleteMany({ _id: { $in: replaced } } as never);
       return { documents };
     } catch (err) {
       if (err instanceof TaskFencedError) throw err;
