@@ -11,32 +11,37 @@ export interface IdRefusal {
  */
 export const MAX_ID_LENGTH = 256;
 
-function tooLong(path: string, value: string, max: number): IdRefusal {
+function tooLong(path: string, length: number, max: number): IdRefusal {
   // The value is not quoted: ids are customer data, and this message is logged and stored with the dead letter.
-  return { code: 'ID_TOO_LONG', message: `${path} is ${value.length} characters long, over the limit of ${max}` };
+  return { code: 'ID_TOO_LONG', message: `${path} is ${length} characters long, over the limit of ${max}` };
 }
 
 function isIdField(name: string): boolean {
   return name.endsWith('Id');
 }
 
-/** The first over-long `…Id` string field of `value`, walking records and arrays of records `depth` levels down. */
-function scan(value: unknown, path: string, max: number, depth: number): IdRefusal | null {
+/**
+ * The first over-long `…Id` string field of `value`, walking records and arrays of records `depth` levels down: its
+ * path below `value` (`.payload.applications[0].invoiceId`) and length. The path is built only for a refusal: every
+ * record of every service goes through here, most of them with nothing to refuse.
+ */
+function scan(value: unknown, max: number, depth: number): { path: string; length: number } | null {
   if (depth < 0 || typeof value !== 'object' || value === null) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = scan(value[i], `${path}[${i}]`, max, depth - 1);
-      if (found) return found;
+      const found = scan(value[i], max, depth - 1);
+      if (found) return { path: `[${i}]${found.path}`, length: found.length };
     }
     return null;
   }
-  for (const [name, field] of Object.entries(value as Record<string, unknown>)) {
-    const at = path === '' ? name : `${path}.${name}`;
+  const record = value as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    const field = record[name];
     if (typeof field === 'string') {
-      if (field.length > max && isIdField(name)) return tooLong(at, field, max);
+      if (field.length > max && isIdField(name)) return { path: `.${name}`, length: field.length };
     } else if (typeof field === 'object' && field !== null) {
-      const found = scan(field, at, max, depth - 1);
-      if (found) return found;
+      const found = scan(field, max, depth - 1);
+      if (found) return { path: `.${name}${found.path}`, length: found.length };
     }
   }
   return null;
@@ -48,6 +53,7 @@ function scan(value: unknown, path: string, max: number, depth: number): IdRefus
  * `max`, with reason code `ID_TOO_LONG`. Null when every id is within the limit.
  */
 export function checkIdLengths(event: unknown, key: string | null, max: number = MAX_ID_LENGTH): IdRefusal | null {
-  if (key !== null && key.length > max) return tooLong('the message key', key, max);
-  return scan(event, '', max, 4);
+  if (key !== null && key.length > max) return tooLong('the message key', key.length, max);
+  const found = scan(event, max, 4);
+  return found === null ? null : tooLong(found.path.replace(/^\./, ''), found.length, max);
 }
