@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CompiledModel } from './compiled-model';
 import { decide, decisionForm, DECISION_FORMS, fillDecisionForms } from './decision';
 import type { LeafTermsSink, TreeShap } from './tree-shap';
@@ -195,15 +197,12 @@ export class TableTreeShap {
       width,
       tabled,
       child,
-      hot: new Int32Array(items),
       info,
       firstSlot,
       values,
       nodeFormAt,
       forms: new Float64Array(model.numFeatures * DECISION_FORMS),
       level: new Int32Array(2 ** (deepest + 1)),
-      acc: new Float64Array(outputSlots + SPARE_SLOTS),
-      rawScores: new Float64Array(model.numTreePerIteration),
     });
   }
 
@@ -220,122 +219,103 @@ export class TableTreeShap {
   }
 }
 
+/** The compiled walk (shap-walk.wat, assembled at build time), shared by every table of the process. */
+let walkModule: WebAssembly.Module | null = null;
+
+function compiledWalk(): WebAssembly.Module {
+  return (walkModule ??= new WebAssembly.Module(readFileSync(join(__dirname, 'shap-walk.wasm'))));
+}
+
+/** The exports of shap-walk.wat. */
+interface WalkExports {
+  init(...offsets: number[]): void;
+  walk(from: number, to: number): void;
+}
+
 /**
- * The row walk of {@link TableTreeShap}: the decisions of every node, then tree by tree the level expansion and the
- * table terms, into `acc` (the output slots, then spare slots for padding), copied to `out` at the end.
+ * The row walk of {@link TableTreeShap}: the decisions of every node (here), then run by run of tabled trees the
+ * level expansion and the table terms (in WebAssembly, shap-walk.wat), and the other trees by the direct recursion
+ * in between, in model order, into `acc` (the output slots, then spare slots for padding), copied to `out` at the end.
+ * The tables live in the module's memory; `hot`, `acc` and the raw scores are views of it.
  */
 function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void {
-  const { numNodes, width, forms, nodeFormAt, hot, child, level, acc, rawScores, tabled, info, firstSlot, values } = state;
-  const record = 2 + width;
+  const { numNodes, width, forms, nodeFormAt, child, level, tabled, info, firstSlot, values } = state;
   const { numTrees, numFeatures, numTreePerIteration, treeRoot, treeClass, treeExpectedValue, treeMaxDepth, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
   const stride = numFeatures + 1;
   const outputSlots = numTreePerIteration * stride;
+  const items = child.length / 2;
+
+  // The layout: i32 arrays first, then f64 arrays at 8-byte boundaries.
+  let bytes = 0;
+  const place = (length: number, size: 4 | 8): number => {
+    bytes = Math.ceil(bytes / size) * size;
+    const at = bytes;
+    bytes += length * size;
+    return at;
+  };
+  const at = {
+    child: place(child.length, 4),
+    hot: place(items, 4),
+    info: place(info.length, 4),
+    level: place(level.length, 4),
+    root: place(numTrees, 4),
+    depth: place(numTrees, 4),
+    bias: place(numTrees, 4),
+    cls: place(numTrees, 4),
+    first: place(numTrees, 4),
+    values: place(values.length, 8),
+    leafValue: place(leafValue.length, 8),
+    expected: place(numTrees, 8),
+    acc: place(outputSlots + SPARE_SLOTS, 8),
+    raw: place(numTreePerIteration, 8),
+  };
+  const pages = Math.max(1, Math.ceil(bytes / 65_536));
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const i32 = (offset: number, length: number) => new Int32Array(memory.buffer, offset, length);
+  const f64 = (offset: number, length: number) => new Float64Array(memory.buffer, offset, length);
+  i32(at.child, child.length).set(child);
+  i32(at.info, info.length).set(info);
+  i32(at.root, numTrees).set(treeRoot);
+  i32(at.depth, numTrees).set(treeMaxDepth);
+  i32(at.bias, numTrees).set(Int32Array.from({ length: numTrees }, (_, t) => (treeClass[t] as number) * stride + numFeatures));
+  i32(at.cls, numTrees).set(treeClass);
+  i32(at.first, numTrees).set(firstSlot);
+  f64(at.values, values.length).set(values);
+  f64(at.leafValue, leafValue.length).set(leafValue);
+  f64(at.expected, numTrees).set(treeExpectedValue);
+  const hot = i32(at.hot, items);
+  const acc = f64(at.acc, outputSlots + SPARE_SLOTS);
+  const rawScores = f64(at.raw, numTreePerIteration);
+  const exports = new WebAssembly.Instance(compiledWalk(), { env: { memory } }).exports as unknown as WalkExports;
+  exports.init(at.child, at.hot, at.info, at.level, at.root, at.depth, at.bias, at.cls, at.first, at.values, at.leafValue, at.expected, at.acc, at.raw, numNodes, width);
+
+  // Runs of tabled trees ([start, end)), and the trees explained directly between them, in model order.
+  const runs: { start: number; end: number }[] = [];
+  for (let t = 0; t < numTrees; t++) {
+    if (tabled[t] === 0) runs.push({ start: t, end: -1 });
+    else if (runs.length > 0 && (runs[runs.length - 1] as { end: number }).end === t) (runs[runs.length - 1] as { end: number }).end = t + 1;
+    else runs.push({ start: t, end: t + 1 });
+  }
+
   return (row, out, raw) => {
     acc.fill(0);
     rawScores.fill(0);
     fillDecisionForms(row, numFeatures, forms);
     for (let n = 0; n < numNodes; n++) {
-      const at = nodeFormAt[n] as number;
-      hot[n] = at >= 0 ? +!((forms[at] as number) <= (nodeThreshold[n] as number)) : +(decide(model, n, row) !== nodeLeft[n]);
+      const form = nodeFormAt[n] as number;
+      hot[n] = form >= 0 ? +!((forms[form] as number) <= (nodeThreshold[n] as number)) : +(decide(model, n, row) !== nodeLeft[n]);
     }
-    for (let t = 0; t < numTrees; t++) {
-      const cls = treeClass[t] as number;
-      if (tabled[t] === 0) {
-        // Also adds the expected value, and is all a one-leaf tree adds.
-        direct.treeInto(t, row, acc);
-        let node = treeRoot[t] as number;
-        while (node >= 0) node = (hot[node] as number) === 0 ? (nodeLeft[node] as number) : (nodeRight[node] as number);
-        rawScores[cls] = (rawScores[cls] as number) + (leafValue[~node] as number);
+    for (const { start, end } of runs) {
+      if (end >= 0) {
+        exports.walk(start, end);
         continue;
       }
-      const bias = cls * stride + numFeatures;
-      acc[bias] = (acc[bias] as number) + (treeExpectedValue[t] as number);
-      // Level by level, each item into (hot child, cold child): level D lists the leaves in the recursion's order.
-      // The last expansion is fused with the leaves' terms: parent i of level D-1 gives ranks 2i (its hot child) and
-      // 2i + 1 (its cold child), so level D is never stored.
-      const depth = treeMaxDepth[t] as number;
-      level[0] = treeRoot[t] as number;
-      let from = 0;
-      let size = 1;
-      for (let k = 1; k < depth; k++) {
-        const to = from + size;
-        for (let i = 0; i < size; i++) {
-          const item = level[from + i] as number;
-          const h = hot[item] as number;
-          level[to + 2 * i] = child[2 * item + h] as number;
-          level[to + 2 * i + 1] = child[2 * item + (h ^ 1)] as number;
-        }
-        from = to;
-        size <<= 1;
-      }
-      const first = level[from] as number;
-      rawScores[cls] = (rawScores[cls] as number) + (leafValue[(child[2 * first + (hot[first] as number)] as number) - numNodes] as number);
-      // Every leaf adds `width` terms; 4 (trees of depth <= 4, the default) is unrolled, and when every leaf's first
-      // term goes to one slot those terms are summed in a local: the same additions in the same order, without a
-      // store and a load between two of them.
-      const shared = firstSlot[t] as number;
-      if (width === 4 && shared >= 0) {
-        let sum = acc[shared] as number;
-        for (let i = 0; i < size; i++) {
-          const parent = level[from + i] as number;
-          const h = hot[parent] as number;
-          let at = (child[2 * parent + h] as number) * 6;
-          let v = (info[at] as number) + (((2 * i) >> (info[at + 1] as number)) << 2);
-          sum += values[v] as number;
-          let slot = info[at + 3] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
-          slot = info[at + 4] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
-          slot = info[at + 5] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
-          at = (child[2 * parent + (h ^ 1)] as number) * 6;
-          v = (info[at] as number) + (((2 * i + 1) >> (info[at + 1] as number)) << 2);
-          sum += values[v] as number;
-          slot = info[at + 3] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
-          slot = info[at + 4] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
-          slot = info[at + 5] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
-        }
-        acc[shared] = sum;
-      } else if (width === 4) {
-        for (let i = 0; i < size; i++) {
-          const parent = level[from + i] as number;
-          const h = hot[parent] as number;
-          let at = (child[2 * parent + h] as number) * 6;
-          let v = (info[at] as number) + (((2 * i) >> (info[at + 1] as number)) << 2);
-          let slot = info[at + 2] as number;
-          acc[slot] = (acc[slot] as number) + (values[v] as number);
-          slot = info[at + 3] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
-          slot = info[at + 4] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
-          slot = info[at + 5] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
-          at = (child[2 * parent + (h ^ 1)] as number) * 6;
-          v = (info[at] as number) + (((2 * i + 1) >> (info[at + 1] as number)) << 2);
-          slot = info[at + 2] as number;
-          acc[slot] = (acc[slot] as number) + (values[v] as number);
-          slot = info[at + 3] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 1] as number);
-          slot = info[at + 4] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 2] as number);
-          slot = info[at + 5] as number;
-          acc[slot] = (acc[slot] as number) + (values[v + 3] as number);
-        }
-      } else {
-        for (let rank = 0; rank < 2 * size; rank++) {
-          const parent = level[from + (rank >> 1)] as number;
-          const item = child[2 * parent + ((hot[parent] as number) ^ (rank & 1))] as number;
-          const at = item * record;
-          const v = (info[at] as number) + (rank >> (info[at + 1] as number)) * width;
-          for (let j = 0; j < width; j++) {
-            const slot = info[at + 2 + j] as number;
-            acc[slot] = (acc[slot] as number) + (values[v + j] as number);
-          }
-        }
-      }
+      // Also adds the expected value, and is all a one-leaf tree adds.
+      direct.treeInto(start, row, acc);
+      let node = treeRoot[start] as number;
+      while (node >= 0) node = (hot[node] as number) === 0 ? (nodeLeft[node] as number) : (nodeRight[node] as number);
+      const cls = treeClass[start] as number;
+      rawScores[cls] = (rawScores[cls] as number) + (leafValue[~node] as number);
     }
     for (let i = 0; i < outputSlots; i++) out[i] = acc[i] as number;
     if (raw !== null) raw.set(rawScores);
@@ -355,8 +335,6 @@ interface TableState {
    * placeholder, a placeholder's are placeholders.
    */
   readonly child: Int32Array;
-  /** Per item: 1 when its hot child is the right one; computed per row for nodes, 0 for leaves and placeholders. */
-  readonly hot: Int32Array;
   /**
    * Per item, a record of 2 + width: where its patterns' terms start in `values` (pattern p at + p · width); D minus
    * its depth, so that rank >> shift is its pattern (30 for placeholders: pattern 0); then the output slot (class
@@ -370,11 +348,8 @@ interface TableState {
   readonly nodeFormAt: Int32Array;
   /** The row's decision forms (fillDecisionForms), refilled per row. */
   readonly forms: Float64Array;
-  /** The walk's levels, one after the other: level k at [2^k - 1, 2^(k+1) - 1). */
+  /** The walk's levels, one after the other (sized for the deepest tabled tree). */
   readonly level: Int32Array;
-  /** The output, then the spare slots. */
-  readonly acc: Float64Array;
-  readonly rawScores: Float64Array;
 }
 
 /** A leaf (global index) with its depth and unique path length (the number of terms it adds). */
