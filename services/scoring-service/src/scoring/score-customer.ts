@@ -1,6 +1,6 @@
 import { childId, type FeatureLogEntry } from '@creditstream/feature-service';
 import { FEATURE_NAMES, FEATURE_SET_VERSION, vectorFromInputs } from '@creditstream/features';
-import type { Scorer } from '@creditstream/model';
+import type { Prediction, Scorer } from '@creditstream/model';
 import type { CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { CurrentPrediction, ScoredMark, ScoringInputState, ScoringValue } from '../documents';
 import { shouldEmit } from './emission';
@@ -69,8 +69,13 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
   const currentBy = new Map(value.predictions.map((p) => [p.invoiceId, p]));
   const log: FeatureLogEntry[] = [];
   const events: InvoicePaymentPredictedEvent[] = [];
-  const next: CurrentPrediction[] = [];
+  // Two passes: the probabilities of every open invoice first (the fast path decides which predictions to emit), then
+  // the factors of the emitted ones back to back, so that the explanations of one customer's invoices (which share
+  // the customer's features, so most of their trees' decisions) find the TreeSHAP tables they use still in the CPU's
+  // cache. The outputs and their order are those of one pass.
   const vector = new Float64Array(FEATURE_NAMES.length);
+  const toExplain: { at: number; invoice: (typeof input.openInvoices)[number]; vector: Float64Array; fast: Prediction; inOutlook: boolean }[] = [];
+  const next: (CurrentPrediction | null)[] = [];
   for (const invoice of [...input.openInvoices].sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0))) {
     vectorFromInputs(input.features, invoice.features, vector);
     const fast = scorer.score(vector, { factors: 0 });
@@ -81,6 +86,10 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
       next.push({ ...current, openAmountMinor: invoice.openAmountMinor, currency: invoice.currency, inOutlook });
       continue;
     }
+    toExplain.push({ at: next.length, invoice, vector: Float64Array.from(vector), fast, inOutlook });
+    next.push(null);
+  }
+  for (const { at, invoice, vector, fast, inOutlook } of toExplain) {
     const full = policy.factors > 0 ? scorer.score(vector, { factors: policy.factors }) : fast;
     const featureVectorId = scoredVectorId(customerId, invoice.invoiceId, asOf, version);
     log.push({ _id: featureVectorId, id: featureVectorId, customerId, invoiceId: invoice.invoiceId, kind: 'scored', asOf, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, featureSetVersion: FEATURE_SET_VERSION, customerVersion: version, values: Array.from(vector, (x) => (Number.isNaN(x) ? null : x)) });
@@ -103,7 +112,7 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
       currency: invoice.currency,
       inOutlook,
     };
-    next.push(prediction);
+    next[at] = prediction;
     events.push({
       eventId,
       eventTime: trigger.eventTime,
@@ -127,9 +136,10 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
       },
     });
   }
+  const predictions = next as CurrentPrediction[];
 
-  const currency = input.customerCurrency ?? next.find((p) => p.inOutlook)?.currency ?? value.outlook?.currency ?? 'XXX';
-  const outlook = outlookOf(next, { businessDate: asOf, modelVersion, currency, highLateShare: policy.highLateShare });
+  const currency = input.customerCurrency ?? predictions.find((p) => p.inOutlook)?.currency ?? value.outlook?.currency ?? 'XXX';
+  const outlook = outlookOf(predictions, { businessDate: asOf, modelVersion, currency, highLateShare: policy.highLateShare });
   const previousOutlook = value.outlook;
   // A customer that never had an open invoice scored has nothing to say yet.
   const emitOutlook = !sameOutlook(previousOutlook, outlook) && (previousOutlook !== null || outlook.openInvoiceCount > 0);
@@ -138,7 +148,7 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
     : null;
   const scored = { customerVersion: version, asOf, modelVersion };
   value.scored = scored;
-  value.predictions = next;
+  value.predictions = predictions;
   if (emitOutlook) value.outlook = outlook;
   return { scored, log, predictions: events, outlook: outlookEvent, invoices: input.openInvoices.length };
 }
