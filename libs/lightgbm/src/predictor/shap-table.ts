@@ -202,7 +202,7 @@ export class TableTreeShap {
       values,
       nodeFormAt,
       forms: new Float64Array(model.numFeatures * DECISION_FORMS),
-      level: new Int32Array(2 ** (deepest + 1)),
+      levelSlots: 2 ** (deepest + 1),
     });
   }
 
@@ -239,7 +239,7 @@ interface WalkExports {
  * The tables live in the module's memory; `hot`, `acc` and the raw scores are views of it.
  */
 function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void {
-  const { numNodes, width, forms, nodeFormAt, child, level, tabled, info, firstSlot, values } = state;
+  const { numNodes, width, forms, nodeFormAt, child, levelSlots, tabled, info, firstSlot, values } = state;
   const { numTrees, numFeatures, numTreePerIteration, treeRoot, treeClass, treeExpectedValue, treeMaxDepth, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
   const stride = numFeatures + 1;
   const outputSlots = numTreePerIteration * stride;
@@ -257,7 +257,7 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
     child: place(child.length, 4),
     hot: place(items, 4),
     info: place(info.length, 4),
-    level: place(level.length, 4),
+    level: place(levelSlots, 4),
     root: place(numTrees, 4),
     depth: place(numTrees, 4),
     bias: place(numTrees, 4),
@@ -348,8 +348,8 @@ interface TableState {
   readonly nodeFormAt: Int32Array;
   /** The row's decision forms (fillDecisionForms), refilled per row. */
   readonly forms: Float64Array;
-  /** The walk's levels, one after the other (sized for the deepest tabled tree). */
-  readonly level: Int32Array;
+  /** Entries of the walk's level buffer (in the module's memory): its levels one after the other, for the deepest tabled tree. */
+  readonly levelSlots: number;
 }
 
 /** A leaf (global index) with its depth and unique path length (the number of terms it adds). */
