@@ -11,12 +11,13 @@ import { model } from './benchmarks/model';
 import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { soak } from './benchmarks/soak';
+import { deleteRunData } from './cleanup';
 import { machine, writeResult } from './results';
 
 const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud, chaos, soak];
 
 function usage(): string {
-  return `usage: npm run bench -- NAME [--option=value ...]\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;
+  return `usage: npm run bench -- NAME [--option=value ...] [--keep]\n\n--keep: leave the run's topics and databases on the stack (deleted at the end by default)\n\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`;
 }
 
 async function main(): Promise<void> {
@@ -49,7 +50,19 @@ async function main(): Promise<void> {
     log: (m) => console.error(`[${bench.name}] ${m}`),
   };
   ctx.log(`running on ${endpoints.kafkaBrokers}`);
-  const { figures, notes } = await bench.run(ctx);
+  let outcome: Awaited<ReturnType<Benchmark['run']>>;
+  try {
+    outcome = await bench.run(ctx);
+  } finally {
+    if (!ctx.argFlag('keep', false)) {
+      const deleted = await deleteRunData({ kafkaBrokers: ctx.stack.kafkaBrokers, mongodbUri: endpoints.mongodbUri, runId: ctx.runId }).catch((err: unknown) => {
+        ctx.log(`could not delete the run's data (topics and databases named after ${ctx.runId}): ${String(err)}`);
+        return null;
+      });
+      if (deleted) ctx.log(`deleted the run's ${deleted.topics} topics and ${deleted.databases} databases (--keep keeps them)`);
+    }
+  }
+  const { figures, notes } = outcome;
   const file = writeResult({
     benchmark: bench.name,
     figures,

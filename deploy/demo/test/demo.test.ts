@@ -21,14 +21,18 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose next `count` ports are all free (the demo's services listen on base + k). */
+/**
+ * A base port whose next `count` ports are all free (the demo's services listen on base + k), below Linux's
+ * ephemeral range (32768–60999): a port there that is free now can be taken by an outgoing connection (to Kafka,
+ * MongoDB) before the service binds it, which failed CI once.
+ */
 async function freePortBase(count: number): Promise<number> {
-  for (let base = 20_000 + (process.pid % 500) * 40; base < 60_000; base += 97) {
+  for (let base = 20_000 + (process.pid % 300) * 40; base + count < 32_768; base += 97) {
     let free = true;
     for (let k = 0; k < count && free; k++) free = await portFree(base + k);
     if (free) return base;
   }
-  throw new Error(`no ${count} consecutive free ports between 20000 and 60000`);
+  throw new Error(`no ${count} consecutive free ports between 20000 and 32767`);
 }
 
 function alive(pid: number): boolean {

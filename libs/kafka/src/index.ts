@@ -3,7 +3,7 @@ export { kafkaSecurityFromEnv, PLAINTEXT_SECURITY, type KafkaSecurity } from './
 export { explainConnectFailure } from './connect-errors';
 export { ensureTopics, type TopicDefinition } from './topics';
 export { committedTotal, endOffsetsTotal } from './offsets';
-export { createProducer, DEFAULT_MAX_REQUEST_BYTES, splitRequests, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
+export { createProducer, DEFAULT_MAX_REQUEST_BYTES, splitRequests, type EncodedMessage, type EventProducer, type EventProducerOptions, type OutboundMessage } from './producer';
 export {
   createConsumerRunner,
   deadLetterTopicFor,

@@ -30,7 +30,12 @@ export interface EventProducer {
   /** Sends to several topics, in as few requests as the size limit allows (see maxRequestBytes). */
   sendBatch(batches: readonly { topic: string; messages: readonly OutboundMessage[] }[]): Promise<void>;
   /** Sends pre-encoded values (e.g. dead letters' original bytes are inside an encoded envelope). */
-  sendRaw(topic: string, messages: readonly { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders }[]): Promise<void>;
+  sendRaw(topic: string, messages: readonly EncodedMessage[]): Promise<void>;
+  /**
+   * Sends pre-encoded values to several topics in as few requests as the size limit allows (one per broker when they
+   * fit); each topic-partition keeps the order given. Resolves when the broker has acknowledged them all.
+   */
+  sendRawBatch(batches: readonly { topic: string; messages: readonly EncodedMessage[] }[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -88,11 +93,13 @@ export function createProducer(options: EventProducerOptions): EventProducer {
     send: (topic, messages) => sendEncoded([encode(topic, messages)]),
     sendBatch: (batches) => sendEncoded(batches.map((b) => encode(b.topic, b.messages))),
     sendRaw: (topic, messages) => sendEncoded([{ topic, messages: [...messages] }]),
+    sendRawBatch: (batches) => sendEncoded(batches.map((b) => ({ topic: b.topic, messages: [...b.messages] }))),
     disconnect: () => producer.disconnect(),
   };
 }
 
-type EncodedMessage = { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders };
+/** A pre-encoded record: the value's bytes as they go on the wire. */
+export type EncodedMessage = { key: Buffer | string | null; value: Buffer; partition?: number; headers?: IHeaders };
 type EncodedBatch = { topic: string; messages: EncodedMessage[] };
 
 /** Bytes per producer request by default: half the broker's default max.message.bytes (1 MiB), leaving room for framing. */

@@ -40,6 +40,12 @@ export class SchemaCodec {
   private readonly byTopic = new Map<string, Registered>();
   private readonly writerTypes = new Map<number, Promise<avro.Type>>();
   private readonly resolvers = new Map<string, { resolver: avro.Resolver; reader: Registered } | { writer: avro.Type }>();
+  /**
+   * Where values are encoded before their exact copy. avsc's toBuffer encodes into a 1 KiB buffer and, when the value
+   * is larger (a features event carrying a customer's open invoices is), encodes it a second time into a zero-filled
+   * one: here every value is encoded once. Grown to the largest value seen.
+   */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   constructor(options: SchemaCodecOptions) {
     this.url = options.registryUrl.replace(/\/+$/, '');
@@ -81,16 +87,23 @@ export class SchemaCodec {
     const reg = this.registered(topic);
     const converted = toAvroValue(reg.mapping, event);
     if ('error' in converted) throw new SchemaEncodeError(topic, converted.error);
-    let body: Buffer;
+    let end: number;
     try {
-      body = reg.type.toBuffer(converted.value);
+      end = reg.type.encode(converted.value, this.scratch, HEADER_BYTES);
+      if (end < 0) {
+        // Too large for the scratch buffer: it grows to fit (avsc returned minus the missing bytes).
+        let size = this.scratch.length * 2;
+        while (size < this.scratch.length - end) size *= 2;
+        this.scratch = Buffer.allocUnsafeSlow(size);
+        end = reg.type.encode(converted.value, this.scratch, HEADER_BYTES);
+      }
     } catch {
       throw new SchemaEncodeError(topic, describeInvalid(reg.type, converted.value));
     }
-    const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+    const out = Buffer.allocUnsafe(end);
     out.writeUInt8(MAGIC_BYTE, 0);
     out.writeUInt32BE(reg.id, 1);
-    body.copy(out, HEADER_BYTES);
+    this.scratch.copy(out, HEADER_BYTES, HEADER_BYTES, end);
     return out;
   }
 

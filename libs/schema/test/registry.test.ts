@@ -38,6 +38,20 @@ describe('schema codec on the real registry', function () {
     assert.deepEqual(JSON.parse(JSON.stringify(await other.decode(topic, bytes))), event);
   });
 
+  it('encodes values of any size exactly once into exactly their bytes: small, larger than its 64 KiB buffer, small again', async () => {
+    const topic = uniqueName('test.schema');
+    const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    await codec.register(topic, ENVELOPE_V1);
+    const other = new SchemaCodec({ registryUrl: schemaRegistryUrl });
+    const large = { ...event, eventId: 'e'.repeat(200_000) };
+    for (const e of [event, large, event, { ...event, customerId: 'C8' }]) {
+      const bytes = codec.encode(topic, e);
+      assert.equal(bytes.readUInt32BE(1), codec.schemaId(topic));
+      // avsc refuses trailing bytes, so this also checks the length.
+      assert.deepEqual(JSON.parse(JSON.stringify(await other.decode(topic, bytes))), e, 'decoded as encoded, nothing left of a previous value');
+    }
+  });
+
   it('refuses a change that breaks BACKWARD compatibility, and accepts a compatible one', async () => {
     const topic = uniqueName('test.schema');
     const codec = new SchemaCodec({ registryUrl: schemaRegistryUrl });

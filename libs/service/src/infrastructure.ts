@@ -2,7 +2,7 @@ import { LifecycleError } from './errors';
 import { createConsumerRunner, createKafka, createProducer, ensureTopics, kafkaSecurityFromEnv, type ConsumerRunner, type ConsumerRunnerOptions, type EventProducer, type Kafka, type TopicDefinition } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { openStore, type IndexDefinition, type Store } from '@creditstream/store';
-import { createStreamsRunner, MongoCheckpointStore, type StreamsRunner, type StreamsRunnerOptions } from '@creditstream/streams';
+import { createStreamsRunner, MongoCheckpointStore, type StreamsRunner, type StreamsRunnerOptions, type TaskOptions } from '@creditstream/streams';
 import { env } from '@creditstream/config';
 import type { ServiceRuntime, Component } from './runtime';
 
@@ -16,6 +16,7 @@ export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault:
     [`${prefix}_PROGRESS_MAX_WAIT_MS`]: env.int('Longest wait of a business-day tick for those services\' progress; then the tick is taken anyway (counted in creditstream_task_progress_timeouts_total).', { default: 300_000, min: 0 }),
     [`${prefix}_GROUP_ID`]: env.string('Kafka consumer group.', { default: groupDefault }),
     [`${prefix}_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints: the most work a crash loses and the read models\' freshness.', { default: 2000, min: 10 }),
+    [`${prefix}_CATCH_UP_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints while a task is catching up (a replay or a backlog of 10,000 records or more): each changed value is then written once per this interval. Unset: 30000, or the commit interval if longer.', { optional: true, min: 10 }),
     [`${prefix}_MAX_IDLE_MS`]: env.int('Longest wait for a lagging input topic with nothing fetched before processing the others (business-time order under slow fetches; ends when the fetch arrives).', { default: 30_000, min: 0 }),
     [`${prefix}_MAX_UNCOMMITTED`]: env.int('Records processed but not checkpointed beyond which processing waits (backpressure).', { default: 50_000, min: 1 }),
     [`${prefix}_SESSION_TIMEOUT_MS`]: env.int('How long the group waits for a silent instance before moving its partitions (takeover time after a crash).', { default: 8000, min: 6000 }),
@@ -24,16 +25,23 @@ export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault:
 }
 
 /** The values of a {@link streamsSpec}, read back by prefix. */
-export function streamsSettings(config: Record<string, unknown>, prefix: string): { groupId: string; commitIntervalMs: number; maxIdleMs: number; maxUncommittedRecords: number; sessionTimeoutMs: number; stateBudgetBytes: number; awaits: string[]; progressMaxWaitMs: number } {
+export function streamsSettings(
+  config: Record<string, unknown>,
+  prefix: string,
+): { groupId: string; task: Pick<TaskOptions, 'commitIntervalMs' | 'catchUpCommitIntervalMs' | 'maxIdleMs' | 'maxUncommittedRecords'>; sessionTimeoutMs: number; stateBudgetBytes: number; awaits: string[]; progressMaxWaitMs: number } {
   const budgetMb = config[`${prefix}_STATE_BUDGET_MB`] as number;
   return {
     awaits: ((config[`${prefix}_AWAIT_PROGRESS`] as string[] | undefined) ?? []).filter((s) => s !== 'none'),
     progressMaxWaitMs: (config[`${prefix}_PROGRESS_MAX_WAIT_MS`] as number | undefined) ?? 300_000,
     stateBudgetBytes: budgetMb === 0 ? Infinity : budgetMb * 1024 * 1024,
     groupId: config[`${prefix}_GROUP_ID`] as string,
-    commitIntervalMs: config[`${prefix}_COMMIT_INTERVAL_MS`] as number,
-    maxIdleMs: config[`${prefix}_MAX_IDLE_MS`] as number,
-    maxUncommittedRecords: config[`${prefix}_MAX_UNCOMMITTED`] as number,
+    // The runtime's tuning, as every service passes it to its tasks.
+    task: {
+      commitIntervalMs: config[`${prefix}_COMMIT_INTERVAL_MS`] as number,
+      catchUpCommitIntervalMs: config[`${prefix}_CATCH_UP_COMMIT_INTERVAL_MS`] as number | undefined,
+      maxIdleMs: config[`${prefix}_MAX_IDLE_MS`] as number,
+      maxUncommittedRecords: config[`${prefix}_MAX_UNCOMMITTED`] as number,
+    },
     sessionTimeoutMs: config[`${prefix}_SESSION_TIMEOUT_MS`] as number,
   };
 }

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorCode, errorMessage } from '@creditstream/errors';
 import { createLogger, type Logger } from '@creditstream/logging';
@@ -98,11 +98,24 @@ export class ServiceRuntime {
   async start(): Promise<void> {
     if (this.currentState !== 'created') throw new LifecycleError(`cannot start ${this.name} in state ${this.currentState}`);
     this.setState('starting');
-    await new Promise<void>((resolve, reject) => {
-      const server = this.app.listen(this.port, this.host, () => resolve());
-      server.on('error', reject);
-      this.server = server;
-    });
+    // express 5's app.listen also calls its callback on a listen error, so the server is created and bound here,
+    // where 'listening' and 'error' are told apart.
+    const server = createServer(this.app);
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.port, this.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.server = null;
+      this.setState('failed');
+      this.logger.error({ err, host: this.host, port: this.port }, 'HTTP server failed to listen');
+      throw new StartupError(`http server on ${this.host}:${this.port}`, err);
+    }
     this.unannounce = announceToPrometheus(this.name, new URL(this.url).host);
     for (const c of this.components) {
       try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceRuntime } from '../src';
@@ -43,6 +44,30 @@ describe('service runtime', () => {
     runtime.add({ name: 'broken', start: async () => { throw new Error('no broker'); } });
     await assert.rejects(runtime.start(), /component broken failed to start: no broker/);
     assert.equal(runtime.state, 'failed');
+  });
+
+  it('fails start-up naming the address when its HTTP port is taken, and starts no component', async () => {
+    // Regression (CI, stop 22): express 5's app.listen calls its callback on a listen error too, so a taken port
+    // surfaced as "collections-service has no HTTP address: it is starting" instead of the port it could not bind.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const runtime = new ServiceRuntime({ name: 'port-test', port });
+      let started = false;
+      runtime.add({ name: 'consumer', start: async () => void (started = true) });
+      await assert.rejects(runtime.start(), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'STARTUP_FAILED');
+        assert.match(err.message, new RegExp(`http server on 127\\.0\\.0\\.1:${port} failed to start: .*EADDRINUSE`));
+        return true;
+      });
+      assert.equal(runtime.state, 'failed');
+      assert.equal(started, false);
+      await runtime.stop('test');
+      assert.equal(runtime.state, 'failed');
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
   });
 
   it('exits its process with code 1 when it fails after start-up (a consumer crashed for good)', () => {

@@ -9,7 +9,8 @@ export interface TaskMetrics {
   checkpointFailures: Counter<'code'>;
   checkpointBytes: Counter;
   uncommittedRecords: Gauge<'partition'>;
-  backpressureSeconds: Counter;
+  backpressureSeconds: Counter<'cause'>;
+  catchingUp: Gauge<'partition'>;
   idleWaits: Counter<'topic'>;
   stateKeys: Gauge<'partition'>;
   stateBytes: Gauge<'partition'>;
@@ -39,7 +40,8 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     checkpointFailures: new Counter({ name: 'creditstream_task_checkpoint_failures_total', help: 'Checkpoint attempts that failed, by error code (retried).', labelNames: ['code'], registers }),
     checkpointBytes: new Counter({ name: 'creditstream_task_checkpoint_bytes_total', help: 'Serialised state bytes written by checkpoints.', registers }),
     uncommittedRecords: new Gauge({ name: 'creditstream_task_uncommitted_records', help: 'Records processed since the last committed checkpoint (bounded by maxUncommittedRecords).', labelNames: ['partition'], registers }),
-    backpressureSeconds: new Counter({ name: 'creditstream_task_backpressure_seconds_total', help: 'Time processing waited because the uncommitted backlog (for a checkpoint) or the unacknowledged outputs (for the broker) reached their bound.', registers }),
+    backpressureSeconds: new Counter({ name: 'creditstream_task_backpressure_seconds_total', help: 'Time processing waited because the uncommitted backlog reached its bound (cause="checkpoint": for the running checkpoint) or the unacknowledged outputs did (cause="broker").', labelNames: ['cause'], registers }),
+    catchingUp: new Gauge({ name: 'creditstream_task_catching_up', help: 'Whether the task is catching up (1: its input logs hold at least catchUpLagRecords unprocessed records, and it checkpoints every catchUpCommitIntervalMs), as of its latest commit timer.', labelNames: ['partition'], registers }),
     idleWaits: new Counter({ name: 'creditstream_task_idle_waits_total', help: 'Times a task processed without a lagging topic-partition after waiting maxIdleMs for it.', labelNames: ['topic'], registers }),
     stateKeys: new Gauge({ name: 'creditstream_task_state_keys', help: 'Keys held in memory by the task.', labelNames: ['partition'], registers }),
     stateBytes: new Gauge({ name: 'creditstream_task_state_bytes', help: 'Serialised (compressed) bytes of the task state, as of its last checkpoint.', labelNames: ['partition'], registers }),
@@ -53,6 +55,8 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     progressTimeouts: new Counter({ name: 'creditstream_task_progress_timeouts_total', help: 'Ticks taken without the awaited service\'s progress after the longest wait: that service is down or lags, and this tick may see fewer of its outputs than a replay would.', labelNames: ['service'], registers }),
     bufferedRecords: new Gauge({ name: 'creditstream_task_buffered_records', help: 'Fetched records waiting in the task, all input topics.', labelNames: ['partition'], registers }),
   };
+  // Both causes exist from the start, at 0: a process that never waited still shows its series (dashboards, rates).
+  for (const cause of ['checkpoint', 'broker']) m.backpressureSeconds.inc({ cause }, 0);
   cached.set(registry, m);
   return m;
 }

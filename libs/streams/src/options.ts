@@ -13,6 +13,18 @@ export interface TaskOptions {
   /** Time (ms) between checkpoints: the most work a crash can lose, and the read models' freshness. @default 2000 */
   commitIntervalMs?: number;
   /**
+   * Time (ms) between checkpoints while the task is catching up (see `catchUpLagRecords`): a replay or a backlog
+   * then rewrites each changed value once per this interval instead of once per `commitIntervalMs`, as Kafka
+   * Streams' record cache coalesces writes over its 30 s commit interval. A checkpoint still starts early once half
+   * of `maxUncommittedRecords` are uncommitted. At least `commitIntervalMs`. @default 30000
+   */
+  catchUpCommitIntervalMs?: number;
+  /**
+   * Records in the task's input logs not processed yet (fetched or not, up to the high watermarks) from which the
+   * task is catching up: live operation stays far below it. @default 10000
+   */
+  catchUpLagRecords?: number;
+  /**
    * Records processed but not yet checkpointed beyond which processing waits for the running checkpoint
    * (backpressure; counted in creditstream_task_backpressure_seconds_total). @default 50000
    */
@@ -60,9 +72,12 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     maxMs: positiveInt('retry.maxMs', options.retry?.maxMs, 5000),
   };
   if (retry.maxMs < retry.initialMs) throw new StreamsOptionsError('retry.maxMs', `must be ≥ retry.initialMs (${retry.initialMs}), got ${retry.maxMs}`);
+  const commitIntervalMs = positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10);
   return {
     maxIdleMs: positiveInt('maxIdleMs', options.maxIdleMs, 30_000, 0),
-    commitIntervalMs: positiveInt('commitIntervalMs', options.commitIntervalMs, 2000, 10),
+    commitIntervalMs,
+    catchUpCommitIntervalMs: positiveInt('catchUpCommitIntervalMs', options.catchUpCommitIntervalMs, Math.max(30_000, commitIntervalMs), commitIntervalMs),
+    catchUpLagRecords: positiveInt('catchUpLagRecords', options.catchUpLagRecords, 10_000),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
     maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),
     maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 2000),

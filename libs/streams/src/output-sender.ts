@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { errorCode, errorMessage } from '@creditstream/errors';
-import type { EventProducer } from '@creditstream/kafka';
+import type { EncodedMessage, EventProducer } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
 
 /** An encoded record on its way out. */
@@ -81,14 +81,21 @@ export class OutputSender {
     this.sending = false;
   }
 
+  /**
+   * Records without an explicit partition go out together, in as few requests as the producer's size limit allows,
+   * whatever their topics (a scoring turn alternates predictions and outlooks: one request per topic run made the
+   * requests tiny and their round trips sequential). Each topic-partition keeps its order. A record with an explicit
+   * partition (a task's progress mark) is a barrier: it is sent only once everything before it is acknowledged, as
+   * a progress mark promises that the outputs before it are readable.
+   */
   private async send(batch: OutputRecord[]): Promise<void> {
-    // Consecutive records of one topic go in one call; the order across topics is kept.
     let start = 0;
-    for (let i = 1; i <= batch.length; i++) {
-      if (i < batch.length && (batch[i] as OutputRecord).topic === (batch[start] as OutputRecord).topic) continue;
-      const run = batch.slice(start, i);
-      await this.producer.sendRaw((run[0] as OutputRecord).topic, run.map((r) => ({ key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: r.headers } : {}) })));
-      start = i;
+    for (let i = 0; i <= batch.length; i++) {
+      const record = batch[i];
+      if (record !== undefined && record.partition === undefined) continue;
+      if (i > start) await this.producer.sendRawBatch(byTopic(batch, start, i));
+      if (record !== undefined) await this.producer.sendRaw(record.topic, [message(record)]);
+      start = i + 1;
     }
   }
 
@@ -98,4 +105,21 @@ export class OutputSender {
     this.waiters = this.waiters.filter((w) => w.upTo > this.acked);
     for (const w of ready) w.resolve();
   }
+}
+
+/** The record as the producer sends it (explicit partition and headers only when set). */
+function message(r: OutputRecord): EncodedMessage {
+  return { key: r.key, value: r.value, ...(r.partition !== undefined ? { partition: r.partition } : {}), ...(r.headers ? { headers: r.headers } : {}) };
+}
+
+/** Records [from, to) grouped by topic, in order of first appearance, each topic's records in order. */
+function byTopic(batch: readonly OutputRecord[], from: number, to: number): { topic: string; messages: EncodedMessage[] }[] {
+  const groups = new Map<string, EncodedMessage[]>();
+  for (let i = from; i < to; i++) {
+    const r = batch[i] as OutputRecord;
+    let list = groups.get(r.topic);
+    if (list === undefined) groups.set(r.topic, (list = []));
+    list.push(message(r));
+  }
+  return [...groups].map(([topic, messages]) => ({ topic, messages }));
 }

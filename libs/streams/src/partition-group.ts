@@ -54,6 +54,16 @@ export class PartitionGroup<R> {
     return this.buffered;
   }
 
+  /**
+   * Records known to be in the logs of this task's topic-partitions and not taken yet: those buffered plus those
+   * beyond the fetched position up to the high watermark (as of the latest fetch). A task far behind is catching up.
+   */
+  get lag(): number {
+    let lag = this.buffered;
+    for (const q of this.queues.values()) if (q.highWatermark > q.next) lag += q.highWatermark - q.next;
+    return lag;
+  }
+
   /** Records buffered for one topic. */
   sizeOf(topic: string): number {
     const q = this.queue(topic);

@@ -187,6 +187,9 @@ export class StreamTask<E, V> {
   private commitTimer: NodeJS.Timeout | null = null;
   private checkpointing: Promise<void> | null = null;
   private blockedSince: number | null = null;
+  private blockedOn: 'checkpoint' | 'broker' = 'checkpoint';
+  /** When the latest checkpoint started (performance.now()). */
+  private checkpointStartedAt = 0;
   private held = false;
   private readonly label: { partition: string };
   private readonly gate: ProgressGate | null;
@@ -317,7 +320,8 @@ export class StreamTask<E, V> {
   begin(): void {
     if (this.stateName !== 'restoring') return;
     this.stateName = 'running';
-    this.commitTimer = setInterval(() => void this.checkpoint(), this.parts.options.commitIntervalMs);
+    this.checkpointStartedAt = performance.now();
+    this.commitTimer = setInterval(() => this.onCommitTimer(), this.parts.options.commitIntervalMs);
     this.commitTimer.unref();
     this.noteProgress();
     this.schedule();
@@ -426,9 +430,26 @@ export class StreamTask<E, V> {
     this.parts.sender.close();
     this.stateName = 'closed';
     this.parts.metrics.uncommittedRecords.remove(this.label);
+    this.parts.metrics.catchingUp.remove(this.label);
     this.parts.metrics.stateKeys.remove(this.label);
     this.parts.metrics.stateBytes.remove(this.label);
     this.parts.metrics.bufferedRecords.remove(this.label);
+  }
+
+  /**
+   * Whether the task is catching up (a replay, or a backlog after downtime): its input logs hold at least
+   * `catchUpLagRecords` records it has not processed. It then checkpoints every `catchUpCommitIntervalMs`.
+   */
+  get catchingUp(): boolean {
+    return this.group.lag >= this.parts.options.catchUpLagRecords;
+  }
+
+  private onCommitTimer(): void {
+    const { options, metrics } = this.parts;
+    const catchingUp = this.catchingUp;
+    metrics.catchingUp.set(this.label, catchingUp ? 1 : 0);
+    if (catchingUp && performance.now() - this.checkpointStartedAt < options.catchUpCommitIntervalMs) return;
+    void this.checkpoint();
   }
 
   /** Writes a checkpoint now unless one is running or nothing changed. Resolves when it is committed (or failed). */
@@ -469,6 +490,7 @@ export class StreamTask<E, V> {
     }
     const { processor, serde, options, checkpoints, sender, metrics } = this.parts;
     const started = performance.now();
+    this.checkpointStartedAt = started;
     // The snapshot is taken synchronously, so state, positions and logs are of the same instant.
     const dirty = this.store.takeDirty();
     const dirtySlots = new Set<number>();
@@ -712,18 +734,24 @@ export class StreamTask<E, V> {
     if (this.held) return;
     if (this.uncommitted >= options.maxUncommittedRecords) {
       // Backpressure: wait for the running checkpoint (its completion schedules the pump again).
-      this.blockedSince ??= performance.now();
+      if (this.blockedSince === null) {
+        this.blockedSince = performance.now();
+        this.blockedOn = 'checkpoint';
+      }
       void this.checkpoint();
       return;
     }
     if (this.parts.sender.pending >= options.maxPendingOutputs) {
       // Backpressure from the broker: go on once what is queued now is acknowledged.
-      this.blockedSince ??= performance.now();
+      if (this.blockedSince === null) {
+        this.blockedSince = performance.now();
+        this.blockedOn = 'broker';
+      }
       void this.parts.sender.flushed().then(() => this.schedule());
       return;
     }
     if (this.blockedSince !== null) {
-      metrics.backpressureSeconds.inc((performance.now() - this.blockedSince) / 1000);
+      metrics.backpressureSeconds.inc({ cause: this.blockedOn }, (performance.now() - this.blockedSince) / 1000);
       this.blockedSince = null;
     }
     let n = 0;
@@ -785,6 +813,8 @@ export class StreamTask<E, V> {
     }
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.bufferedRecords.set(this.label, this.group.size);
+    // Half the bound: the checkpoint starts before processing has to wait for it (a long catch-up interval).
+    if (this.uncommitted >= options.maxUncommittedRecords / 2 && this.checkpointing === null) void this.checkpoint();
     this.evict();
     if (n === options.recordsPerTurn || this.uncommitted >= options.maxUncommittedRecords || this.parts.sender.pending >= options.maxPendingOutputs) this.schedule();
   }

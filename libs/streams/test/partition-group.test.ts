@@ -56,6 +56,17 @@ describe('PartitionGroup (pure)', () => {
     assert.deepEqual(drain(g), ['a:x', 'a:y']);
   });
 
+  it('lag: records buffered plus those in the logs beyond the fetched positions, up to the high watermarks', () => {
+    const g = new PartitionGroup<string>(['a', 'b'], 0);
+    g.reset({ a: 5, b: 0 });
+    assert.equal(g.lag, 0, 'high watermarks unknown');
+    g.add('a', [rec(5, 1), rec(6, 2)], 100);
+    g.add('b', [], 40);
+    assert.equal(g.lag, 2 + 93 + 40);
+    g.next(0);
+    assert.equal(g.lag, 1 + 93 + 40);
+  });
+
   it('names the topic when asked about one it does not have', () => {
     const g = new PartitionGroup<string>(['a'], 0);
     assert.throws(() => g.add('zzz', [], 0), /topic zzz is not an input of this task \(inputs: a\)/);

@@ -52,7 +52,7 @@ function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: 
     metrics: taskMetrics(registry),
     logger: createLogger({ name: 'test', level: 'silent' }),
   });
-  return { task, closed, commits };
+  return { task, closed, commits, registry };
 }
 
 const at = (day: number) => `2024-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
@@ -62,7 +62,7 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('StreamTask against an in-memory checkpoint store', () => {
-  it('processes in business-time order across topics, forwards at once, dead-letters refusals in place', async () => {
+  it('processes in business-time order across topics, forwards at once, dead-letters a refusal and goes on', async () => {
     const store = new InMemoryCheckpointStore();
     const producer = new FakeProducer();
     const { task } = makeTask(store, producer);
@@ -71,7 +71,9 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     task.enqueue('a', [message('a', 0, 'k', { amount: 1, eventTime: at(1) }), message('a', 1, 'k', { amount: 4, eventTime: at(4) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
     task.enqueue('b', [message('b', 0, 'k', { amount: 2, eventTime: at(2) }), message('b', 1, 'k', { amount: -1, eventTime: at(3) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
     await until(() => producer.sent.length === 4);
-    assert.deepEqual(producer.sent.map((s) => `${s.topic}:${s.value}`), ['out:{"key":"k","total":1,"at":0}', 'out:{"key":"k","total":3,"at":0}', 'dlq:NEGATIVE@1', 'out:{"key":"k","total":7,"at":1}']);
+    // Each output topic in processing order (the sender puts several topics in one request: no order across them).
+    assert.deepEqual(producer.sent.filter((s) => s.topic === 'out').map((s) => s.value), ['{"key":"k","total":1,"at":0}', '{"key":"k","total":3,"at":0}', '{"key":"k","total":7,"at":1}']);
+    assert.deepEqual(producer.sent.filter((s) => s.topic === 'dlq').map((s) => s.value), ['NEGATIVE@1']);
     assert.deepEqual(task.positions, { a: 2, b: 2 });
   });
 
@@ -195,6 +197,32 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     await until(() => task.positions.a === 12);
     assert.ok(store.commits >= 1);
     assert.equal(store.failNext, 0, 'the failed commits were retried');
+  });
+
+  it('while catching up it checkpoints at the catch-up interval, or early at half the uncommitted bound; caught up, at the commit interval', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const { task, registry } = makeTask(store, producer, { commitIntervalMs: 10, catchUpCommitIntervalMs: 3_600_000, catchUpLagRecords: 100, maxUncommittedRecords: 10 });
+    const catchingUp = async () => (await registry.getSingleMetric('creditstream_task_catching_up')?.get())?.values[0]?.value;
+    await task.restore();
+    task.begin();
+    const records = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => message('a', from + i, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r }));
+    task.enqueue('a', records(0, 3), 108);
+    await until(() => task.positions.a === 3);
+    assert.equal(task.catchingUp, true, '105 records in the log not processed');
+    while ((await catchingUp()) !== 1) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(store.commits, 0, 'the commit timer ran and left the checkpoint to the catch-up interval');
+
+    task.enqueue('a', records(3, 5), 108);
+    await until(() => store.commits === 1);
+    assert.deepEqual(store.tasks.get(0)?.positions, { a: 5, b: 0 }, 'half the uncommitted bound (5 of 10) started a checkpoint');
+    assert.equal(task.catchingUp, true);
+
+    task.enqueue('a', records(5, 9), 108);
+    await until(() => store.commits === 2);
+    assert.equal(task.catchingUp, false, '99 records left: below catchUpLagRecords');
+    assert.deepEqual(store.tasks.get(0)?.positions, { a: 9, b: 0 }, 'caught up: the commit interval applies again');
+    assert.equal(await catchingUp(), 0);
   });
 
   it('work a record defers runs in turns before the next record, and no checkpoint is taken until it is done', async () => {

@@ -83,7 +83,7 @@ export function createCollectionsService(options: CollectionsServiceOptions): Co
     topics: COLLECTIONS_INPUTS.map(([t]) => name(t)),
     deadLetterTopic: name(dlq),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    task: settings.task,
     // A tick waits for the scoring service's progress: the predictions of that day are then taken as a replay takes them.
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.collectionActions)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new CollectionsProcessor({ partition, inputs, actionsTopic: name(TOPIC.collectionActions), invoicesTopic: name(TOPIC.invoices), customersTopic: name(TOPIC.customers), metrics, onAgingTotals }),

@@ -49,7 +49,7 @@ describe('collections processor on a partition task (in-memory checkpoint store)
     const metrics = createMetrics({ service: 'test' });
     const checkpoints = new InMemoryCheckpointStore();
     const logger = createLogger({ name: 'test', level: 'silent' });
-    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async () => undefined };
+    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async () => undefined, sendRawBatch: async () => undefined };
     const produced: string[] = [];
     const makeTask = () =>
       new StreamTask<CollectionsInput, StoreValue>({

@@ -90,7 +90,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     topics: CREDIT_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    task: settings.task,
     // A tick waits for the fraud service's progress (none without fraud checks): the fraud-check waits that end on it
     // end as in a replay.
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.creditDecisions)], awaits: config.CREDIT_FRAUD_CHECKS === 'off' ? settings.awaits.filter((s) => s !== 'fraud-service') : settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
@@ -115,7 +115,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     topics: GROUP_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords },
+    task: settings.task,
     processor: (partition) => new GroupProcessor({
       partition,
       topics: { groups: name(TOPIC.creditGroups), exposure: name(TOPIC.creditGroupExposure), commands: name(TOPIC.creditGroupCommands), positions: name(TOPIC.creditGroupPositions) },

@@ -51,7 +51,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
     topics: FEATURE_INPUTS.map(name),
     deadLetterTopic,
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, stateBudgetBytes: settings.stateBudgetBytes },
+    task: { ...settings.task, stateBudgetBytes: settings.stateBudgetBytes },
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [outputTopic], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FeatureProcessor({ partition, outputTopic, clockTopic: name(TOPIC.clock), metrics }),
   }));

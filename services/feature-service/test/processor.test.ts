@@ -93,7 +93,7 @@ describe('feature processor on a task (in-memory checkpoint store)', () => {
     const processor = () => new FeatureProcessor({ partition: 0, outputTopic: 'out', clockTopic: 'clock', metrics: featureMetrics });
     const checkpoints = new InMemoryCheckpointStore();
     const logger = createLogger({ name: 'test', level: 'silent' });
-    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async () => undefined };
+    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async () => undefined, sendRawBatch: async () => undefined };
     const makeTask = () =>
       new StreamTask<InputEvent, CustomerValue>({
         partition: 0, topics: ['customers', 'invoices', 'clock'], processor: processor(), checkpoints, serde: compressedJsonSerde(),
@@ -163,7 +163,7 @@ describe('feature processor under a state budget (values leave memory and come b
     const featureMetrics = createFeatureMetrics(metrics.registry);
     const logger = createLogger({ name: 'test', level: 'silent' });
     const sent: string[] = [];
-    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async (_t, messages) => void sent.push(...messages.map((m) => m.value.toString())) };
+    const producer: EventProducer = { connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined, sendRaw: async (_t, messages) => void sent.push(...messages.map((m) => m.value.toString())), sendRawBatch: async (batches) => void sent.push(...batches.flatMap((b) => b.messages.map((m) => m.value.toString()))) };
     const topics = ['customers', 'invoices', 'payments', 'clock'];
     const task = new StreamTask<InputEvent, CustomerValue>({
       partition: 0, topics, processor: new FeatureProcessor({ partition: 0, outputTopic: 'out', clockTopic: 'clock', metrics: featureMetrics }), checkpoints: new InMemoryCheckpointStore(), serde: compressedJsonSerde(),

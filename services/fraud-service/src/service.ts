@@ -65,7 +65,7 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
     // Six input topics: smaller fetches and queues than the runtime's defaults keep a replay's buffers (decoded records
     // of 36 topic-partitions) within the service's memory goal; a live stream never fills them.
     maxBytesPerPartition: 256 * 1024,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, maxBufferedRecords: 500 },
+    task: { ...settings.task, maxBufferedRecords: 500 },
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.fraudChecks)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FraudProcessor({ partition, topics, initial, metrics }),
   }));

@@ -54,7 +54,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     topics: SCORING_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    task: { commitIntervalMs: settings.commitIntervalMs, maxIdleMs: settings.maxIdleMs, maxUncommittedRecords: settings.maxUncommittedRecords, stateBudgetBytes: settings.stateBudgetBytes },
+    task: { ...settings.task, stateBudgetBytes: settings.stateBudgetBytes },
     // No clock of its own: its progress is the feature service's, once it has scored what that covered.
     progress: { topic: name(TOPIC.streamProgress), announces: [name(TOPIC.invoicePredictions), name(TOPIC.customerOutlook)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => {

@@ -209,7 +209,9 @@ describe('collections service on the real stack', function () {
     // The simulator writes the company's topics; the service's other inputs (commands, predictions, …) must exist
     // too before their committed offsets can be read.
     await ensureTopics(kafka, INPUT_TOPICS.map((t) => ({ ...topicSpec(t), name: iso.topic(t) })));
-    const env = { ...process.env, MONGODB_DATABASE: iso.database, COLLECTIONS_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, COLLECTIONS_SERVICE_SESSION_TIMEOUT_MS: '6000', COLLECTIONS_SERVICE_COMMIT_INTERVAL_MS: '300', LOG_LEVEL: 'warn', HTTP_PORT: '0', COLLECTIONS_SERVICE_AWAIT_PROGRESS: 'none' };
+    // Checkpoints every 300 ms during the replay too (not every 30 s, as a task catching up does by default): a
+    // CI run replayed the whole history before its first checkpoint and was killed only once.
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, COLLECTIONS_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, COLLECTIONS_SERVICE_SESSION_TIMEOUT_MS: '6000', COLLECTIONS_SERVICE_COMMIT_INTERVAL_MS: '300', COLLECTIONS_SERVICE_CATCH_UP_COMMIT_INTERVAL_MS: '300', LOG_LEVEL: 'warn', HTTP_PORT: '0', COLLECTIONS_SERVICE_AWAIT_PROGRESS: 'none' };
     let seed = 20241205;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

@@ -335,7 +335,7 @@ describe('credit service on the real stack', function () {
     this.timeout(600_000);
     const run = isolation('cscrash');
     await simulateInto(run.prefix, { seed: 23, customers: 150, days: 365 });
-    const env = { ...process.env, MONGODB_DATABASE: run.database, CREDIT_SERVICE_GROUP_ID: run.groupId, CREDITSTREAM_TOPIC_PREFIX: run.prefix, CREDIT_SERVICE_SESSION_TIMEOUT_MS: '6000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '300', CREDIT_FRAUD_CHECKS: 'off', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
+    const env = { ...process.env, MONGODB_DATABASE: run.database, CREDIT_SERVICE_GROUP_ID: run.groupId, CREDITSTREAM_TOPIC_PREFIX: run.prefix, CREDIT_SERVICE_SESSION_TIMEOUT_MS: '6000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '300', CREDIT_SERVICE_CATCH_UP_COMMIT_INTERVAL_MS: '300', CREDIT_FRAUD_CHECKS: 'off', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
     let seed = 20241205;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

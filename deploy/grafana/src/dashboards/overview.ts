@@ -67,11 +67,11 @@ export const overview: DashboardSpec = {
           queries: [{ expr: 'sum by (service) (creditstream_task_uncommitted_records)', legend: '{{service}}' }],
         },
         {
-          title: 'Waiting on checkpoints',
-          description: 'Share of time processing waited because the backlog reached its bound. Alert: CreditstreamCheckpointBacklogAtBound.',
+          title: 'Waiting on checkpoints or the broker',
+          description: 'Share of time processing waited because the uncommitted backlog reached its bound (cause checkpoint) or the unacknowledged outputs did (cause broker). Alert: CreditstreamCheckpointBacklogAtBound.',
           kind: 'timeseries',
           unit: 'percentunit',
-          queries: [{ expr: 'sum by (service) (rate(creditstream_task_backpressure_seconds_total[$__rate_interval]))', legend: '{{service}}' }],
+          queries: [{ expr: 'sum by (service, cause) (rate(creditstream_task_backpressure_seconds_total[$__rate_interval]))', legend: '{{service}} {{cause}}' }],
         },
         {
           title: 'Checkpoint documents written per second',

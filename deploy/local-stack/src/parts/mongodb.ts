@@ -62,6 +62,11 @@ export const mongodbPart: Part = {
         '--port', String(ctx.options.ports.mongodb),
         '--storage-path', dataDir,
         '--cache-size', '256M',
+        // The oplog keeps a copy of every document written (default: the last 100,000 or the last hour). Nothing
+        // here reads it (no change streams), and with checkpoint slot documents of up to a megabyte a benchmark run
+        // grew it to 18 GB and filled the disk.
+        '--oplog-max-entries', '1000',
+        '--oplog-retention-seconds', '300',
         '--log-level', 'INFO',
       ],
       cwd: stateDir,
