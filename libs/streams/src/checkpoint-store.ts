@@ -8,6 +8,8 @@ export interface SlotWrite {
   entries: { k: string; v: Buffer }[];
   /** Read-model documents of the slot's keys (what people and the API query), or empty. */
   views: Document[];
+  /** Per entry, the index of its view in `views`, or -1 when it has none: a restore takes the views from here. */
+  viewIndex: number[];
 }
 
 /** Side documents written with a checkpoint, before its commit point (e.g. the feature log). */
@@ -35,8 +37,18 @@ export interface RestoredTask {
   epoch: number;
   positions: Record<string, number>;
   meta: unknown;
-  /** Every key's serialised value, by slot. */
-  slots: Map<number, { k: string; v: Buffer }[]>;
+  /**
+   * Every key's serialised value, by slot, with its read-model view as written (null: none); the view is absent
+   * from slot documents written before views were indexed by entry.
+   */
+  slots: Map<number, RestoredEntry[]>;
+}
+
+/** One key of a restored slot. */
+export interface RestoredEntry {
+  k: string;
+  v: Buffer;
+  view?: Document | null;
 }
 
 /**
@@ -74,6 +86,8 @@ interface SlotDocument {
   seq: number;
   entries: { k: string; v: Binary }[];
   views: Document[];
+  /** Per entry, the index of its view in `views` or -1 (absent in documents of earlier versions). */
+  viewIndex?: number[];
 }
 
 const taskId = (partition: number) => `task:${partition}`;
@@ -143,8 +157,8 @@ export class MongoCheckpointStore implements CheckpointStore {
       // nothing this owner writes can match. Not awaited (the restore does not wait for garbage); a failure leaves
       // them to the next owner's cleanup.
       void this.docs.deleteMany({ partition, kind: 'slot', epoch: { $lt: task.epoch }, _id: { $nin: ids } } as never).catch(() => undefined);
-      const slots = new Map<number, { k: string; v: Buffer }[]>();
-      for (const d of slotDocs) slots.set(d.slot, d.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) })));
+      const slots = new Map<number, RestoredEntry[]>();
+      for (const d of slotDocs) slots.set(d.slot, restoredEntries(d.entries.map((e) => ({ k: e.k, v: Buffer.from(e.v.buffer) })), d.views, d.viewIndex));
       return { epoch: task.epoch, positions: task.positions ?? {}, meta: task.meta ?? null, slots };
     } catch (err) {
       if (err instanceof CheckpointCorruptError) throw err;
@@ -168,6 +182,7 @@ export class MongoCheckpointStore implements CheckpointStore {
           seq: write.seq,
           entries: s.entries.map((e) => ({ k: e.k, v: new Binary(e.v) })),
           views: s.views,
+          viewIndex: s.viewIndex,
         }));
         await insertOnce(this.docs, inserts);
         documents += inserts.length;
@@ -312,9 +327,18 @@ export class CheckpointFollower<E, W = Document> {
   }
 }
 
+/** A slot's entries with their views, when the slot indexes them (see SlotWrite.viewIndex). */
+function restoredEntries(entries: { k: string; v: Buffer }[], views: readonly Document[], viewIndex: readonly number[] | undefined): RestoredEntry[] {
+  if (viewIndex === undefined || viewIndex.length !== entries.length) return entries;
+  return entries.map((e, i) => {
+    const at = viewIndex[i] as number;
+    return { k: e.k, v: e.v, view: at >= 0 ? (views[at] ?? null) : null };
+  });
+}
+
 /** An in-memory checkpoint store with the same contract: for unit tests of tasks and processors. */
 export class InMemoryCheckpointStore implements CheckpointStore {
-  readonly tasks = new Map<number, { epoch: number; positions: Record<string, number>; meta: unknown; slots: Map<number, { k: string; v: Buffer }[]> }>();
+  readonly tasks = new Map<number, { epoch: number; positions: Record<string, number>; meta: unknown; slots: Map<number, RestoredEntry[]> }>();
   readonly logs = new Map<string, Document[]>();
   commits = 0;
   /** Set to make the next commits fail (a store outage), as many as its value. */
@@ -334,7 +358,7 @@ export class InMemoryCheckpointStore implements CheckpointStore {
     }
     const t = this.tasks.get(partition);
     if (t === undefined || t.epoch !== epoch) throw new TaskFencedError(partition, epoch);
-    for (const s of write.slots) t.slots.set(s.slot, s.entries);
+    for (const s of write.slots) t.slots.set(s.slot, restoredEntries(s.entries, structuredClone(s.views), s.viewIndex));
     for (const l of write.logs) this.logs.set(l.collection, [...(this.logs.get(l.collection) ?? []), ...l.documents]);
     t.positions = { ...write.positions };
     t.meta = structuredClone(write.meta);

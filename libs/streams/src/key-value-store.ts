@@ -194,6 +194,19 @@ export class KeyValueStore<V> implements ReadOnlyKeyValueStore<V> {
   }
 
   /**
+   * Replaces the whole content with keys whose values are all in the cold tier (a restore that reads nothing back
+   * yet), nothing dirty: each value is read back, and `onLoad` called, when first used.
+   */
+  loadCold(keys: Iterable<string>): void {
+    if (this.cold === null) throw new RangeError('loadCold needs a cold tier (see bound)');
+    this.live.clear();
+    this.all.clear();
+    this.dirty.clear();
+    this.liveBytes = 0;
+    for (const k of keys) this.all.add(k);
+  }
+
+  /**
    * Evicts the least recently used checkpointed values until the live ones fit the budget. The task calls it
    * between turns, never while a processor holds values.
    */

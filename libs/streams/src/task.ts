@@ -66,13 +66,16 @@ export interface Processor<E, V> {
   view?(key: string, value: V): Document | null;
   /**
    * Called once after a restore, before the first record: the place to re-derive in memory what the processor
-   * chose not to checkpoint (it must then equal the state the checkpointed run had at the snapshot).
+   * chose not to checkpoint (it must then equal the state the checkpointed run had at the snapshot). An
+   * {@link evictable} processor's values are all in their compact form then (nothing is read back at a restore), so
+   * it re-derives each in {@link loaded} instead.
    */
   restored?(context: ProcessorContext<V>): void;
   /**
    * Whether the task may hold this processor's values out of memory (in their compact checkpointed form) beyond its
    * state budget. Only for processors that mark every in-place change with `put`/`touch` in the same turn, or that
-   * re-derive the rest in {@link loaded}.
+   * re-derive the rest in {@link loaded}. A restore then reads no value back: each comes back when first used, so a
+   * task taken over processes records again as soon as its checkpoint is read.
    */
   readonly evictable?: boolean;
   /**
@@ -279,18 +282,32 @@ export class StreamTask<E, V> {
     this.views.clear();
     this.slotMembers.clear();
     this.serializedBytes = 0;
-    // One value at a time: beyond the state budget, a value is dropped once its view is taken (it stays compact).
-    const entries = function* (this: StreamTask<E, V>) {
+    const { processor } = this.parts;
+    if (processor.evictable) {
+      // Every value stays in its compact form, read back (and `loaded`) when first used: the task processes records
+      // again as soon as its checkpoint is read, whatever the number of keys. Views come from the slot documents.
+      const keys: string[] = [];
       for (const [slot, list] of restored.slots) {
-        for (const { k, v } of list) {
-          const { value, size } = deserializeSized(serde, v);
+        for (const { k, v, view } of list) {
           if (slotOf(k, options.slots) !== slot) relayout = true;
-          this.remember(k, v, this.parts.processor.view?.(k, value) ?? null);
-          yield [k, value, size] as const;
+          this.remember(k, v, view !== undefined ? view : (processor.view?.(k, deserializeSized(serde, v).value) ?? null));
+          keys.push(k);
         }
       }
-    };
-    this.store.load(entries.call(this));
+      this.store.loadCold(keys);
+    } else {
+      const entries = function* (this: StreamTask<E, V>) {
+        for (const [slot, list] of restored.slots) {
+          for (const { k, v } of list) {
+            const { value, size } = deserializeSized(serde, v);
+            if (slotOf(k, options.slots) !== slot) relayout = true;
+            this.remember(k, v, processor.view?.(k, value) ?? null);
+            yield [k, value, size] as const;
+          }
+        }
+      };
+      this.store.load(entries.call(this));
+    }
     // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
     if (relayout) for (const k of [...this.store.keys()]) this.store.touch(k);
     const meta = restored.meta as { clock?: ClockReading | null; progress?: ProgressSnapshot } | null;
@@ -302,7 +319,7 @@ export class StreamTask<E, V> {
     // Announced again after a restore: the previous owner may have died between its tick and its announcement.
     this.announcedTime = null;
     const dirtyBefore = this.store.dirtyCount;
-    this.parts.processor.restored?.(this.context);
+    processor.restored?.(this.context);
     if (this.store.dirtyCount !== dirtyBefore && !relayout) this.store.takeDirty();
     for (const t of topics) this.processed[t] = restored.positions[t] ?? 0;
     this.lastCommitted = { ...this.processed };
@@ -510,11 +527,13 @@ export class StreamTask<E, V> {
     const slots: SlotWrite[] = [...dirtySlots].sort((a, b) => a - b).map((slot) => {
       const keys = [...(this.slotMembers.get(slot) ?? [])].sort();
       const views: Document[] = [];
+      const viewIndex: number[] = [];
       for (const k of keys) {
         const view = this.views.get(k);
+        viewIndex.push(view ? views.length : -1);
         if (view) views.push(view);
       }
-      return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views };
+      return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views, viewIndex };
     });
     const logs: LogWrite[] = [...this.logs].map(([collection, documents]) => ({ collection, documents }));
     this.logs = new Map();

@@ -3,7 +3,7 @@ import { openStore, type Store } from '@creditstream/store';
 import { stack, uniqueName } from '@creditstream/testing';
 import { CheckpointFollower, MongoCheckpointStore, type SlotWrite } from '../src';
 
-const slot = (n: number, entries: Record<string, string>): SlotWrite => ({ slot: n, entries: Object.entries(entries).map(([k, v]) => ({ k, v: Buffer.from(v) })), views: Object.entries(entries).map(([k, v]) => ({ k, v })) });
+const slot = (n: number, entries: Record<string, string>): SlotWrite => ({ slot: n, entries: Object.entries(entries).map(([k, v]) => ({ k, v: Buffer.from(v) })), views: Object.entries(entries).map(([k, v]) => ({ k, v })), viewIndex: Object.keys(entries).map((_, i) => i) });
 
 describe('CheckpointFollower (MongoDB checkpoint store on the real stack)', function () {
   this.timeout(60_000);

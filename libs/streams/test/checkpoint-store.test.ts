@@ -4,7 +4,7 @@ import { openStore, type Store } from '@creditstream/store';
 import { stack, uniqueName } from '@creditstream/testing';
 import { MongoCheckpointStore, type CheckpointWrite, type SlotWrite } from '../src';
 
-const slot = (n: number, entries: Record<string, string>): SlotWrite => ({ slot: n, entries: Object.entries(entries).map(([k, v]) => ({ k, v: Buffer.from(v) })), views: Object.entries(entries).map(([k, v]) => ({ k, v })) });
+const slot = (n: number, entries: Record<string, string>): SlotWrite => ({ slot: n, entries: Object.entries(entries).map(([k, v]) => ({ k, v: Buffer.from(v) })), views: Object.entries(entries).map(([k, v]) => ({ k, v })), viewIndex: Object.keys(entries).map((_, i) => i) });
 
 /** Polls `check` every 20 ms until it holds, failing after `ms`. */
 async function eventually(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
@@ -41,6 +41,19 @@ describe('MongoCheckpointStore (on the real stack)', function () {
     await checkpoints.commit(0, epoch, write);
     assert.deepEqual(await slotIds('retried_state', 0), [`0:0:${epoch}:1`, `0:1:${epoch}:1`]);
     assert.deepEqual((await checkpoints.views(0)).map((v) => String(v.k)).sort(), ['a', 'b']);
+  });
+
+  it('restores each entry with its read-model view (null where it has none); slot documents written before views were indexed restore without them', async () => {
+    const checkpoints = new MongoCheckpointStore(store, 'views_state');
+    const { epoch } = await checkpoints.acquire(0);
+    const write: SlotWrite = { slot: 0, entries: [{ k: 'a', v: Buffer.from('a1') }, { k: 'b', v: Buffer.from('b1') }, { k: 'c', v: Buffer.from('c1') }], views: [{ id: 'a' }, { id: 'c' }], viewIndex: [0, -1, 1] };
+    await checkpoints.commit(0, epoch, { seq: 1, positions: {}, meta: null, slots: [write], logs: [] });
+    const restored = await new MongoCheckpointStore(store, 'views_state').acquire(0);
+    assert.deepEqual(restored.slots.get(0)?.map((e) => [e.k, e.v.toString(), e.view]), [['a', 'a1', { id: 'a' }], ['b', 'b1', null], ['c', 'c1', { id: 'c' }]]);
+    // An earlier version's slot document: no viewIndex.
+    await store.collection('views_state').updateOne({ _id: `0:0:${restored.epoch - 1}:1` } as never, { $unset: { viewIndex: '' } });
+    const older = await new MongoCheckpointStore(store, 'views_state').acquire(0);
+    assert.deepEqual(older.slots.get(0)?.map((e) => [e.k, 'view' in e]), [['a', false], ['b', false], ['c', false]]);
   });
 
   it('deletes the slot documents a checkpoint replaced, by id, and what an earlier owner left behind when the task is acquired', async () => {

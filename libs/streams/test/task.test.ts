@@ -34,14 +34,14 @@ function message(topic: string, offset: number, key: string, event: Ev): TaskRec
   return { topic, partition: 0, offset, key, time: Date.parse(event.eventTime), event, message: m, failure: null };
 }
 
-function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: Parameters<typeof compileTaskOptions>[0] = {}) {
+function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: Parameters<typeof compileTaskOptions>[0] = {}, processor: Processor<Ev, { total: number }> = summing) {
   const registry = createMetrics({ service: 'test' }).registry;
   const closed: string[] = [];
   const commits: Record<string, number>[] = [];
   const task = new StreamTask<Ev, { total: number }>({
     partition: 0,
     topics: ['a', 'b'],
-    processor: summing,
+    processor,
     checkpoints: store,
     serde: compressedJsonSerde(),
     sender: new OutputSender(producer.asProducer(), createLogger({ name: 'test', level: 'silent' }), { initialMs: 1, maxMs: 2 }),
@@ -110,6 +110,39 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.deepEqual(first.closed, ['fenced']);
     assert.equal(first.task.state, 'closed');
     assert.deepEqual(store.tasks.get(0)?.positions, { a: 3, b: 0 }, 'the zombie did not move the committed positions');
+  });
+
+  it('an evictable processor is restored without reading any value back: each is loaded when first used, the views come from the checkpoint', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const loadedKeys: string[] = [];
+    let views = 0;
+    const evictable: Processor<Ev, { total: number }> = { ...summing, evictable: true, view: (key, v) => (views++, summing.view?.(key, v) ?? null), loaded: (key) => void loadedKeys.push(key) };
+    const first = makeTask(store, producer, {}, evictable);
+    await first.task.restore();
+    first.task.begin();
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    first.task.enqueue('a', keys.map((k, o) => message('a', o, k, { amount: o + 1, eventTime: at(1 + (o % 28)) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), keys.length);
+    await until(() => first.task.positions.a === keys.length);
+    await first.task.checkpoint();
+    const written = [...(store.tasks.get(0)?.slots.values() ?? [])].flat();
+    assert.equal(written.length, 40);
+    views = 0;
+
+    const second = makeTask(store, producer, {}, evictable);
+    await second.task.restore();
+    second.task.begin();
+    assert.equal(second.task.store.size, 40);
+    assert.deepEqual([second.task.store.stats.liveKeys, second.task.store.stats.loads, views, loadedKeys.length], [0, 0, 0, 0], 'nothing read back, no view computed');
+    assert.deepEqual(second.task.store.get('k7'), { total: 8 });
+    assert.deepEqual(loadedKeys, ['k7'], 'loaded when first used');
+    // A record on k3 rewrites its slot: the slot's other keys keep the views restored with them.
+    second.task.enqueue('a', [message('a', 40, 'k3', { amount: 100, eventTime: at(28) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 41);
+    await until(() => second.task.positions.a === 41);
+    await second.task.checkpoint();
+    assert.equal(views, 1, 'only the changed key');
+    const after = new Map([...(store.tasks.get(0)?.slots.values() ?? [])].flat().map((e) => [e.k, e.view]));
+    for (const k of keys) assert.deepEqual(after.get(k), { key: k, total: k === 'k3' ? 104 : Number(k.slice(1)) + 1 }, k);
   });
 
   it("a failed offset commit is tried again at the next checkpoint, and a restore commits its checkpoint's positions to the group even with nothing left to process", async () => {

@@ -98,7 +98,7 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
     this.options.metrics.businessDate.set({ partition: String(source.partition) }, Date.parse(`${tick.payload.businessDate}T00:00:00Z`) / 1000);
     // Every customer, in id order, a chunk per turn (deferred: it runs before the next record, without blocking the
     // event loop). Not marked changed for the checkpoint: a customer no event touched since its last checkpoint is
-    // that state brought to the partition clock, which `restored` re-derives. A tick thus costs no checkpoint write.
+    // that state brought to the partition clock, which `loaded` re-derives. A tick thus costs no checkpoint write.
     const ids = [...ctx.store.keys()].sort();
     let i = 0;
     this.sweep = { ids, done: () => i, previous };
@@ -115,28 +115,18 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
   }
 
   /**
-   * A customer's value read back from its checkpoint (it had left memory): brought where it was in memory, as
-   * {@link restored} does — to the partition clock, or, while a tick's sweep has not reached it yet, to the day
-   * before (the sweep then announces it as it would have).
+   * A customer's value read back from its checkpoint (after a restore, or after it had left memory): brought where it
+   * was in memory — to the partition clock, or, while a tick's sweep has not reached it yet, to the day before (the
+   * sweep then announces it as it would have). Every customer with an open invoice that is behind the clock was
+   * announced at each tick since its checkpoint (ticks announce exactly those, and no event touched it, or it would
+   * have been checkpointed), so its state in memory was its checkpointed state brought to the clock, with the
+   * features of that day: re-derived here without producing anything.
    */
   loaded(customerId: string, value: CustomerValue, ctx: ProcessorContext<CustomerValue>): void {
     if (value.state.open.length === 0) return;
     const sweep = this.sweep;
     const pending = sweep !== null && sweep.done() < sweep.ids.length && customerId >= (sweep.ids[sweep.done()] as string);
     if (this.catchUpTo(value.state, pending ? (sweep as { previous: ClockReading | null }).previous : ctx.clock.reading, ctx.partition)) value.features = predictionInputs(value.state).features;
-  }
-
-  /**
-   * After a restore: every customer with an open invoice that is behind the partition clock was announced at each
-   * tick since its checkpoint (ticks announce exactly those, and no event touched it, or it would have been
-   * checkpointed), so its in-memory state then was its checkpointed state brought to the clock, with the features
-   * of that day. Re-derive it (without producing anything).
-   */
-  restored(ctx: ProcessorContext<CustomerValue>): void {
-    for (const value of ctx.store.values()) {
-      if (value.state.open.length === 0) continue;
-      if (this.catchUp(value.state, ctx)) value.features = predictionInputs(value.state).features;
-    }
   }
 
   /** Brings a state to the partition clock's tick; returns whether it moved. */

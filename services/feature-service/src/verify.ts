@@ -173,7 +173,8 @@ export async function writeFold(store: Store, folded: FoldedLog, onProgress?: (w
       seq: 1,
       positions: folded.positions.get(partition) ?? {},
       meta: { clock: folded.clocks.get(partition) ?? null },
-      slots: [...bySlot].map(([slot, { entries, views }]) => ({ slot, entries, views })),
+      // Every customer has a view: entry i's is view i.
+      slots: [...bySlot].map(([slot, { entries, views }]) => ({ slot, entries, views, viewIndex: entries.map((_, i) => i) })),
       logs: [],
     });
     written += byPartition.get(partition)?.length ?? 0;
