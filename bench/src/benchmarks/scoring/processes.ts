@@ -25,6 +25,28 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+/** Lines of a service's output kept for the report of an unexpected exit. */
+const TAIL_LINES = 40;
+
+/** The last lines of a stream of output chunks. */
+class OutputTail {
+  private readonly lines: string[] = [];
+  private partial = '';
+
+  constructor(private readonly keep: number) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = parts.pop() ?? '';
+    this.lines.push(...parts);
+    if (this.lines.length > this.keep) this.lines.splice(0, this.lines.length - this.keep);
+  }
+
+  text(): string {
+    return [...this.lines, ...(this.partial === '' ? [] : [this.partial])].join('\n');
+  }
+}
+
 function vmRssMb(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -56,9 +78,20 @@ export function startServiceProcess(name: string, packageName: string, env: Node
   const main = join(dirname(require.resolve(`${packageName}/package.json`)), 'dist', 'src', 'main.js');
   // BENCH_SERVICE_NODE_ARGS: extra node options for the services only (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile).
   const nodeArgs = (env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: sdDir }, stdio: ['ignore', env.BENCH_SERVICE_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'] });
+  // BENCH_SERVICE_STDOUT=1 shows the services' logs; otherwise only the last lines of a service that exits on its own
+  // (a startup failure, a crash) are printed, with its exit code.
+  const inherit = env.BENCH_SERVICE_STDOUT === '1';
+  const child = spawn(process.execPath, [...nodeArgs, main], { env: { ...env, CREDITSTREAM_PROMETHEUS_SD_DIR: sdDir }, stdio: ['ignore', inherit ? 'inherit' : 'pipe', 'inherit'] });
   const pid = child.pid ?? 0;
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const tail = new OutputTail(TAIL_LINES);
+  child.stdout?.on('data', (chunk: Buffer) => tail.push(chunk));
+  let ended = false;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (!ended) process.stderr.write(`[bench] ${name} (pid ${pid}) exited on its own (code ${code}, signal ${signal})${inherit ? '' : `; its last ${TAIL_LINES} lines of output:\n${tail.text()}`}\n`);
+      resolve();
+    }),
+  );
   let max = 0;
   let maxEver = 0;
   const sampler = setInterval(() => {
@@ -83,7 +116,7 @@ export function startServiceProcess(name: string, packageName: string, env: Node
   const alive = () => child.exitCode === null && child.signalCode === null;
   const scrape = async (metric: string): Promise<Map<string, number>> => {
     const a = resolveAddress();
-    if (a === null) throw new Error(`${name} (pid ${pid}) has not announced its metrics address in ${sdDir}`);
+    if (a === null) throw new Error(`${name} (pid ${pid}) has not announced its metrics address in ${sdDir}${alive() ? '' : ' (it has exited)'}`);
     // A kept-alive connection the service closed as the scrape reused it answers ECONNRESET: a few tries, then fail
     // (an hour-long run must not die of one reset socket).
     for (let attempt = 1; ; attempt++) {
@@ -111,10 +144,12 @@ export function startServiceProcess(name: string, packageName: string, env: Node
       return total;
     },
     async stop() {
+      ended = true;
       if (alive()) child.kill('SIGTERM');
       await exited;
     },
     async kill() {
+      ended = true;
       if (alive()) child.kill('SIGKILL');
       await exited;
     },
