@@ -25,6 +25,8 @@ export class OutputSender {
   private acked = 0;
   private sending = false;
   private closed = false;
+  /** When the request in flight was started (performance.now()), and its records; null when none is. */
+  private inFlight: { since: number; records: number; attempt: number } | null = null;
   private waiters: { upTo: number; resolve: () => void }[] = [];
 
   constructor(
@@ -47,6 +49,12 @@ export class OutputSender {
     }
   }
 
+  /** What the sender is doing, for a stalled task's diagnosis (see StreamTask.snapshot). */
+  get state(): { pending: number; queued: number; sending: boolean; inFlightMs: number | null; inFlightRecords: number; attempt: number; waiters: number } {
+    const f = this.inFlight;
+    return { pending: this.pending, queued: this.queue.length, sending: this.sending, inFlightMs: f === null ? null : Math.round(performance.now() - f.since), inFlightRecords: f?.records ?? 0, attempt: f?.attempt ?? 0, waiters: this.waiters.length };
+  }
+
   /** Resolves once every record queued so far is acknowledged by the broker. */
   flushed(): Promise<void> {
     if (this.acked >= this.queued) return Promise.resolve();
@@ -62,15 +70,21 @@ export class OutputSender {
 
   private async drain(): Promise<void> {
     let delay = this.backoff.initialMs;
+    let attempt = 0;
     while (!this.closed && this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      attempt += 1;
+      this.inFlight = { since: performance.now(), records: batch.length, attempt };
       try {
         await this.send(batch);
+        this.inFlight = null;
+        attempt = 0;
         delay = this.backoff.initialMs;
         this.acked += batch.length;
         this.release();
       } catch (err) {
+        this.inFlight = null;
         if (this.closed) break;
         this.queue = [...batch, ...this.queue];
         this.logger.warn({ code: errorCode(err), err: errorMessage(err), records: batch.length, backoffMs: delay }, 'sending task outputs failed; retrying');

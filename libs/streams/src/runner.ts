@@ -127,6 +127,9 @@ function compileProgress<E, V>(options: StreamsRunnerOptions<E, V>): TaskProgres
   };
 }
 
+/** How often the runner looks for tasks that have records and process none (see watchStalls). */
+const STALL_WATCH_MS = 30_000;
+
 function defaultTime(event: unknown, message: InboundMessage<unknown>): number {
   const t = (event as { eventTime?: unknown } | undefined)?.eventTime;
   const ms = typeof t === 'string' ? Date.parse(t) : typeof t === 'number' ? t : NaN;
@@ -154,6 +157,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
   const inputs = new Set(topicList);
   let stopping = false;
   let admin: Admin | null = null;
+  let stallWatch: NodeJS.Timeout | null = null;
 
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -242,6 +246,26 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
         await (admin as Admin).fetchTopicMetadata({ topics: [...topicList] }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * Every {@link STALL_WATCH_MS}, names the running tasks that have records to process and processed none since the
+   * last look, with what each is waiting on (a diagnosis for the operator: a hold, backpressure, a checkpoint, a
+   * send that has not settled).
+   */
+  const seen = new Map<number, { task: StreamTask<E, V>; processed: number; since: number }>();
+  function watchStalls(): void {
+    const now = Date.now();
+    for (const [p, task] of tasks) {
+      const processed = Object.values(task.positions).reduce((a, b) => a + b, 0);
+      const last = seen.get(p);
+      if (last === undefined || last.task !== task || last.processed !== processed || task.state !== 'running' || task.lag === 0) {
+        seen.set(p, { task, processed, since: now });
+        continue;
+      }
+      logger.warn({ partition: p, stalledS: Math.round((now - last.since) / 1000), delivering: [...delivering], ...task.snapshot() }, 'task has records to process and processed none since the last look');
+    }
+    for (const p of seen.keys()) if (!tasks.has(p)) seen.delete(p);
   }
 
   /** The instance's state budget, shared equally by its tasks. */
@@ -388,9 +412,12 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
       await consumer.connect();
       await consumer.subscribe({ topics: [...topicList], fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+      stallWatch = setInterval(watchStalls, STALL_WATCH_MS);
+      stallWatch.unref();
     },
     async stop() {
       stopping = true;
+      if (stallWatch) clearInterval(stallWatch);
       await Promise.all([...tasks.values()].map((t) => t.close({ checkpoint: true })));
       tasks.clear();
       metrics.tasks.set(0);

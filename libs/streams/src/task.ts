@@ -265,6 +265,39 @@ export class StreamTask<E, V> {
     return this.punctuations.length;
   }
 
+  /** Records known to be in this task's input logs and not processed yet (buffered, or beyond the fetched positions). */
+  get lag(): number {
+    return this.group.lag;
+  }
+
+  /**
+   * What the task is waiting on, for the diagnosis of a task that has work and processes nothing (logged by the
+   * runner's stall watch): the hold, backpressure, checkpoint, idle and progress waits, its queues and its sender.
+   */
+  snapshot(): Record<string, unknown> {
+    const now = performance.now();
+    const queues: Record<string, { buffered: number; position: number }> = {};
+    for (const t of this.parts.topics) queues[t] = { buffered: this.group.sizeOf(t), position: this.group.position(t) };
+    return {
+      state: this.stateName,
+      held: this.held,
+      scheduled: this.scheduled,
+      blockedOn: this.blockedSince === null ? null : this.blockedOn,
+      blockedMs: this.blockedSince === null ? null : Math.round(now - this.blockedSince),
+      checkpointing: this.checkpointing !== null,
+      checkpointStartedMsAgo: Math.round(now - this.checkpointStartedAt),
+      uncommitted: this.uncommitted,
+      punctuations: this.punctuations.length,
+      waitingIdle: this.waitTimer !== null,
+      progressWaitFor: this.progressWaitSince === null ? null : this.progressWaitFor,
+      progressWaitMs: this.progressWaitSince === null ? null : Date.now() - this.progressWaitSince,
+      paused: [...this.paused],
+      lag: this.group.lag,
+      queues,
+      sender: this.parts.sender.state,
+    };
+  }
+
   /**
    * Takes the task over: raises its epoch in the checkpoint store (fencing any earlier owner) and loads the state
    * and positions of its last checkpoint. The runner then seeks the consumer to {@link expected}.
