@@ -232,6 +232,29 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.equal(store.failNext, 0, 'the failed commits were retried');
   });
 
+  it('held by an unacknowledged send, it says so in its snapshot (blocked on the broker, the request in flight, its age and records), and goes on once acknowledged', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const { task } = makeTask(store, producer, { maxPendingOutputs: 3 });
+    await task.restore();
+    task.begin();
+    producer.hold();
+    task.enqueue('a', Array.from({ length: 6 }, (_, o) => message('a', o, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 6);
+    await until(() => task.positions.a === 3 && (task.snapshot().sender as { inFlightMs: number | null }).inFlightMs !== null);
+    const held = task.snapshot();
+    assert.equal(held.blockedOn, 'broker');
+    assert.equal(held.lag, 3, 'three records left to process');
+    assert.deepEqual(held.queues, { a: { buffered: 3, position: 6 }, b: { buffered: 0, position: 0 } });
+    const sender = held.sender as { pending: number; inFlightRecords: number; attempt: number };
+    assert.equal(sender.pending, 3);
+    assert.ok(sender.inFlightRecords >= 1, 'a request is in flight');
+    assert.equal(sender.attempt, 1);
+    producer.release();
+    await until(() => task.positions.a === 6 && producer.sent.length === 6);
+    await until(() => (task.snapshot().sender as { inFlightMs: number | null }).inFlightMs === null);
+    assert.equal(task.snapshot().blockedOn, null);
+  });
+
   it('while catching up it checkpoints at the catch-up interval, or early at half the uncommitted bound; caught up, at the commit interval', async () => {
     const store = new InMemoryCheckpointStore();
     const producer = new FakeProducer();
