@@ -83,6 +83,12 @@ async function metricOf(services: readonly ServiceProcess[], name: string): Prom
   return total;
 }
 
+/** The sum and count of an instance's task restores so far (creditstream_task_restore_seconds). */
+async function restoreTotals(s: ServiceProcess): Promise<{ sum: number; count: number }> {
+  const [sum, count] = await Promise.all([s.metric('creditstream_task_restore_seconds_sum'), s.metric('creditstream_task_restore_seconds_count')]);
+  return { sum, count };
+}
+
 /** Processing's waits (s) summed over the services' tasks, by cause (creditstream_task_backpressure_seconds_total). */
 async function backpressureOf(services: readonly ServiceProcess[]): Promise<{ checkpoint: number; broker: number }> {
   const out = { checkpoint: 0, broker: 0 };
@@ -353,7 +359,7 @@ export const scoring: Benchmark = {
       // ran (its creditstream_task_uncommitted_records gauge of that partition above 0, polled every 100 ms): the
       // session timeout, the rebalance and the takeover's restore. The kill → the first output, on each partition, of
       // an input sent after the kill (the backlog of the lost commit interval too) is reported beside it.
-      const recovery: Partial<Record<Stage, { seconds: number; outputSeconds: number; killed: number[]; resumed: number[]; partitions: number[]; rebalanceSeconds: number; drained: boolean; backlog: Record<Stage, number> }>> = {};
+      const recovery: Partial<Record<Stage, { seconds: number; outputSeconds: number; killed: number[]; resumed: number[]; partitions: number[]; rebalanceSeconds: number; assignedSeconds: number; restoreSeconds: number; drained: boolean; backlog: Record<Stage, number> }>> = {};
       if (withRecovery) {
         for (const stage of ['feature-service', 'scoring-service'] as const) {
           const [first] = current[stage] as [ServiceProcess];
@@ -370,6 +376,10 @@ export const scoring: Benchmark = {
           let killedAt = NaN;
           const firstAfter = new Map<number, number>();
           const resumedAt = new Map<number, number>();
+          // The breakdown: when the survivor owned every partition (the killed member's session expired and the group
+          // rebalanced), and how long its restores of the taken tasks took (creditstream_task_restore_seconds).
+          let assignedAt = NaN;
+          const restoresBefore = await restoreTotals(second);
           const watching: TracedOutput['stage'] = stage === 'feature-service' ? 'features' : 'scoring';
           const stop = tracker.onOutput((o) => {
             if (o.stage !== watching || Number.isNaN(killedAt) || o.root.sent <= killedAt || firstAfter.has(o.partition)) return;
@@ -381,6 +391,7 @@ export const scoring: Benchmark = {
               if (!Number.isNaN(killedAt)) {
                 const samples = await second.samples('creditstream_task_uncommitted_records').catch(() => new Map<string, number>());
                 const t = performance.now();
+                if (Number.isNaN(assignedAt) && (await second.metric('creditstream_tasks').catch(() => 0)) === PARTITIONS) assignedAt = t;
                 for (const [labels, v] of samples) {
                   const p = Number(/partition="(\d+)"/.exec(labels)?.[1] ?? NaN);
                   if (killed.includes(p) && v > 0 && !resumedAt.has(p)) resumedAt.set(p, t);
@@ -403,10 +414,14 @@ export const scoring: Benchmark = {
           polling = false;
           await poller;
           stop();
+          const restoresAfter = await restoreTotals(second);
+          const restoreSeconds = restoresAfter.count > restoresBefore.count ? (restoresAfter.sum - restoresBefore.sum) / (restoresAfter.count - restoresBefore.count) : NaN;
+          const assignedSeconds = (assignedAt - killedAt) / 1000;
           const since = (t: number | undefined) => (t === undefined ? Infinity : (t - killedAt) / 1000);
           const resumed = killed.map((p) => since(resumedAt.get(p)));
           const partitions = Array.from({ length: PARTITIONS }, (_, p) => since(firstAfter.get(p)));
-          recovery[stage] = { seconds: Math.max(...resumed), outputSeconds: Math.max(...partitions), killed, resumed, partitions, rebalanceSeconds, drained, backlog };
+          recovery[stage] = { seconds: Math.max(...resumed), outputSeconds: Math.max(...partitions), killed, resumed, partitions, rebalanceSeconds, assignedSeconds, restoreSeconds, drained, backlog };
+          ctx.log(`recovery of the ${stage}: the survivor owned every partition after ${assignedSeconds.toFixed(2)} s (session timeout and rebalance); its restores took ${restoreSeconds.toFixed(2)} s on average`);
           ctx.log(`recovery of the ${stage}: processing again on ${killed.map((p, i) => `p${p} ${(resumed[i] as number).toFixed(2)} s`).join(', ')}; first output of a later input: ${partitions.map((x, p) => `p${p} ${x.toFixed(2)} s`).join(', ')}${drained ? '' : `; not processed ${RECOVERY_DRAIN_MS / 1000} s after the stream ended (backlog ${fmt(backlog['feature-service'])} + ${fmt(backlog['scoring-service'])})`}`);
         }
       }
@@ -450,8 +465,8 @@ export const scoring: Benchmark = {
         read_model_lag_p50_ms: { value: Number.isFinite(readLag.bothP50) ? Math.round(readLag.bothP50) : -1, unit: 'ms' },
         live_backlog_records: { value: liveBacklog['feature-service'] + liveBacklog['scoring-service'], unit: 'records', goal: '0' },
         live_drain_seconds: { value: Number(drainSeconds.toFixed(1)), unit: 's' },
-        ...(recovery['feature-service'] ? { recovery_s_feature_service: { value: Number(recovery['feature-service'].seconds.toFixed(1)), unit: 's', goal: '≤ 15' }, recovery_output_s_feature_service: { value: Number(recovery['feature-service'].outputSeconds.toFixed(1)), unit: 's' } } : {}),
-        ...(recovery['scoring-service'] ? { recovery_s_scoring_service: { value: Number(recovery['scoring-service'].seconds.toFixed(1)), unit: 's', goal: '≤ 15' }, recovery_output_s_scoring_service: { value: Number(recovery['scoring-service'].outputSeconds.toFixed(1)), unit: 's' } } : {}),
+        ...(recovery['feature-service'] ? { recovery_s_feature_service: { value: Number(recovery['feature-service'].seconds.toFixed(1)), unit: 's', goal: '≤ 15' }, recovery_output_s_feature_service: { value: Number(recovery['feature-service'].outputSeconds.toFixed(1)), unit: 's' }, recovery_assigned_s_feature_service: { value: Number(recovery['feature-service'].assignedSeconds.toFixed(1)), unit: 's' }, recovery_restore_s_feature_service: { value: Number(recovery['feature-service'].restoreSeconds.toFixed(2)), unit: 's' } } : {}),
+        ...(recovery['scoring-service'] ? { recovery_s_scoring_service: { value: Number(recovery['scoring-service'].seconds.toFixed(1)), unit: 's', goal: '≤ 15' }, recovery_output_s_scoring_service: { value: Number(recovery['scoring-service'].outputSeconds.toFixed(1)), unit: 's' }, recovery_assigned_s_scoring_service: { value: Number(recovery['scoring-service'].assignedSeconds.toFixed(1)), unit: 's' }, recovery_restore_s_scoring_service: { value: Number(recovery['scoring-service'].restoreSeconds.toFixed(2)), unit: 's' } } : {}),
         rss_mb_max_feature_service: { value: rss.feature, unit: 'MB', goal: '≤ 150' },
         rss_mb_max_scoring_service: { value: rss.scoring, unit: 'MB', goal: '≤ 150' },
         rescore_1000_open_ms: { value: Number(rescore.ms.toFixed(2)), unit: 'ms' },
@@ -480,7 +495,7 @@ export const scoring: Benchmark = {
         `MongoDB (mongo_writes_per_event): creditstream_task_checkpoint_documents_total of both services over the live stream (slot documents, side-log chunks, task documents): feature service ${fmt(docsAfter.feature - docsBefore.feature)}, scoring service ${fmt(docsAfter.scoring - docsBefore.scoring)}, for ${fmt(livePhase.sent)} input events (ticks included). Checkpoints took ${(((checkpointAfter.sum - checkpointBefore.sum) / Math.max(1, checkpointAfter.count - checkpointBefore.count)) * 1000).toFixed(0)} ms on average (${fmt(checkpointAfter.count - checkpointBefore.count)} checkpoints); processing waited ${(checkpointAfter.backpressure.checkpoint - checkpointBefore.backpressure.checkpoint).toFixed(1)} s for checkpoints and ${(checkpointAfter.backpressure.broker - checkpointBefore.backpressure.broker).toFixed(1)} s for the broker (creditstream_task_backpressure_seconds_total by cause, summed over the tasks).`,
         `Read models (read_model_lag_*): every ${sampleEvery}th live business event that caused a features event (${fmt(readLag.samples + readLag.unseen)} samples, ${readLag.unseen} never seen within 30 s of the end and counted as infinitely late): input handed to the producer → the customer's view in feature_state at the version that folded it AND its predictions view in scoring_state scored from that version, both read through the committed task documents as the services' readers do (only ids and versions projected), polled every 250 ms (${lag.polls} polls; the time is when the read returned, so up to one poll late). Feature read model alone: p50 ${readLag.featuresP50.toFixed(0)} ms, p99 ${readLag.featuresP99.toFixed(0)} ms; predictions alone: p50 ${readLag.predictionsP50.toFixed(0)} ms, p99 ${readLag.predictionsP99.toFixed(0)} ms; both: max ${readLag.bothMax.toFixed(0)} ms.`,
         withRecovery
-          ? `Recovery (recovery_s_*): per service, a second instance joins the group (rebalance: ${Object.entries(recovery).map(([s, r]) => `${s} ${r.rebalanceSeconds.toFixed(1)} s`).join(', ')} until both owned tasks), the stream goes on at ${rate}/s, after 5 s the first instance is SIGKILLed; recovery_s = the kill → the survivor processing records again on every partition the killed instance ran (its creditstream_task_uncommitted_records gauge of that partition above 0, polled every 100 ms), the largest over those partitions; recovery_output_s = the kill → the first output (features events for the feature service, predictions/outlooks for the scoring service) on each partition caused by an input sent after the kill, the largest over all partitions (it includes any backlog ahead of that input). ${Object.entries(recovery).map(([s, r]) => `${s}: processing again on ${r.killed.map((p, i) => `p${p} ${(r.resumed[i] as number).toFixed(2)} s`).join(', ')}; first output ${r.partitions.map((x, p) => `p${p} ${x.toFixed(2)} s`).join(', ')}${r.drained ? '' : ` (backlog not processed ${RECOVERY_DRAIN_MS / 1000} s after the stream ended: ${fmt(r.backlog['feature-service'])} feature-service and ${fmt(r.backlog['scoring-service'])} scoring-service inputs)`}`).join('; ')}.`
+          ? `Recovery (recovery_s_*): per service, a second instance joins the group (rebalance: ${Object.entries(recovery).map(([s, r]) => `${s} ${r.rebalanceSeconds.toFixed(1)} s`).join(', ')} until both owned tasks), the stream goes on at ${rate}/s, after 5 s the first instance is SIGKILLed; recovery_s = the kill → the survivor processing records again on every partition the killed instance ran (its creditstream_task_uncommitted_records gauge of that partition above 0, polled every 100 ms), the largest over those partitions; recovery_assigned_s = the kill → the survivor owning every partition (session timeout, then the rebalance); recovery_restore_s = the survivor's mean restore time of the tasks it took over (creditstream_task_restore_seconds); recovery_output_s = the kill → the first output (features events for the feature service, predictions/outlooks for the scoring service) on each partition caused by an input sent after the kill, the largest over all partitions (it includes any backlog ahead of that input). ${Object.entries(recovery).map(([s, r]) => `${s}: processing again on ${r.killed.map((p, i) => `p${p} ${(r.resumed[i] as number).toFixed(2)} s`).join(', ')}; first output ${r.partitions.map((x, p) => `p${p} ${x.toFixed(2)} s`).join(', ')}${r.drained ? '' : ` (backlog not processed ${RECOVERY_DRAIN_MS / 1000} s after the stream ended: ${fmt(r.backlog['feature-service'])} feature-service and ${fmt(r.backlog['scoring-service'])} scoring-service inputs)`}`).join('; ')}.`
           : 'Recovery not measured (--recovery=0).',
         `RSS (rss_mb_max_*): the largest VmRSS of any instance of the service (sampled every 250 ms) over the whole run (replay, live stream, recovery); during the live stream alone: ${liveRss}.`,
         `In process (rescore_1000_open_*): the scoring service's scoreCustomer for one simulated customer (${rescore.customerId}, ${rescore.events} history records folded) given 1,000 open invoices, after a payment on one of them: every open invoice re-scored from the prediction inputs, top 5 factors for the ${rescore.emitted} predictions that moved (memo warmed by the scoring before the payment, as in the service), median of ${rescore.repeats} fresh scorers; _probabilities_ms: the same without factors.`,
