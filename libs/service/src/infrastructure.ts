@@ -19,7 +19,7 @@ export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault:
     [`${prefix}_CATCH_UP_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints while a task is catching up (a replay or a backlog of 10,000 records or more): each changed value is then written once per this interval. Unset: 30000, or the commit interval if longer.', { optional: true, min: 10 }),
     [`${prefix}_MAX_IDLE_MS`]: env.int('Longest wait for a lagging input topic with nothing fetched before processing the others (business-time order under slow fetches; ends when the fetch arrives).', { default: 30_000, min: 0 }),
     [`${prefix}_MAX_UNCOMMITTED`]: env.int('Records processed but not checkpointed beyond which processing waits (backpressure).', { default: 50_000, min: 1 }),
-    [`${prefix}_SESSION_TIMEOUT_MS`]: env.int('How long the group waits for a silent instance before moving its partitions (takeover time after a crash).', { default: 8000, min: 6000 }),
+    [`${prefix}_SESSION_TIMEOUT_MS`]: env.int('How long the group waits for a silent instance before moving its partitions (takeover time after a crash).', { default: 6000, min: 6000 }),
     [`${prefix}_STATE_BUDGET_MB`]: env.int('MB (JSON size) of state kept as live objects by the instance, shared by its tasks, where the service allows it; the least recently used values beyond it stay compressed in memory and are read back when needed. 0: unbounded.', { default: 256, min: 0 }),
   } as const;
 }

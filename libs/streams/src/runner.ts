@@ -33,11 +33,16 @@ export interface StreamsRunnerOptions<E, V> {
   task?: TaskOptions;
   /**
    * How long the group waits for a silent member (a SIGKILLed process) before moving its partitions: with the
-   * restore (~1 s) and a rejoin it bounds the takeover time. Within the broker's group.min.session.timeout.ms (6 s).
-   * @default 8000
+   * restore (~1 s) and a rejoin it bounds the takeover time. The broker's group.min.session.timeout.ms (6 s) is the
+   * least it accepts.
+   * @default 6000
    */
   sessionTimeoutMs?: number;
-  /** @default sessionTimeoutMs / 4 */
+  /**
+   * Time between heartbeats: the survivors learn of a rebalance at their next heartbeat, so a takeover takes up to
+   * the session timeout plus this (kafkajs heartbeats from its fetch loop, between fetch responses).
+   * @default sessionTimeoutMs / 6 (at least 500 ms)
+   */
   heartbeatIntervalMs?: number;
   /** Bytes fetched per partition per request. @default 1 MiB */
   maxBytesPerPartition?: number;
@@ -148,7 +153,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
   const metrics = taskMetrics(options.metrics.registry);
   const serde = options.serde ?? compressedJsonSerde<V>();
   const timeOf = options.timeOf ?? (defaultTime as (e: E, m: InboundMessage<E>) => number);
-  const sessionTimeout = options.sessionTimeoutMs ?? 8000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 6000;
   const tasks = new Map<number, StreamTask<E, V>>();
   const gaps = new Map<string, { offset: number; count: number }>();
   const progress = compileProgress(options);
@@ -163,7 +168,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     sessionTimeout,
-    heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 4)),
+    heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 6)),
     rebalanceTimeout: Math.max(sessionTimeout * 2, 10_000),
     maxWaitTimeInMs: 100,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
