@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { TopicSetupError } from './errors';
 
 /** What a topic needs to exist: its name, partition count and topic-level configuration. */
@@ -16,8 +16,9 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
   const timeoutMs = options.timeoutMs ?? 30_000;
   const admin = kafka.admin();
   await admin.connect();
+  const deadline = Date.now() + timeoutMs;
   try {
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await listTopicsUntil(admin, deadline, timeoutMs));
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       try {
@@ -36,7 +37,6 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
         if (!/already exists/i.test(String((err as Error).message))) throw new TopicSetupError(`creating topics ${missing.map((t) => t.name).join(', ')} failed: ${(err as Error).message}`, err);
       }
     }
-    const deadline = Date.now() + timeoutMs;
     const names = topics.map((t) => t.name);
     for (;;) {
       let leaderless: string[];
@@ -49,8 +49,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
         // The broker restarting under a starting service: kafkajs fails with a retriable error, or (its metadata
         // cleared by the lost connection) with a TypeError; both are retried until the deadline.
         const type = (err as { type?: string }).type;
-        const transient = type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || (err as { retriable?: boolean }).retriable === true || err instanceof TypeError;
-        if (!transient) throw err;
+        if (!isTransient(err)) throw err;
         if (Date.now() > deadline) throw new TopicSetupError(`reading the metadata of ${names.join(', ')} failed for ${timeoutMs} ms: ${(err as Error).message}`, err);
         leaderless = [`${names.join(', ')} (${type ?? (err as Error).message})`];
       }
@@ -60,5 +59,30 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Whether a metadata read failed for a reason that passes: the topic not known to this broker yet, a leader being
+ * elected, a retriable error, or the TypeError kafkajs throws when a lost connection cleared its metadata.
+ */
+function isTransient(err: unknown): boolean {
+  const type = (err as { type?: string }).type;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || (err as { retriable?: boolean }).retriable === true || err instanceof TypeError;
+}
+
+/**
+ * The topics the cluster has, read again after a transient failure until the deadline (regression: a feature service
+ * starting while the chaos test restarted the broker exited on kafkajs' TypeError from listTopics).
+ */
+async function listTopicsUntil(admin: Admin, deadline: number, timeoutMs: number): Promise<string[]> {
+  for (;;) {
+    try {
+      return await admin.listTopics();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (Date.now() > deadline) throw new TopicSetupError(`listing the topics failed for ${timeoutMs} ms: ${(err as Error).message}`, err);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }

@@ -3,11 +3,11 @@ import type { Kafka } from 'kafkajs';
 import { ensureTopics } from '../src/topics';
 
 /** A Kafka whose admin reads metadata through `fetch` (pure: no broker). */
-function fakeKafka(fetch: () => Promise<unknown>): Kafka {
+function fakeKafka(fetch: () => Promise<unknown>, listTopics: () => Promise<string[]> = async () => ['t']): Kafka {
   const admin = {
     connect: async () => undefined,
     disconnect: async () => undefined,
-    listTopics: async () => ['t'],
+    listTopics,
     createTopics: async () => true,
     fetchTopicMetadata: fetch,
   };
@@ -25,6 +25,20 @@ describe('ensureTopics while the broker restarts', () => {
     });
     await ensureTopics(kafka, [{ name: 't', partitions: 1 }], { timeoutMs: 5_000 });
     assert.equal(calls, 3);
+  });
+
+  it('retries the TypeError of listTopics too (regression: a feature service starting while the chaos test restarted the broker exited)', async () => {
+    let lists = 0;
+    const kafka = fakeKafka(
+      async () => ({ topics: [{ name: 't', partitions: [{ partitionId: 0, leader: 1 }] }] }),
+      async () => {
+        lists += 1;
+        if (lists === 1) throw new TypeError("Cannot destructure property 'topicMetadata' of '(intermediate value)' as it is null.");
+        return ['t'];
+      },
+    );
+    await ensureTopics(kafka, [{ name: 't', partitions: 1 }], { timeoutMs: 5_000 });
+    assert.equal(lists, 2);
   });
 
   it('gives up with a named error after the timeout, and at once on an error that is not transient', async () => {
