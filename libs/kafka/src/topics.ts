@@ -72,8 +72,8 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * The topics the cluster has, read again after a transient failure until the deadline (regression: a feature service
- * starting while the chaos test restarted the broker exited on kafkajs' TypeError from listTopics).
+ * The topics the cluster has, read again after a transient failure until the deadline: a broker restarting under a
+ * starting service makes listTopics fail like the metadata read.
  */
 async function listTopicsUntil(admin: Admin, deadline: number, timeoutMs: number): Promise<string[]> {
   for (;;) {
