@@ -1,24 +1,13 @@
 import type { Kafka } from 'kafkajs';
-
-/** Tries of a read that fails with a retriable error, 100 ms apart doubling to 1.6 s (about 6 s in all). */
-const READ_TRIES = 6;
+import { isRetriableKafkaError, retryTransient } from './retry';
 
 /**
  * Runs `read`, again while it fails with a retriable error (a partition whose leader was just elected answers
- * NOT_LEADER_OR_FOLLOWER to ListOffsets for a moment, although the metadata already names it), at most
- * {@link READ_TRIES} times; the last error is thrown.
+ * NOT_LEADER_OR_FOLLOWER to ListOffsets for a moment, although the metadata already names it): six tries, 100 ms
+ * apart doubling to 1.6 s (about 3 s in all); the last error is thrown.
  */
-async function retrying<T>(read: () => Promise<T>): Promise<T> {
-  let delay = 100;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if (attempt >= READ_TRIES || (err as { retriable?: boolean }).retriable !== true) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-      delay *= 2;
-    }
-  }
+function retrying<T>(read: () => Promise<T>): Promise<T> {
+  return retryTransient(read, { transient: isRetriableKafkaError, tries: 6 });
 }
 
 /** Sum of the end offsets (high watermarks) of every partition of `topics`: how many messages they hold. */

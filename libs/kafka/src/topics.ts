@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TopicSetupError } from './errors';
+import { isRetriableKafkaError, retryTransient } from './retry';
 
 /** What a topic needs to exist: its name, partition count and topic-level configuration. */
 export interface TopicDefinition {
@@ -68,7 +69,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
  */
 function isTransient(err: unknown): boolean {
   const type = (err as { type?: string }).type;
-  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || (err as { retriable?: boolean }).retriable === true || err instanceof TypeError;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || isRetriableKafkaError(err) || err instanceof TypeError;
 }
 
 /**
@@ -76,13 +77,10 @@ function isTransient(err: unknown): boolean {
  * starting service makes listTopics fail like the metadata read.
  */
 async function listTopicsUntil(admin: Admin, deadline: number, timeoutMs: number): Promise<string[]> {
-  for (;;) {
-    try {
-      return await admin.listTopics();
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (Date.now() > deadline) throw new TopicSetupError(`listing the topics failed for ${timeoutMs} ms: ${(err as Error).message}`, err);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  try {
+    return await retryTransient(() => admin.listTopics(), { transient: isTransient, deadline, maxDelayMs: 100 });
+  } catch (err) {
+    if (isTransient(err)) throw new TopicSetupError(`listing the topics failed for ${timeoutMs} ms: ${(err as Error).message}`, err);
+    throw err;
   }
 }
