@@ -62,11 +62,11 @@ export const mongodbPart: Part = {
         '--port', String(ctx.options.ports.mongodb),
         '--storage-path', dataDir,
         '--cache-size', '256M',
-        // The oplog keeps a copy of every document written (default: the last 100,000 or the last hour). Nothing
-        // here reads it (no change streams), and with checkpoint slot documents of up to a megabyte a benchmark run
-        // grew it to 18 GB and filled the disk.
-        '--oplog-max-entries', '1000',
-        '--oplog-retention-seconds', '300',
+        // A standalone server, like a plain mongod. SecantusDB advertises a one-node replica set by default and then
+        // keeps an oplog: a copy of every document written, with the oldest entries pruned on every insert (unbounded,
+        // the checkpoints' slot documents fill the disk). Nothing here reads an oplog: no change streams, no
+        // transactions.
+        '--standalone',
         '--log-level', 'INFO',
       ],
       cwd: stateDir,
