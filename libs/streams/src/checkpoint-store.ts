@@ -103,9 +103,14 @@ export async function readSideLog<T extends { _id: string }>(store: Store, colle
   return [...byId.values()];
 }
 
-/** Indexes a MongoDB checkpoint collection needs (for garbage collection and read-model queries). */
-export function checkpointIndexes(collection: string, viewKeys: readonly string[] = []): { collection: string; keys: Record<string, 1> }[] {
-  return [{ collection, keys: { partition: 1, kind: 1 } }, ...viewKeys.map((k) => ({ collection, keys: { [`views.${k}`]: 1 } as Record<string, 1> }))];
+/**
+ * Indexes a MongoDB checkpoint collection needs: by partition and kind, for the task documents and the garbage
+ * collection of slot documents. None on the views: readers follow the task documents to the slot documents by id, and
+ * an index on a view field (e.g. `views.customerId`) holds an entry per customer of every slot document, all rewritten
+ * at every checkpoint of the slot: costly writes that no read uses.
+ */
+export function checkpointIndexes(collection: string): { collection: string; keys: Record<string, 1> }[] {
+  return [{ collection, keys: { partition: 1, kind: 1 } }];
 }
 
 /**

@@ -26,7 +26,7 @@ export const COLLECTIONS_INPUTS: readonly (readonly [string, InputKind])[] = [
 ];
 
 /** Indexes of the collections service's collections. */
-export const COLLECTIONS_INDEXES = checkpointIndexes(COLLECTIONS.state, ['customerId']);
+export const COLLECTIONS_INDEXES = checkpointIndexes(COLLECTIONS.state);
 
 export interface CollectionsServiceOptions {
   config: CollectionsServiceConfig;

@@ -73,7 +73,7 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     connection: config,
     topics: [...topics, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
-    store: { database: config.MONGODB_DATABASE, indexes: [...checkpointIndexes(COLLECTIONS.state, ['customerId']), ...checkpointIndexes(COLLECTIONS.groups, ['creditGroupId'])] },
+    store: { database: config.MONGODB_DATABASE, indexes: [...checkpointIndexes(COLLECTIONS.state), ...checkpointIndexes(COLLECTIONS.groups)] },
   }));
   const processors = new Map<number, CreditProcessor>();
   const metrics = createCreditMetrics(runtime.metrics.registry, () => {

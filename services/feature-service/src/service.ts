@@ -14,7 +14,7 @@ export const SERVICE_NAME = 'feature-service';
 export const FEATURE_INPUTS = [TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.orders, TOPIC.clock] as const;
 
 /** Indexes of the feature service's collections. */
-export const FEATURE_INDEXES = checkpointIndexes(COLLECTIONS.state, ['customerId']);
+export const FEATURE_INDEXES = checkpointIndexes(COLLECTIONS.state);
 
 export interface FeatureServiceOptions {
   config: FeatureServiceConfig;

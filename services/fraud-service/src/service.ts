@@ -20,7 +20,7 @@ export const SERVICE_NAME = 'fraud-service';
 export const FRAUD_INPUTS = [TOPIC.fraudRules, TOPIC.customers, TOPIC.invoices, TOPIC.payments, TOPIC.orders, TOPIC.clock] as const;
 
 /** Indexes of the fraud service's collections. */
-export const FRAUD_INDEXES = checkpointIndexes(COLLECTIONS.state, ['customerId']);
+export const FRAUD_INDEXES = checkpointIndexes(COLLECTIONS.state);
 
 export interface FraudServiceOptions {
   config: FraudServiceConfig;

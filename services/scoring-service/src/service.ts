@@ -42,7 +42,7 @@ export function createScoringService(options: ScoringServiceOptions): ScoringSer
     connection: config,
     topics: [...consumed, ...produced, deadLetter].map((t) => ({ ...topicSpec(t), name: name(t) })),
     schemas,
-    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state, ['customerId']) },
+    store: { database: config.MONGODB_DATABASE, indexes: checkpointIndexes(COLLECTIONS.state) },
   }));
   const metrics = createScoringMetrics(runtime.metrics.registry);
   const models = new ModelHolder(() => infra.store, runtime.logger, metrics, { shapTableBytes: config.SCORING_EXPLANATION_MEMO_MB * 1024 * 1024 });
