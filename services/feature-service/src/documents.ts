@@ -1,4 +1,5 @@
 import type { CustomerState } from '@creditstream/features';
+import { Binary } from 'mongodb';
 
 /** Collections of the feature service. */
 export const COLLECTIONS = {
@@ -43,8 +44,35 @@ export interface FeatureLogEntry {
   dueDate: string;
   featureSetVersion: string;
   customerVersion: number;
-  /** In FEATURE_NAMES order; NaN = missing (stored as null). */
+  /** In FEATURE_NAMES order; null = missing (stored as NaN in a binary block: see StoredFeatureLogEntry). */
   values: (number | null)[];
+}
+
+/**
+ * A feature log entry as stored: its values as one binary block of little-endian doubles (NaN = missing), a single
+ * BSON element where an array costs one per feature — the logs hold a vector per issued invoice and per emitted
+ * prediction, and the store parses, indexes and copies every element of what it is sent.
+ */
+export type StoredFeatureLogEntry = Omit<FeatureLogEntry, 'values'> & { values: Binary };
+
+/** The stored form of a feature log entry. */
+export function storedFeatureLogEntry(entry: FeatureLogEntry): StoredFeatureLogEntry {
+  const bytes = Buffer.allocUnsafe(entry.values.length * 8);
+  entry.values.forEach((x, i) => bytes.writeDoubleLE(x === null ? NaN : x, i * 8));
+  return { ...entry, values: new Binary(bytes) };
+}
+
+/** A stored feature log entry read back; entries written before the binary form hold their values as an array. */
+export function featureLogEntryOf(stored: StoredFeatureLogEntry | FeatureLogEntry): FeatureLogEntry {
+  if (Array.isArray(stored.values)) return stored as FeatureLogEntry;
+  const bytes = (stored.values as Binary).buffer;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Array<number | null>(Math.floor(bytes.byteLength / 8));
+  for (let i = 0; i < values.length; i++) {
+    const x = view.getFloat64(i * 8, true);
+    values[i] = Number.isNaN(x) ? null : x;
+  }
+  return { ...stored, values };
 }
 
 /** An unambiguous document id for an id that is unique only within a customer. */

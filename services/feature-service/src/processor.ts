@@ -13,7 +13,7 @@ import {
 } from '@creditstream/features';
 import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, OpenInvoiceFeatures } from '@creditstream/schemas';
 import type { ClockReading, Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
-import { childId, COLLECTIONS, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
+import { childId, COLLECTIONS, storedFeatureLogEntry, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
 import type { FeatureMetrics } from './metrics';
 
 /** Customers brought to a new business day per turn of deferred work. */
@@ -185,6 +185,6 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
       customerVersion: versionOf(state),
       values: Array.from(invoiceFeatures(state, invoice), (x) => (Number.isNaN(x) ? null : x)),
     };
-    ctx.log(COLLECTIONS.featureLog, entry);
+    ctx.log(COLLECTIONS.featureLog, storedFeatureLogEntry(entry));
   }
 }

@@ -1,7 +1,7 @@
 import type { CustomerState } from '@creditstream/features';
 import { CheckpointFollower, compressedJsonSerde, MongoCheckpointStore, readSideLog, type ClockReading } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
-import { COLLECTIONS, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
+import { COLLECTIONS, featureLogEntryOf, type CustomerValue, type CustomerView, type FeatureLogEntry, type StoredFeatureLogEntry } from './documents';
 
 /** A customer's committed state, with its partition and that partition's clock. */
 export interface StoredCustomer {
@@ -73,7 +73,7 @@ export class FeatureStateReader {
 
   /** Logged feature vectors, one per id, optionally of one customer or one kind. */
   async readFeatureLog(filter: { customerId?: string; kind?: FeatureLogEntry['kind'] } = {}): Promise<FeatureLogEntry[]> {
-    const all = await readSideLog<FeatureLogEntry>(this.store, COLLECTIONS.featureLog);
+    const all = (await readSideLog<StoredFeatureLogEntry | FeatureLogEntry>(this.store, COLLECTIONS.featureLog)).map(featureLogEntryOf);
     return all.filter((e) => (filter.customerId === undefined || e.customerId === filter.customerId) && (filter.kind === undefined || e.kind === filter.kind));
   }
 }

@@ -1,3 +1,4 @@
+import { storedFeatureLogEntry } from '@creditstream/feature-service';
 import type { CustomerFeaturesChangedEvent } from '@creditstream/schemas';
 import type { Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
 import { COLLECTIONS, type CustomerPredictionsView, type ScoringValue } from './documents';
@@ -87,7 +88,7 @@ export class ScoringProcessor implements Processor<CustomerFeaturesChangedEvent,
     const result = scoreCustomer(customerId, value, scorer, scoringPolicy, trigger);
     for (const event of result.predictions) ctx.forward(topics.predictions, customerId, event);
     if (result.outlook) ctx.forward(topics.outlooks, customerId, result.outlook);
-    for (const entry of result.log) ctx.log(COLLECTIONS.scoredVectors, entry);
+    for (const entry of result.log) ctx.log(COLLECTIONS.scoredVectors, storedFeatureLogEntry(entry));
     metrics.customersScored.inc();
     metrics.invoicesScored.inc(result.invoices);
     metrics.predictionsEmitted.inc(result.predictions.length);

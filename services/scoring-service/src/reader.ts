@@ -1,4 +1,4 @@
-import type { FeatureLogEntry } from '@creditstream/feature-service';
+import { featureLogEntryOf, type FeatureLogEntry, type StoredFeatureLogEntry } from '@creditstream/feature-service';
 import { CheckpointFollower, compressedJsonSerde, MongoCheckpointStore, readSideLog } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
 import { COLLECTIONS, type CustomerPredictions, type ScoringValue } from './documents';
@@ -47,7 +47,7 @@ export class PredictionReader {
 
   /** The logged vectors behind emitted predictions, one per id, optionally of one customer. */
   async scoredVectors(customerId?: string): Promise<FeatureLogEntry[]> {
-    const all = await readSideLog<FeatureLogEntry>(this.store, COLLECTIONS.scoredVectors);
+    const all = (await readSideLog<StoredFeatureLogEntry | FeatureLogEntry>(this.store, COLLECTIONS.scoredVectors)).map(featureLogEntryOf);
     return customerId === undefined ? all : all.filter((e) => e.customerId === customerId);
   }
 }
