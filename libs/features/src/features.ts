@@ -344,11 +344,24 @@ export function predictionInputs(state: CustomerState): { vector: Float64Array; 
 
 /** The model's feature vector of one invoice from a prediction input: its invoice features, then the customer features (absent = NaN). */
 export function vectorFromInputs(customerFeatures: Readonly<Record<string, number>>, invoiceFeatureValues: readonly number[], out: Float64Array = new Float64Array(FEATURE_NAMES.length)): Float64Array {
-  if (invoiceFeatureValues.length !== INVOICE_COUNT) throw new RangeError(`an invoice has ${INVOICE_COUNT} features, got ${invoiceFeatureValues.length}`);
-  for (let i = 0; i < INVOICE_COUNT; i++) out[i] = invoiceFeatureValues[i] as number;
+  writeInvoiceInputs(invoiceFeatureValues, out);
+  writeCustomerInputs(customerFeatures, out);
+  return out;
+}
+
+/**
+ * The customer part of {@link vectorFromInputs} (after the invoice features; absent = NaN): the same for every
+ * invoice of the customer, so a caller scoring several writes it once and then each invoice's part.
+ */
+export function writeCustomerInputs(customerFeatures: Readonly<Record<string, number>>, out: Float64Array): void {
   for (let i = 0; i < CUSTOMER_FEATURE_NAMES.length; i++) {
     const x = customerFeatures[CUSTOMER_FEATURE_NAMES[i] as string];
     out[INVOICE_COUNT + i] = x === undefined ? NaN : x;
   }
-  return out;
+}
+
+/** The invoice part of {@link vectorFromInputs}: one invoice's own features, at the front of the vector. */
+export function writeInvoiceInputs(invoiceFeatureValues: readonly number[], out: Float64Array): void {
+  if (invoiceFeatureValues.length !== INVOICE_COUNT) throw new RangeError(`an invoice has ${INVOICE_COUNT} features, got ${invoiceFeatureValues.length}`);
+  for (let i = 0; i < INVOICE_COUNT; i++) out[i] = invoiceFeatureValues[i] as number;
 }

@@ -20,6 +20,8 @@ export {
   invoiceFeatures,
   predictionInputs,
   vectorFromInputs,
+  writeCustomerInputs,
+  writeInvoiceInputs,
   type CustomerFeatureName,
   type OpenInvoiceInput,
   type FeatureName,

@@ -3,7 +3,7 @@ import { DEFAULT_SHAP_TABLE_BYTES, NativeBooster, Predictor, train, type LightGb
 import { compileModel } from '../src/predictor/compiled-model';
 import { predictRawInto } from '../src/predictor/evaluate';
 import { parseModelText, type ParsedModel } from '../src/predictor/model-text';
-import { MAX_TABLE_DEPTH } from '../src/predictor/shap-table';
+import { MAX_BATCH_ROWS, MAX_TABLE_DEPTH } from '../src/predictor/shap-table';
 import { edgeRows, synthetic, type SyntheticSpec } from './support/synthetic';
 
 // Golden tests: models are trained by the native library inside the test, then the TypeScript predictor's
@@ -261,6 +261,35 @@ describe('TypeScript predictor vs native LightGBM (golden)', function () {
           assert.deepEqual(tabled.contributions(rows), viaTables);
           const { diff, index } = maxAbsDiff(viaTables, expected);
           assert.ok(diff <= TOLERANCE, `max |diff| ${diff} at output ${index}`);
+        });
+
+        it(`rows explained together from the TreeSHAP tables (${budget} budget) get their single-row contributions and probabilities exactly, in batches of every size`, () => {
+          const tabled = Predictor.fromModelText(modelText, shapTableBytes === undefined ? {} : { shapTableBytes });
+          const per = tabled.contributionsPerRow;
+          const single = rows.map((row) => {
+            const probabilities = new Float64Array(tabled.numClass);
+            const contribs = new Float64Array(per);
+            tabled.predictWithContributionsRow(row, probabilities, contribs);
+            return { probabilities, contribs };
+          });
+          // Batch sizes 1, 2, ... up to two full walks and one more, again and again over the rows.
+          const sizes: number[] = [];
+          for (let at = 0, size = 1; at < rows.length; at += size, size = (size % (2 * MAX_BATCH_ROWS + 1)) + 1) sizes.push(Math.min(size, rows.length - at));
+          assert.ok(sizes.some((n) => n > MAX_BATCH_ROWS), 'no batch is longer than one walk');
+          let at = 0;
+          for (const size of sizes) {
+            const batch = rows.slice(at, at + size);
+            const probabilities = batch.map(() => new Float64Array(tabled.numClass).fill(NaN));
+            const contribs = batch.map(() => new Float64Array(per).fill(NaN));
+            tabled.predictWithContributionsRows(batch, probabilities, contribs);
+            batch.forEach((_, i) => {
+              const r = at + i;
+              const one = single[r] as { probabilities: Float64Array; contribs: Float64Array };
+              for (let k = 0; k < per; k++) assert.equal((contribs[i] as Float64Array)[k], one.contribs[k], `row ${r} (batch of ${size}) contribution ${k}`);
+              for (let k = 0; k < tabled.numClass; k++) assert.equal((probabilities[i] as Float64Array)[k], one.probabilities[k], `row ${r} (batch of ${size}) probability ${k}`);
+            });
+            at += size;
+          }
         });
       }
 

@@ -122,6 +122,19 @@ describe('trainPaymentModel', function () {
       assert.deepEqual(scorer.score(vector, { factors: 0 }).factors, []);
     });
 
+    it('scores several invoices at once (scoreMany) exactly as one by one, factors included, past-due ones too', () => {
+      const scorer = createScorer(asVersion(model));
+      const at = FEATURE_NAMES.indexOf('invoice_days_past_due');
+      const vectors = data.examples.slice(-19).map((e, i) => {
+        const v = Float64Array.from(e.values);
+        if (i % 5 === 0) v[at] = 3 + i;
+        return v;
+      });
+      for (const factors of [5, 0]) assert.deepEqual(scorer.scoreMany(vectors, { factors }), vectors.map((v) => scorer.score(v, { factors })), `${factors} factors`);
+      assert.deepEqual(scorer.scoreMany([]), []);
+      assert.throws(() => scorer.scoreMany([vectors[0]!, new Float64Array(10)]), FeatureVectorError);
+    });
+
     it('rules out buckets an invoice past due can no longer reach', () => {
       const scorer = createScorer(asVersion(model));
       const vector = Float64Array.from(data.examples[0]!.values);
@@ -149,6 +162,8 @@ describe('trainPaymentModel', function () {
       const none = scorer.score(new Float64Array(FEATURE_NAMES.length).fill(NaN));
       assert.deepEqual([none.pOnTime, none.pLate, none.pVeryLate], [1 / 3, 1 / 3, 1 / 3]);
       assert.deepEqual(none.factors, []);
+      const some = Float64Array.from(data.examples[0]!.values);
+      assert.deepEqual(scorer.scoreMany([some, some]), [scorer.score(some), scorer.score(some)]);
     });
   });
 });

@@ -16,7 +16,7 @@ export function checkFeaturesChanged(e: CustomerFeaturesChangedEvent, key: strin
   if (!Number.isSafeInteger(p.version) || p.version < 0) return invalid(`version must be an integer >= 0, got ${String(p.version)}`);
   if (!isDate(p.businessDate)) return { code: 'INVALID_DATE', message: `businessDate must be a calendar date, got ${JSON.stringify(p.businessDate)}` };
   if (p.currency !== null && !isCurrency(p.currency)) return { code: 'INVALID_CURRENCY', message: `currency must be an ISO 4217 code or null, got ${JSON.stringify(p.currency)}` };
-  for (const [name, value] of Object.entries(p.features)) if (typeof value !== 'number') return invalid(`feature ${name} must be a number`);
+  for (const name in p.features) if (typeof p.features[name] !== 'number') return invalid(`feature ${name} must be a number`);
   const width = INVOICE_FEATURE_NAMES.length;
   for (let i = 0; i < p.openInvoices.length; i++) {
     const inv = p.openInvoices[i] as CustomerFeaturesChangedEvent['payload']['openInvoices'][number];

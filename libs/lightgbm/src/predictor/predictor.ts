@@ -103,6 +103,17 @@ export class Predictor {
   }
 
   /**
+   * {@link predictWithContributionsRow} for many rows (`probabilities[i]`, `contributions[i]` for `rows[i]`), each
+   * bit-identical to its single-row result; cheaper per row, as a tree's TreeSHAP table terms are read once for
+   * several rows (the invoices of one customer share most of their trees' decisions).
+   */
+  predictWithContributionsRows(rows: readonly ArrayLike<number>[], probabilities: readonly Float64Array[], contributions: readonly Float64Array[]): void {
+    for (const row of rows) this.checkRow(row);
+    this.tables().contributionsBatchInto(rows, contributions, probabilities);
+    for (const p of probabilities) transformInPlace(this.model, p);
+  }
+
+  /**
    * What the TreeSHAP tables hold (trees tabled and explained directly, bytes); builds them if no explanation has
    * yet.
    */
@@ -121,15 +132,13 @@ export class Predictor {
     return out;
   }
 
-  /** Contributions for many rows: `nrow · contributionsPerRow` values, row-major. */
+  /** Contributions for many rows: `nrow · contributionsPerRow` values, row-major (explained together). */
   contributions(rows: FeatureMatrix): Float64Array {
     const { data, nrow } = toRowMajor(rows, this.numFeatures, 'rows');
     const per = this.contributionsPerRow;
     const out = new Float64Array(nrow * per);
-    for (let r = 0; r < nrow; r++) {
-      const row = data.subarray(r * this.numFeatures, (r + 1) * this.numFeatures);
-      this.contributionsInto(row, out.subarray(r * per, (r + 1) * per));
-    }
+    const views = Array.from({ length: nrow }, (_, r) => data.subarray(r * this.numFeatures, (r + 1) * this.numFeatures));
+    this.tables().contributionsBatchInto(views, Array.from({ length: nrow }, (_, r) => out.subarray(r * per, (r + 1) * per)), null);
     return out;
   }
 

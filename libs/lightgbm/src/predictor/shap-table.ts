@@ -25,6 +25,13 @@ export interface ShapTableStats {
   readonly sharedFirstTermTrees: number;
 }
 
+/**
+ * Rows the walk explains together ({@link TableTreeShap.contributionsBatchInto}): tree after tree, each row in turn,
+ * so a tree's table terms (its leaves' entries for the patterns the rows give them) are read from memory once for
+ * all of them instead of once per row.
+ */
+export const MAX_BATCH_ROWS = 8;
+
 /** Spare output slots that padding terms (zeros) are added to, spread so that no one slot chains many additions. */
 const SPARE_SLOTS = 64;
 
@@ -63,8 +70,8 @@ const NO_LEAF_KINDS = 16;
  * land in the same accumulator in the same order.
  */
 export class TableTreeShap {
-  /** Explains one row (see {@link createWalk}). */
-  private readonly walk: (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void;
+  /** Explains rows (see {@link createWalk}). */
+  private readonly walk: Walk;
   private readonly bytes: number;
   private readonly tabledTrees: number;
   private readonly directTrees: number;
@@ -215,7 +222,17 @@ export class TableTreeShap {
    * `raw`, the row's raw scores into `raw[0..numTreePerIteration)`, bit-identical to predictRawInto.
    */
   contributionsInto(row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null): void {
-    this.walk(row, out, raw);
+    this.walk([row], [out], raw === null ? null : [raw]);
+  }
+
+  /**
+   * {@link contributionsInto} for many rows at once (`outs[i]`, `raws[i]` for `rows[i]`), each bit-identical to its
+   * single-row result, at less memory traffic per row: the rows go through the trees {@link MAX_BATCH_ROWS} at a
+   * time.
+   */
+  contributionsBatchInto(rows: readonly ArrayLike<number>[], outs: readonly Float64Array[], raws: readonly Float64Array[] | null): void {
+    if (outs.length !== rows.length || (raws !== null && raws.length !== rows.length)) throw new RangeError(`contributionsBatchInto: ${rows.length} rows, ${outs.length} outputs, ${raws === null ? 'no' : raws.length} raw-score buffers`);
+    this.walk(rows, outs, raws);
   }
 }
 
@@ -229,16 +246,20 @@ function compiledWalk(): WebAssembly.Module {
 /** The exports of shap-walk.wat. */
 interface WalkExports {
   init(...offsets: number[]): void;
-  walk(from: number, to: number): void;
+  walk(from: number, to: number, rows: number): void;
 }
 
+/** Explains `rows` into `outs` (and their raw scores into `raws`), in batches of at most {@link MAX_BATCH_ROWS}. */
+type Walk = (rows: readonly ArrayLike<number>[], outs: readonly Float64Array[], raws: readonly Float64Array[] | null) => void;
+
 /**
- * The row walk of {@link TableTreeShap}: the decisions of every node (here), then run by run of tabled trees the
- * level expansion and the table terms (in WebAssembly, shap-walk.wat), and the other trees by the direct recursion
- * in between, in model order, into `acc` (the output slots, then spare slots for padding), copied to `out` at the end.
- * The tables live in the module's memory; `hot`, `acc` and the raw scores are views of it.
+ * The row walk of {@link TableTreeShap}: for each row of a batch the decisions of every node (here), then run by run
+ * of tabled trees the level expansion and the table terms of every row (in WebAssembly, shap-walk.wat), and the other
+ * trees by the direct recursion in between, in model order, into the row's `acc` (the output slots, then spare slots
+ * for padding), copied to its output at the end. The tables live in the module's memory; each row's `hot`, `acc` and
+ * raw scores are views of it.
  */
-function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): (row: ArrayLike<number>, out: Float64Array, raw: Float64Array | null) => void {
+function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): Walk {
   const { numNodes, width, forms, nodeFormAt, child, levelSlots, tabled, info, firstSlot, values } = state;
   const { numTrees, numFeatures, numTreePerIteration, treeRoot, treeClass, treeExpectedValue, treeMaxDepth, nodeLeft, nodeRight, nodeThreshold, leafValue } = model;
   const stride = numFeatures + 1;
@@ -255,7 +276,7 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
   };
   const at = {
     child: place(child.length, 4),
-    hot: place(items, 4),
+    hot: place(items * MAX_BATCH_ROWS, 4),
     info: place(info.length, 4),
     level: place(levelSlots, 4),
     root: place(numTrees, 4),
@@ -266,8 +287,8 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
     values: place(values.length, 8),
     leafValue: place(leafValue.length, 8),
     expected: place(numTrees, 8),
-    acc: place(outputSlots + SPARE_SLOTS, 8),
-    raw: place(numTreePerIteration, 8),
+    acc: place((outputSlots + SPARE_SLOTS) * MAX_BATCH_ROWS, 8),
+    raw: place(numTreePerIteration * MAX_BATCH_ROWS, 8),
   };
   const pages = Math.max(1, Math.ceil(bytes / 65_536));
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -283,11 +304,13 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
   f64(at.values, values.length).set(values);
   f64(at.leafValue, leafValue.length).set(leafValue);
   f64(at.expected, numTrees).set(treeExpectedValue);
-  const hot = i32(at.hot, items);
-  const acc = f64(at.acc, outputSlots + SPARE_SLOTS);
-  const rawScores = f64(at.raw, numTreePerIteration);
-  const exports = new WebAssembly.Instance(compiledWalk(), { env: { memory } }).exports as unknown as WalkExports;
-  exports.init(at.child, at.hot, at.info, at.level, at.root, at.depth, at.bias, at.cls, at.first, at.values, at.leafValue, at.expected, at.acc, at.raw, numNodes, width);
+  const accLength = outputSlots + SPARE_SLOTS;
+  const rowsOf = <T>(view: (r: number) => T): T[] => Array.from({ length: MAX_BATCH_ROWS }, (_, r) => view(r));
+  const hots = rowsOf((r) => i32(at.hot + r * items * 4, items));
+  const accs = rowsOf((r) => f64(at.acc + r * accLength * 8, accLength));
+  const rawScores = rowsOf((r) => f64(at.raw + r * numTreePerIteration * 8, numTreePerIteration));
+  const wasm = new WebAssembly.Instance(compiledWalk(), { env: { memory } }).exports as unknown as WalkExports;
+  wasm.init(at.child, at.hot, at.info, at.level, at.root, at.depth, at.bias, at.cls, at.first, at.values, at.leafValue, at.expected, at.acc, at.raw, numNodes, width, items * 4, accLength * 8, numTreePerIteration * 8);
 
   // Runs of tabled trees ([start, end)), and the trees explained directly between them, in model order.
   const runs: { start: number; end: number }[] = [];
@@ -297,28 +320,44 @@ function createWalk(model: CompiledModel, direct: TreeShap, state: TableState): 
     else runs.push({ start: t, end: t + 1 });
   }
 
-  return (row, out, raw) => {
-    acc.fill(0);
-    rawScores.fill(0);
-    fillDecisionForms(row, numFeatures, forms);
-    for (let n = 0; n < numNodes; n++) {
-      const form = nodeFormAt[n] as number;
-      hot[n] = form >= 0 ? +!((forms[form] as number) <= (nodeThreshold[n] as number)) : +(decide(model, n, row) !== nodeLeft[n]);
+  /** Rows [from, from + count) of the call, count at most MAX_BATCH_ROWS. */
+  const batch = (rows: readonly ArrayLike<number>[], outs: readonly Float64Array[], raws: readonly Float64Array[] | null, from: number, count: number): void => {
+    for (let r = 0; r < count; r++) {
+      const row = rows[from + r] as ArrayLike<number>;
+      const hot = hots[r] as Int32Array;
+      (accs[r] as Float64Array).fill(0);
+      (rawScores[r] as Float64Array).fill(0);
+      fillDecisionForms(row, numFeatures, forms);
+      for (let n = 0; n < numNodes; n++) {
+        const form = nodeFormAt[n] as number;
+        hot[n] = form >= 0 ? +!((forms[form] as number) <= (nodeThreshold[n] as number)) : +(decide(model, n, row) !== nodeLeft[n]);
+      }
     }
     for (const { start, end } of runs) {
       if (end >= 0) {
-        exports.walk(start, end);
+        wasm.walk(start, end, count);
         continue;
       }
-      // Also adds the expected value, and is all a one-leaf tree adds.
-      direct.treeInto(start, row, acc);
-      let node = treeRoot[start] as number;
-      while (node >= 0) node = (hot[node] as number) === 0 ? (nodeLeft[node] as number) : (nodeRight[node] as number);
-      const cls = treeClass[start] as number;
-      rawScores[cls] = (rawScores[cls] as number) + (leafValue[~node] as number);
+      for (let r = 0; r < count; r++) {
+        const hot = hots[r] as Int32Array;
+        const raw = rawScores[r] as Float64Array;
+        // Also adds the expected value, and is all a one-leaf tree adds.
+        direct.treeInto(start, rows[from + r] as ArrayLike<number>, accs[r] as Float64Array);
+        let node = treeRoot[start] as number;
+        while (node >= 0) node = (hot[node] as number) === 0 ? (nodeLeft[node] as number) : (nodeRight[node] as number);
+        const cls = treeClass[start] as number;
+        raw[cls] = (raw[cls] as number) + (leafValue[~node] as number);
+      }
     }
-    for (let i = 0; i < outputSlots; i++) out[i] = acc[i] as number;
-    if (raw !== null) raw.set(rawScores);
+    for (let r = 0; r < count; r++) {
+      const acc = accs[r] as Float64Array;
+      const out = outs[from + r] as Float64Array;
+      for (let i = 0; i < outputSlots; i++) out[i] = acc[i] as number;
+      if (raws !== null) (raws[from + r] as Float64Array).set(rawScores[r] as Float64Array);
+    }
+  };
+  return (rows, outs, raws) => {
+    for (let from = 0; from < rows.length; from += MAX_BATCH_ROWS) batch(rows, outs, raws, from, Math.min(MAX_BATCH_ROWS, rows.length - from));
   };
 }
 

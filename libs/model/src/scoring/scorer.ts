@@ -66,6 +66,12 @@ export interface Scorer {
    * @throws FeatureVectorError when the vector does not have one value per feature
    */
   score(vector: ArrayLike<number>, options?: ScoreOptions): Prediction;
+  /**
+   * {@link score} of several invoices, the same predictions in the same order; with factors, cheaper per invoice than
+   * one call each (their explanations share the reads of the TreeSHAP tables).
+   * @throws FeatureVectorError when a vector does not have one value per feature
+   */
+  scoreMany(vectors: readonly ArrayLike<number>[], options?: ScoreOptions): Prediction[];
   /** What the LightGBM predictor's TreeSHAP tables hold (built at the first explanation); null for cold-start models. */
   explanationTableStats(): ShapTableStats | null;
 }
@@ -167,17 +173,14 @@ export function createScorer(model: ScorerModel, options: ScorerOptions = {}): S
     const names = [...COLD_START_FEATURES];
     const positions = names.map((n) => FEATURE_NAMES.indexOf(n));
     const probabilities = new Float64Array(NUM_CLASSES);
-    return {
-      ...base,
-      score(vector, options = {}) {
-        check(vector);
-        const p = coldStartProbabilities(params, vector, probabilities);
-        const k = options.factors ?? 5;
-        const factors = k > 0 ? topK(coldStartContributions(params, vector), names, (f) => vector[positions[f] as number] as number, k) : [];
-        return finish(p, vector, factors);
-      },
-      explanationTableStats: () => null,
+    const score = (vector: ArrayLike<number>, options: ScoreOptions = {}): Prediction => {
+      check(vector);
+      const p = coldStartProbabilities(params, vector, probabilities);
+      const k = options.factors ?? 5;
+      const factors = k > 0 ? topK(coldStartContributions(params, vector), names, (f) => vector[positions[f] as number] as number, k) : [];
+      return finish(p, vector, factors);
     };
+    return { ...base, score, scoreMany: (vectors, options = {}) => vectors.map((v) => score(v, options)), explanationTableStats: () => null };
   }
 
   const predictor = Predictor.fromModelText(model.modelText, options.shapTableBytes === undefined ? {} : { shapTableBytes: options.shapTableBytes });
@@ -190,20 +193,37 @@ export function createScorer(model: ScorerModel, options: ScorerOptions = {}): S
   // Reused on every call: finish() copies the probabilities into the Prediction before the next call.
   const p = new Float64Array(NUM_CLASSES);
   const rowValue = (f: number): number => row[f] as number;
+  const score = (vector: ArrayLike<number>, options: ScoreOptions = {}): Prediction => {
+    check(vector);
+    for (let f = 0; f < indices.length; f++) row[f] = vector[indices[f] as number] as number;
+    const k = options.factors ?? 5;
+    let factors: PredictionFactor[] = [];
+    if (k > 0) {
+      predictor.predictWithContributionsRow(row, p, contributions);
+      factors = topK(lateSideContributions(contributions, indices.length, lateSide), model.features, rowValue, k);
+    } else {
+      predictor.predictRow(row, p);
+    }
+    return finish(p, vector, factors);
+  };
   return {
     ...base,
-    score(vector, options = {}) {
-      check(vector);
-      for (let f = 0; f < indices.length; f++) row[f] = vector[indices[f] as number] as number;
+    score,
+    scoreMany(vectors, options = {}) {
       const k = options.factors ?? 5;
-      let factors: PredictionFactor[] = [];
-      if (k > 0) {
-        predictor.predictWithContributionsRow(row, p, contributions);
-        factors = topK(lateSideContributions(contributions, indices.length, lateSide), model.features, rowValue, k);
-      } else {
-        predictor.predictRow(row, p);
-      }
-      return finish(p, vector, factors);
+      if (k === 0 || vectors.length < 2) return vectors.map((v) => score(v, options));
+      const rows = vectors.map((vector) => {
+        check(vector);
+        return Float64Array.from(indices, (i) => vector[i] as number);
+      });
+      const probabilities = rows.map(() => new Float64Array(NUM_CLASSES));
+      const contributionsOf = rows.map(() => new Float64Array(predictor.contributionsPerRow));
+      predictor.predictWithContributionsRows(rows, probabilities, contributionsOf);
+      return rows.map((r, i) => {
+        const own = (f: number): number => r[f] as number;
+        const factors = topK(lateSideContributions(contributionsOf[i] as Float64Array, indices.length, lateSide), model.features, own, k);
+        return finish(probabilities[i] as Float64Array, vectors[i] as ArrayLike<number>, factors);
+      });
     },
     explanationTableStats: () => predictor.shapTableStats(),
   };

@@ -1,5 +1,5 @@
 import { childId, type FeatureLogEntry } from '@creditstream/feature-service';
-import { FEATURE_NAMES, FEATURE_SET_VERSION, vectorFromInputs } from '@creditstream/features';
+import { FEATURE_NAMES, FEATURE_SET_VERSION, writeCustomerInputs, writeInvoiceInputs } from '@creditstream/features';
 import type { Prediction, Scorer } from '@creditstream/model';
 import type { CustomerPaymentOutlookEvent, InvoicePaymentPredictedEvent } from '@creditstream/schemas';
 import type { CurrentPrediction, ScoredMark, ScoringInputState, ScoringValue } from '../documents';
@@ -51,6 +51,16 @@ export function outlookEventId(customerId: string, modelVersion: string, version
   return `${customerId}:outlook:${modelVersion}:${version}:${asOf}`;
 }
 
+/** A vector as the scored-vector log keeps it: NaN (missing) as null. */
+function loggedValues(vector: Float64Array): (number | null)[] {
+  const values = new Array<number | null>(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const x = vector[i] as number;
+    values[i] = Number.isNaN(x) ? null : x;
+  }
+  return values;
+}
+
 /** Whether the value was already scored at its input's version and date with this model. */
 export function upToDate(value: ScoringValue, modelVersion: string): boolean {
   const s = value.scored;
@@ -70,14 +80,16 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
   const log: FeatureLogEntry[] = [];
   const events: InvoicePaymentPredictedEvent[] = [];
   // Two passes: the probabilities of every open invoice first (the fast path decides which predictions to emit), then
-  // the factors of the emitted ones back to back, so that the explanations of one customer's invoices (which share
-  // the customer's features, so most of their trees' decisions) find the TreeSHAP tables they use still in the CPU's
-  // cache. The outputs and their order are those of one pass.
+  // the factors of the emitted ones in one call, which explains them together: a tree's TreeSHAP table terms are read
+  // once for several invoices (which share the customer's features, so most of their trees' decisions). The outputs
+  // and their order are those of one pass.
   const vector = new Float64Array(FEATURE_NAMES.length);
+  // The customer's part of the vector once (its features are a name → value record); then each invoice's own part.
+  writeCustomerInputs(input.features, vector);
   const toExplain: { at: number; invoice: (typeof input.openInvoices)[number]; vector: Float64Array; fast: Prediction; inOutlook: boolean }[] = [];
   const next: (CurrentPrediction | null)[] = [];
   for (const invoice of [...input.openInvoices].sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : a.invoiceId > b.invoiceId ? 1 : 0))) {
-    vectorFromInputs(input.features, invoice.features, vector);
+    writeInvoiceInputs(invoice.features, vector);
     const fast = scorer.score(vector, { factors: 0 });
     const candidate = { ...fast, atRisk: fast.pOnTime < policy.atRisk, modelVersion };
     const current = currentBy.get(invoice.invoiceId);
@@ -89,10 +101,12 @@ export function scoreCustomer(customerId: string, value: ScoringValue, scorer: S
     toExplain.push({ at: next.length, invoice, vector: Float64Array.from(vector), fast, inOutlook });
     next.push(null);
   }
-  for (const { at, invoice, vector, fast, inOutlook } of toExplain) {
-    const full = policy.factors > 0 ? scorer.score(vector, { factors: policy.factors }) : fast;
+  const explained = policy.factors > 0 ? scorer.scoreMany(toExplain.map((e) => e.vector), { factors: policy.factors }) : toExplain.map((e) => e.fast);
+  for (let e = 0; e < toExplain.length; e++) {
+    const { at, invoice, vector, inOutlook } = toExplain[e] as (typeof toExplain)[number];
+    const full = explained[e] as Prediction;
     const featureVectorId = scoredVectorId(customerId, invoice.invoiceId, asOf, version);
-    log.push({ _id: featureVectorId, id: featureVectorId, customerId, invoiceId: invoice.invoiceId, kind: 'scored', asOf, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, featureSetVersion: FEATURE_SET_VERSION, customerVersion: version, values: Array.from(vector, (x) => (Number.isNaN(x) ? null : x)) });
+    log.push({ _id: featureVectorId, id: featureVectorId, customerId, invoiceId: invoice.invoiceId, kind: 'scored', asOf, invoiceDate: invoice.invoiceDate, dueDate: invoice.dueDate, featureSetVersion: FEATURE_SET_VERSION, customerVersion: version, values: loggedValues(vector) });
     const eventId = predictionEventId(customerId, invoice.invoiceId, modelVersion, version, asOf);
     const topFactors = full.factors.map((f) => ({ feature: f.feature, value: f.value, contribution: f.contribution }));
     const prediction: CurrentPrediction = {
