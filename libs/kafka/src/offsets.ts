@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { isRetriableKafkaError, retryTransient } from './retry';
+import { isRetriable } from '@creditstream/errors';
+import { retryTransient } from './retry';
 
 /**
  * Runs `read`, again while it fails with a retriable error (a partition whose leader was just elected answers
@@ -7,7 +8,7 @@ import { isRetriableKafkaError, retryTransient } from './retry';
  * apart doubling to 1.6 s (about 3 s in all); the last error is thrown.
  */
 function retrying<T>(read: () => Promise<T>): Promise<T> {
-  return retryTransient(read, { transient: isRetriableKafkaError, tries: 6 });
+  return retryTransient(read, { transient: isRetriable, tries: 6 });
 }
 
 /** Sum of the end offsets (high watermarks) of every partition of `topics`: how many messages they hold. */

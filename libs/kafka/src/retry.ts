@@ -29,8 +29,3 @@ export async function retryTransient<T>(read: () => Promise<T>, options: RetryOp
     }
   }
 }
-
-/** A failure kafkajs marks retriable. */
-export function isRetriableKafkaError(err: unknown): boolean {
-  return (err as { retriable?: boolean } | null)?.retriable === true;
-}

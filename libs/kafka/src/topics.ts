@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TopicSetupError } from './errors';
-import { isRetriableKafkaError, retryTransient } from './retry';
+import { isRetriable } from '@creditstream/errors';
+import { retryTransient } from './retry';
 
 /** What a topic needs to exist: its name, partition count and topic-level configuration. */
 export interface TopicDefinition {
@@ -69,7 +70,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
  */
 function isTransient(err: unknown): boolean {
   const type = (err as { type?: string }).type;
-  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || isRetriableKafkaError(err) || err instanceof TypeError;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || isRetriable(err) || err instanceof TypeError;
 }
 
 /**
