@@ -317,7 +317,7 @@ export type ClockEnvelope = BusinessDayTickEvent;
 
 /** The customer-level features changed as of a business date. */
 export interface CustomerFeaturesChanged {
-  /** Version of the customer's state these features come from. It only grows: it is the sum over every source topic-partition of (highest applied offset + 1), so the same state always has the same version and a later state a higher one. Consumers keep the highest version per customer and drop anything not above it; eventId is '<customerId>:features:<version>'. */
+  /** Version of the customer's state these features come from. It only grows: it is the sum over every source topic-partition of (highest applied offset + 1), so the same state always has the same version and a later state a higher one. Consumers keep the highest version per customer and drop anything not above it. eventId is '<customerId>:features:<version>:<digest>', the digest (8 hex digits) naming the exact applied offsets and the input that caused the event: a replay after a crash merges the input topics in business-time order where the live run took them as they arrived, and may reach a version through other inputs, which then gets another id (one id, one content). */
   version: number;
   /** Version of the feature definitions that computed the values. */
   featureSetVersion: string;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CustomerState } from '@creditstream/features';
 import { Binary } from 'mongodb';
 
@@ -85,4 +86,20 @@ export function versionOf(state: CustomerState): number {
   let v = 0;
   for (const a of state.appliedOffsets) v += a.offset + 1;
   return v;
+}
+
+/**
+ * The id of a `customer features changed` event: `<customerId>:features:<version>:<digest>`, the digest (8 hex digits
+ * of a SHA-1) over the exact applied offsets of every source and the id of the input that caused the event. Why not
+ * the version alone: the version is a sum, so two states reached by different arrival orders can share it, and even
+ * the same state reached last through different inputs is announced with a different cause and a different list of
+ * changed features. A replay after a crash merges its inputs in business-time order, while live they were merged as
+ * they arrived (a record can become visible after a later one of another topic); one id must name one content, so
+ * the id names the state and the input it was reached through.
+ */
+export function featuresEventId(state: CustomerState, causeId: string): string {
+  const hash = createHash('sha1');
+  for (const a of state.appliedOffsets) hash.update(`${a.source}@${a.offset};`);
+  hash.update(causeId);
+  return `${state.customerId}:features:${versionOf(state)}:${hash.digest('hex').slice(0, 8)}`;
 }

@@ -13,7 +13,7 @@ import {
 } from '@creditstream/features';
 import type { BusinessDayTickEvent, CustomerFeaturesChangedEvent, OpenInvoiceFeatures } from '@creditstream/schemas';
 import type { ClockReading, Processor, ProcessorContext, Rejection, TaskRecord } from '@creditstream/streams';
-import { childId, COLLECTIONS, storedFeatureLogEntry, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
+import { childId, COLLECTIONS, featuresEventId, storedFeatureLogEntry, versionOf, type CustomerValue, type CustomerView, type FeatureLogEntry } from './documents';
 import type { FeatureMetrics } from './metrics';
 
 /** Customers brought to a new business day per turn of deferred work. */
@@ -156,7 +156,7 @@ export class FeatureProcessor implements Processor<InputEvent, CustomerValue> {
     const features = inputs.features;
     const version = versionOf(state);
     const event: CustomerFeaturesChangedEvent = {
-      eventId: `${state.customerId}:features:${version}`,
+      eventId: featuresEventId(state, cause.eventId),
       eventTime: cause.eventTime,
       customerId: state.customerId,
       causationId: cause.eventId,

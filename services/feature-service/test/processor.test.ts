@@ -48,7 +48,7 @@ describe('feature processor (against an in-memory task context)', () => {
     processor.process(issued('B', '2024-01-04', '2024-02-03'), ctx);
     const last = forwarded[forwarded.length - 1]?.event;
     assert.ok(last);
-    assert.equal(last.eventId, `c1:features:${last.payload.version}`);
+    assert.match(last.eventId, new RegExp(`^c1:features:${last.payload.version}:[0-9a-f]{8}$`));
     assert.equal(last.payload.version, versionOf((ctx.store.get('c1') as CustomerValue).state));
     assert.deepEqual(last.payload.openInvoices.map((i) => i.invoiceId), ['A', 'B']);
     assert.equal(last.payload.currency, 'EUR');
@@ -71,6 +71,48 @@ describe('feature processor (against an in-memory task context)', () => {
     processor.process(tick('2024-01-04'), ctx);
     assert.equal(forwarded.length, again, 'an older tick changes nothing');
     assert.equal(ctx.clock.businessDate, '2024-01-05');
+  });
+
+  it('one id names one content: a version reached through other inputs (live arrival order vs a replay\'s business-time order) gets another id', () => {
+    // Regression (chaos test, CI of b697558): live, a record became visible after a later one of another topic; the
+    // replay after a crash merged them in business-time order and announced version 506 of a customer with another
+    // cause and other changed features under the same id '<customer>:features:506'.
+    const at = (topic: string, offset: number, type: string, time: string, payload: object, customerId = 'c1'): TaskRecord<InputEvent> => {
+      const event = { eventId: `${topic}-${offset}`, eventTime: time, customerId, causationId: null, type, payload } as unknown as InputEvent;
+      return { topic, partition: 0, offset, key: customerId, time: Date.parse(time), event, message: { topic, partition: 0, offset, key: null, value: null, headers: {}, timestamp: '0', event }, failure: null };
+    };
+    const invoice = (offset: number, id: string, date: string, due = '2024-01-20') => at('invoices', offset, 'InvoiceIssued', `${date}T09:00:00.000Z`, { invoiceId: id, orderId: null, amountMinor: 10_000, currency: 'EUR', invoiceDate: date, dueDate: due, termsCode: 'NET30', netDays: 30 });
+    const dayTick = (offset: number, date: string) => ({ ...at('clock', offset, 'BusinessDayTick', `${date}T00:00:00.000Z`, { businessDate: date, previousBusinessDate: null, partition: 0 }, '*'), key: null });
+    const base = [at('customers', 0, 'CustomerRegistered', '2024-01-02T09:00:00.000Z', { name: 'Acme', country: 'DE', segment: 'smb', currency: 'EUR', groupId: null, paperless: true, openedOn: '2024-01-02' }), invoice(0, 'A', '2024-01-03'), invoice(1, 'B', '2024-01-03'), dayTick(1, '2024-01-24')];
+    const payment = at('payments', 0, 'PaymentReceived', '2024-01-25T15:41:00.000Z', { paymentId: 'P', amountMinor: 10_000, currency: 'EUR', method: 'BANK_TRANSFER', receivedOn: '2024-01-25', applications: [{ invoiceId: 'A', amountMinor: 10_000 }], unappliedMinor: 0 });
+    const later = invoice(2, 'C', '2024-01-25', '2024-02-24');
+    const run = (tail: TaskRecord<InputEvent>[]) => {
+      const { ctx, forwarded } = fakeContext();
+      for (const r of [...base, ...tail]) processor.process(r, ctx);
+      return forwarded.map((f) => f.event);
+    };
+    const content = (e: CustomerFeaturesChangedEvent) => JSON.stringify(e);
+    const byId = new Map<string, string>();
+    const tails = [[later, payment], [payment, later], [dayTick(2, '2024-01-25'), payment], [payment, dayTick(2, '2024-01-25')], [later, payment]];
+    const runs = tails.map(run);
+    for (const e of runs.flat()) {
+      const known = byId.get(e.eventId);
+      assert.ok(known === undefined || known === content(e), `${e.eventId}: one id, one content`);
+      byId.set(e.eventId, content(e));
+      assert.match(e.eventId, new RegExp(`^c1:features:${e.payload.version}:[0-9a-f]{8}$`));
+    }
+    const [first, second, ticked, paidFirst, again] = runs.map((r) => r[r.length - 1] as CustomerFeaturesChangedEvent);
+    assert.equal(first?.payload.version, second?.payload.version, 'the same inputs: the same version');
+    assert.deepEqual(first?.payload.features, second?.payload.features, 'and the same features');
+    assert.notEqual(first?.eventId, second?.eventId, 'reached through another input: another id');
+    assert.notEqual(first?.causationId, second?.causationId);
+    assert.equal(ticked?.payload.version, (paidFirst?.payload.version ?? 0) + 1, 'the sums differ by one here');
+    assert.equal(again?.eventId, first?.eventId, 'the same order: the same ids');
+    // Two different states with one version sum: the tick after the invoices (offset 2) and the payment (offset 2).
+    const tickOnly = runs[2]?.find((e) => e.causationId === 'clock-2');
+    const payOnly = runs[3]?.find((e) => e.causationId === 'payments-0');
+    assert.equal(tickOnly?.payload.version, payOnly?.payload.version, 'one version sum');
+    assert.notEqual(tickOnly?.eventId, payOnly?.eventId, 'two ids');
   });
 
   it('refuses an invalid event with its reason, and drops a duplicate without a new announcement', () => {

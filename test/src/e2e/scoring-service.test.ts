@@ -190,7 +190,7 @@ describe('scoring service on the real stack', function () {
         // Emitted exactly when the rule says so; an emitted one's vector is logged.
         assert.equal(emitted !== undefined, shouldEmit(previous, { ...rescored, atRisk: rescored.pOnTime < 0.5, modelVersion: coldStart.modelVersion }, 0.005), `${invoice.invoiceId}: emitted per the rule`);
         if (emitted) {
-          assert.equal(emitted.event.causationId, `${customerId}:features:${version}`);
+          assert.match(emitted.event.causationId ?? '', new RegExp(`^${customerId}:features:${version}:[0-9a-f]{8}$`));
           assert.deepEqual(asVector(log.get(id)?.values ?? []), vector, `${invoice.invoiceId}: logged vector`);
         }
       }

@@ -37,6 +37,12 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
+/** The version in a features event id (`<customer>:features:<version>:<digest>`). */
+export function featuresVersionOf(eventId: string): number {
+  const at = eventId.lastIndexOf(':features:');
+  return at < 0 ? NaN : Number.parseInt(eventId.slice(at + ':features:'.length), 10);
+}
+
 function sorted(values: number[]): number[] {
   return values.sort((a, b) => a - b);
 }
@@ -44,7 +50,7 @@ function sorted(values: number[]): number[] {
 /**
  * Traces input events to the prediction and outlook events they cause, by causation: the feature service processes
  * records one at a time and names the input as the causation of the `customer features changed` event it produces
- * (id `<customer>:features:<version>`), and the scoring service names that event as the causation of every
+ * (id `<customer>:features:<version>:<digest>`), and the scoring service names that event as the causation of every
  * prediction and outlook of the re-scoring. A business-day tick causes one features event per customer with open
  * invoices (the sweep). Output topics are read concurrently, so an output read before its features event waits for it.
  */
@@ -79,7 +85,7 @@ export class LatencyTracker {
   }
 
   /**
-   * A `customer features changed` event received at `received`: its id (`<customer>:features:<version>`), causation,
+   * A `customer features changed` event received at `received`: its id (`<customer>:features:<version>:<digest>`), causation,
    * and (for a tick's) the number of open invoices it carries.
    */
   featuresChanged(event: { eventId: string; causationId: string | null; openInvoices?: number }, received: number, partition: number): void {
@@ -92,7 +98,7 @@ export class LatencyTracker {
       root.openInvoices += event.openInvoices ?? 0;
     } else if (Number.isNaN(root.featuresReceived)) {
       root.featuresReceived = received;
-      root.version = Number(event.eventId.slice(event.eventId.lastIndexOf(':') + 1));
+      root.version = featuresVersionOf(event.eventId);
     }
     for (const l of this.listeners) l({ stage: 'features', partition, root, received });
     const waiting = this.early.get(event.eventId);
