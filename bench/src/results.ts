@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 /** One measured figure. */
 export interface Figure {
+  /** NaN or an infinity when the figure was not reached (e.g. no output before the bench gave up); null once in JSON. */
   value: number;
   unit: string;
   /** What a figure is compared with (e.g. a goal), shown in the table. */
@@ -46,7 +47,9 @@ function readAll(): BenchResult[] {
     .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as BenchResult);
 }
 
-function format(v: number): string {
+/** A figure's value as the table shows it. A value that was not reached (NaN, infinite) is stored as null in JSON. */
+function format(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return 'not reached';
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 }
