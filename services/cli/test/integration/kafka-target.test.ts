@@ -18,7 +18,13 @@ interface Received {
   readonly event: InputEvent;
 }
 
-/** Consumes the prefixed input topics until `expected` events arrived; returns them per topic in arrival order. */
+/**
+ * Consumes the prefixed input topics until `expected` distinct events arrived; returns them per topic in arrival order,
+ * each event once, as a consumer that drops duplicates by event id sees them. The producer is not idempotent: a
+ * request that failed for one partition (a leader not elected yet right after the topics were created) is sent again
+ * whole, so the partitions it had reached get their records twice (regression: a fresh-clone run received 78
+ * customer events for 45).
+ */
 async function consumeInputs(prefix: string, expected: number): Promise<Map<string, Received[]>> {
   const { kafkaBrokers, schemaRegistryUrl } = stack();
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'cli-test' });
@@ -27,7 +33,7 @@ async function consumeInputs(prefix: string, expected: number): Promise<Map<stri
   const producer = createProducer({ kafka, codec });
   await producer.connect();
   const byTopic = new Map<string, Received[]>();
-  let count = 0;
+  const seen = new Set<string>();
   const runner = createConsumerRunner<InputEvent>({
     kafka,
     codec,
@@ -36,17 +42,18 @@ async function consumeInputs(prefix: string, expected: number): Promise<Map<stri
     topics: INPUT_TOPICS.map((t) => `${prefix}${t}`),
     handler: async (messages) => {
       for (const m of messages) {
+        if (seen.has(m.event.eventId)) continue;
+        seen.add(m.event.eventId);
         const topic = m.topic.slice(prefix.length);
         const list = byTopic.get(topic) ?? [];
         list.push({ partition: m.partition, key: m.key?.toString('utf8') ?? '', event: JSON.parse(JSON.stringify(m.event)) as InputEvent });
         byTopic.set(topic, list);
-        count++;
       }
     },
   });
   await runner.start();
   try {
-    await waitFor(`${expected} events consumed`, () => count >= expected, { timeoutMs: 90_000 });
+    await waitFor(`${expected} distinct events consumed`, () => seen.size >= expected, { timeoutMs: 90_000 });
   } finally {
     await runner.stop();
     await producer.disconnect();
