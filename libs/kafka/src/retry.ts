@@ -25,6 +25,8 @@ export async function retryTransient<T>(read: () => Promise<T>, options: RetryOp
     } catch (err) {
       if (!transient(err) || attempt >= tries || Date.now() + delay > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));
+      // A timer fires late on a busy machine: never try once the deadline has passed.
+      if (Date.now() > deadline) throw err;
       delay = Math.min(maxDelayMs, delay * 2);
     }
   }
