@@ -13,7 +13,9 @@ export interface TaskOptions {
   /** Time (ms) between checkpoints: the most work a crash can lose, and the read models' freshness. @default 2000 */
   commitIntervalMs?: number;
   /**
-   * Time (ms) between checkpoints while the task is catching up (see `catchUpLagRecords`): a replay or a backlog
+   * Time (ms) between checkpoints while the task is catching up (`catchUpLagRecords` or more records not processed,
+   * or more than a commit interval of work behind: it did not get through, within the last interval, the records
+   * that were waiting when it began): a replay or a backlog
    * then rewrites each changed value once per this interval instead of once per `commitIntervalMs`, as Kafka
    * Streams' record cache coalesces writes over its 30 s commit interval. A checkpoint still starts early once half
    * of `maxUncommittedRecords` are uncommitted. At least `commitIntervalMs`. @default 30000
@@ -21,7 +23,7 @@ export interface TaskOptions {
   catchUpCommitIntervalMs?: number;
   /**
    * Records in the task's input logs not processed yet (fetched or not, up to the high watermarks) from which the
-   * task is catching up: live operation stays far below it. @default 10000
+   * task is catching up whatever its pace: live operation stays far below it. @default 10000
    */
   catchUpLagRecords?: number;
   /**

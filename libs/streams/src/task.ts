@@ -2,6 +2,7 @@ import type { Document } from 'mongodb';
 import { errorCode, errorMessage, isRetriable } from '@creditstream/errors';
 import type { InboundMessage } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
+import { behindByAnInterval } from './catch-up';
 import type { CheckpointStore, LogWrite, SlotWrite } from './checkpoint-store';
 import { PartitionClock, type ClockReading } from './clock';
 import { TaskFencedError } from './errors';
@@ -176,6 +177,13 @@ export class StreamTask<E, V> {
   private offsetsBehind = false;
   private uncommitted = 0;
   private sinceSnapshot = 0;
+  /** Records taken since the task began (processed or dead-lettered). */
+  private taken = 0;
+  /** At the previous commit timer: the lag, and `taken`. */
+  private lagAtTimer = 0;
+  private takenAtTimer = 0;
+  /** The latest commit timer found the task behind by more than a commit interval (see {@link catchingUp}). */
+  private behind = false;
   private readonly serialized = new Map<string, Buffer>();
   private readonly views = new Map<string, Document | null>();
   private readonly slotMembers = new Map<number, Set<string>>();
@@ -359,6 +367,8 @@ export class StreamTask<E, V> {
     this.offsetsBehind = true;
     this.group.reset(this.processed);
     this.uncommitted = 0;
+    this.lagAtTimer = 0;
+    this.behind = false;
     this.sinceSnapshot = 0;
     metrics.restoreSeconds.observe((performance.now() - started) / 1000);
     metrics.stateKeys.set(this.label, this.store.size);
@@ -487,15 +497,21 @@ export class StreamTask<E, V> {
   }
 
   /**
-   * Whether the task is catching up (a replay, or a backlog after downtime): its input logs hold at least
-   * `catchUpLagRecords` records it has not processed. It then checkpoints every `catchUpCommitIntervalMs`.
+   * Whether the task is catching up (a replay, or a backlog after downtime, a burst or an overload): its input logs
+   * hold at least `catchUpLagRecords` records it has not processed, or, as of its latest commit timer, it is more
+   * than a commit interval of work behind: it took records during the interval, yet fewer than were waiting when the
+   * interval began, and records are still waiting. It then checkpoints every `catchUpCommitIntervalMs`.
    */
   get catchingUp(): boolean {
-    return this.group.lag >= this.parts.options.catchUpLagRecords;
+    return this.group.lag >= this.parts.options.catchUpLagRecords || this.behind;
   }
 
   private onCommitTimer(): void {
     const { options, metrics } = this.parts;
+    const lag = this.group.lag;
+    this.behind = behindByAnInterval(this.lagAtTimer, this.taken - this.takenAtTimer, lag);
+    this.lagAtTimer = lag;
+    this.takenAtTimer = this.taken;
     const catchingUp = this.catchingUp;
     metrics.catchingUp.set(this.label, catchingUp ? 1 : 0);
     if (catchingUp && performance.now() - this.checkpointStartedAt < options.catchUpCommitIntervalMs) return;
@@ -844,6 +860,7 @@ export class StreamTask<E, V> {
       this.processed[record.topic] = record.offset + 1;
       this.uncommitted += 1;
       this.sinceSnapshot += 1;
+      this.taken += 1;
       n += 1;
       if (progress?.clockTopic === record.topic && !rejection) {
         this.tickPending = Math.max(this.tickPending ?? record.time, record.time);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '@creditstream/logging';
 import { createMetrics } from '@creditstream/metrics';
 import type { InboundMessage } from '@creditstream/kafka';
+import { behindByAnInterval } from '../src/catch-up';
 import { InMemoryCheckpointStore } from '../src/checkpoint-store';
 import { taskMetrics } from '../src/metrics';
 import { compileTaskOptions } from '../src/options';
@@ -279,6 +280,42 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.equal(task.catchingUp, false, '99 records left: below catchUpLagRecords');
     assert.deepEqual(store.tasks.get(0)?.positions, { a: 9, b: 0 }, 'caught up: the commit interval applies again');
     assert.equal(await catchingUp(), 0);
+  });
+
+  it('a task more than a commit interval of work behind catches up, far below catchUpLagRecords (the scoring benchmark checkpointing every 2 s while it could not keep up)', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    // 2 ms of CPU per record: a service short of CPU. 300 records are 0.6 s of work, 30 commit intervals.
+    const slow: Processor<Ev, { total: number }> = {
+      process(record, ctx) {
+        const until = performance.now() + 2;
+        while (performance.now() < until);
+        return summing.process(record, ctx);
+      },
+    };
+    const { task, registry } = makeTask(store, producer, { commitIntervalMs: 20, catchUpCommitIntervalMs: 3_600_000, catchUpLagRecords: 10_000 }, slow);
+    const catchingUp = async () => (await registry.getSingleMetric('creditstream_task_catching_up')?.get())?.values[0]?.value;
+    await task.restore();
+    task.begin();
+    task.enqueue('a', Array.from({ length: 300 }, (_, o) => message('a', o, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 300);
+    while ((await catchingUp()) !== 1) await new Promise((r) => setImmediate(r));
+    assert.ok(task.lag > 0 && task.lag < 10_000, `behind by pace, not by count (lag ${task.lag})`);
+    assert.equal(task.catchingUp, true);
+    const commitsWhenBehind = store.commits;
+    await until(() => task.positions.a === 300);
+    assert.ok(store.commits - commitsWhenBehind <= 2, `${store.commits - commitsWhenBehind} checkpoints while behind: the catch-up interval applied, not the commit interval`);
+    // Caught up: the next commit timer takes a checkpoint of everything.
+    await until(() => store.tasks.get(0)?.positions.a === 300);
+    while ((await catchingUp()) !== 0) await new Promise((r) => setImmediate(r));
+    assert.equal(task.catchingUp, false);
+  });
+
+  it('behind by an interval: took records, fewer than were waiting, and some still wait; a task that took none was waiting, not short of time', () => {
+    assert.equal(behindByAnInterval(500, 100, 450), true, 'took 100 of 500');
+    assert.equal(behindByAnInterval(500, 500, 50), false, 'took every record that was waiting: new ones arrived since');
+    assert.equal(behindByAnInterval(500, 0, 500), false, 'took none: held, or waiting');
+    assert.equal(behindByAnInterval(500, 100, 0), false, 'nothing left');
+    assert.equal(behindByAnInterval(0, 100, 5), false, 'nothing was waiting: live');
   });
 
   it('work a record defers runs in turns before the next record, and no checkpoint is taken until it is done', async () => {
