@@ -30,3 +30,13 @@ export class CheckpointUnavailableError extends CreditstreamError {
     super('CHECKPOINT_UNAVAILABLE', `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { retriable: true, cause });
   }
 }
+
+/**
+ * One key's value and read-model view alone pass `maxSlotBytes`: no slot layout can write it in a document MongoDB
+ * accepts. Checkpoints of the task fail until the processor keeps that key's state smaller.
+ */
+export class StateValueTooLargeError extends CreditstreamError {
+  constructor(partition: number, key: string, maxSlotBytes: number) {
+    super('STATE_VALUE_TOO_LARGE', `partition ${partition}: the state of key ${JSON.stringify(key)} with its view passes maxSlotBytes (${maxSlotBytes} bytes) on its own; no slot layout can checkpoint it`);
+  }
+}

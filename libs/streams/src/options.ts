@@ -44,6 +44,12 @@ export interface TaskOptions {
    * @default 16
    */
   slots?: number;
+  /**
+   * Bytes a slot document may reach (its keys' compact values and read-model views): past it, the task doubles its
+   * slot count (every slot is rewritten once in the new layout, kept in the checkpoint) until each fits. Half of
+   * MongoDB's 16 MiB document limit. @default 8388608
+   */
+  maxSlotBytes?: number;
   /** Records processed per turn of the event loop before yielding to I/O. @default 500 */
   recordsPerTurn?: number;
   /** Longest turn (ms) of processing or deferred work before yielding to I/O (heartbeats, fetches, sends). @default 10 */
@@ -84,6 +90,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),
     maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 2000),
     slots: positiveInt('slots', options.slots, 16),
+    maxSlotBytes: positiveInt('maxSlotBytes', options.maxSlotBytes, 8 * 2 ** 20, 1024),
     recordsPerTurn: positiveInt('recordsPerTurn', options.recordsPerTurn, 500),
     maxTurnMs: positiveInt('maxTurnMs', options.maxTurnMs, 10),
     stateBudgetBytes: options.stateBudgetBytes === undefined || options.stateBudgetBytes === Infinity ? Infinity : positiveInt('stateBudgetBytes', options.stateBudgetBytes, Infinity, 0),

@@ -1,11 +1,11 @@
-import type { Document } from 'mongodb';
+import { BSON, type Document } from 'mongodb';
 import { errorCode, errorMessage, isRetriable } from '@creditstream/errors';
 import type { InboundMessage } from '@creditstream/kafka';
 import type { Logger } from '@creditstream/logging';
 import { behindByAnInterval } from './catch-up';
 import type { CheckpointStore, LogWrite, SlotWrite } from './checkpoint-store';
 import { PartitionClock, type ClockReading } from './clock';
-import { TaskFencedError } from './errors';
+import { StateValueTooLargeError, TaskFencedError } from './errors';
 import { KeyValueStore } from './key-value-store';
 import type { TaskMetrics } from './metrics';
 import type { CompiledTaskOptions } from './options';
@@ -177,6 +177,8 @@ export class StreamTask<E, V> {
   private offsetsBehind = false;
   private uncommitted = 0;
   private sinceSnapshot = 0;
+  /** Slots its keys are hashed into: `slots` at least, more once a slot document grew too large (see {@link growSlots}). */
+  private slotCount: number;
   /** Records taken since the task began (processed or dead-lettered). */
   private taken = 0;
   /** At the previous commit timer: the lag, and `taken`. */
@@ -219,6 +221,7 @@ export class StreamTask<E, V> {
 
   constructor(private readonly parts: StreamTaskParts<E, V>) {
     this.partition = parts.partition;
+    this.slotCount = parts.options.slots;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
     const observed = parts.progress ? [...parts.progress.awaits, ...(parts.progress.awaitsAfterTick ?? [])] : [];
@@ -318,6 +321,10 @@ export class StreamTask<E, V> {
     if (this.stateName !== 'restoring') return;
     this.epoch = restored.epoch;
     this.seq = 0;
+    const meta = restored.meta as { clock?: ClockReading | null; progress?: ProgressSnapshot; slots?: number } | null;
+    // The slot count the checkpoint was written with, if it grew beyond the option (a smaller option never shrinks it:
+    // slot documents beyond the new count would stay named by the task document).
+    this.slotCount = Math.max(options.slots, meta?.slots ?? 0);
     let relayout = false;
     this.serialized.clear();
     this.views.clear();
@@ -330,7 +337,7 @@ export class StreamTask<E, V> {
       const keys: string[] = [];
       for (const [slot, list] of restored.slots) {
         for (const { k, v, view } of list) {
-          if (slotOf(k, options.slots) !== slot) relayout = true;
+          if (slotOf(k, this.slotCount) !== slot) relayout = true;
           this.remember(k, v, view !== undefined ? view : (processor.view?.(k, deserializeSized(serde, v).value) ?? null));
           keys.push(k);
         }
@@ -341,7 +348,7 @@ export class StreamTask<E, V> {
         for (const [slot, list] of restored.slots) {
           for (const { k, v } of list) {
             const { value, size } = deserializeSized(serde, v);
-            if (slotOf(k, options.slots) !== slot) relayout = true;
+            if (slotOf(k, this.slotCount) !== slot) relayout = true;
             this.remember(k, v, processor.view?.(k, value) ?? null);
             yield [k, value, size] as const;
           }
@@ -351,7 +358,6 @@ export class StreamTask<E, V> {
     }
     // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
     if (relayout) for (const k of [...this.store.keys()]) this.store.touch(k);
-    const meta = restored.meta as { clock?: ClockReading | null; progress?: ProgressSnapshot } | null;
     this.clock.restore(meta?.clock ?? null);
     this.gate?.restore(meta?.progress?.marks);
     this.completed = meta?.progress?.completed ?? null;
@@ -562,7 +568,7 @@ export class StreamTask<E, V> {
     const dirtySlots = new Set<number>();
     let bytes = 0;
     for (const k of dirty) {
-      const slot = slotOf(k, options.slots);
+      const slot = slotOf(k, this.slotCount);
       dirtySlots.add(slot);
       const v = this.store.get(k);
       if (v === undefined) this.forget(k, slot);
@@ -573,21 +579,19 @@ export class StreamTask<E, V> {
         this.remember(k, sized.bytes, processor.view?.(k, v) ?? null);
       }
     }
-    const slots: SlotWrite[] = [...dirtySlots].sort((a, b) => a - b).map((slot) => {
-      const keys = [...(this.slotMembers.get(slot) ?? [])].sort();
-      const views: Document[] = [];
-      const viewIndex: number[] = [];
-      for (const k of keys) {
-        const view = this.views.get(k);
-        viewIndex.push(view ? views.length : -1);
-        if (view) views.push(view);
+    let slots = [...dirtySlots].sort((a, b) => a - b).map((slot) => this.slotWrite(slot));
+    if (slots.some((w) => this.oversized(w))) {
+      try {
+        slots = this.growSlots();
+      } catch (err) {
+        this.store.restoreDirty(dirty);
+        throw err;
       }
-      return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views, viewIndex };
-    });
+    }
     const logs: LogWrite[] = [...this.logs].map(([collection, documents]) => ({ collection, documents }));
     this.logs = new Map();
     const positions = { ...this.processed };
-    const meta = { clock: this.clock.reading, ...(this.parts.progress ? { progress: { marks: this.gate?.snapshot() ?? [], completed: this.completed, tick: this.lastTick } satisfies ProgressSnapshot } : {}) };
+    const meta = { clock: this.clock.reading, slots: this.slotCount, ...(this.parts.progress ? { progress: { marks: this.gate?.snapshot() ?? [], completed: this.completed, tick: this.lastTick } satisfies ProgressSnapshot } : {}) };
     const covered = this.sinceSnapshot;
     this.sinceSnapshot = 0;
     const seq = ++this.seq;
@@ -652,11 +656,68 @@ export class StreamTask<E, V> {
     this.reportedEvictions = evictions;
   }
 
+  /** What a checkpoint writes for one slot: its keys' compact values and views, in key order. */
+  private slotWrite(slot: number): SlotWrite {
+    const keys = [...(this.slotMembers.get(slot) ?? [])].sort();
+    const views: Document[] = [];
+    const viewIndex: number[] = [];
+    for (const k of keys) {
+      const view = this.views.get(k);
+      viewIndex.push(view ? views.length : -1);
+      if (view) views.push(view);
+    }
+    return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views, viewIndex };
+  }
+
+  /**
+   * Whether a slot's document would pass `maxSlotBytes`. Its compact values' bytes are known; its views' are computed
+   * (a BSON size walk) only when the values alone pass an eighth of the bound, so small states pay nothing for it.
+   */
+  private oversized(write: SlotWrite): boolean {
+    const max = this.parts.options.maxSlotBytes;
+    let bytes = 0;
+    for (const e of write.entries) bytes += e.v.length + e.k.length;
+    if (bytes <= max / 8) return false;
+    return bytes + BSON.calculateObjectSize({ views: write.views, viewIndex: write.viewIndex }) > max;
+  }
+
+  /**
+   * Doubles the slot count until every slot document fits `maxSlotBytes` (MongoDB refuses a document over 16 MiB:
+   * a state that outgrew its slots would fail every checkpoint, and processing would stop at the uncommitted bound),
+   * and returns the writes of every slot in the new layout. The count is kept in the checkpoint's meta.
+   * @throws StateValueTooLargeError when one key's value and view alone pass the bound
+   */
+  private growSlots(): SlotWrite[] {
+    const from = this.slotCount;
+    for (;;) {
+      this.slotCount *= 2;
+      this.slotMembers.clear();
+      for (const k of this.serialized.keys()) this.member(k);
+      const writes = Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot));
+      const over = writes.find((w) => this.oversized(w));
+      if (over === undefined) {
+        this.parts.logger.info({ partition: this.partition, from, to: this.slotCount, keys: this.serialized.size, bytes: this.serializedBytes }, 'checkpoint slots grown: a slot document passed maxSlotBytes');
+        return writes;
+      }
+      if (over.entries.length === 1) {
+        this.slotCount = from;
+        this.slotMembers.clear();
+        for (const k of this.serialized.keys()) this.member(k);
+        throw new StateValueTooLargeError(this.partition, (over.entries[0] as { k: string }).k, this.parts.options.maxSlotBytes);
+      }
+    }
+  }
+
   private remember(k: string, bytes: Buffer, view: Document | null): void {
-    const slot = slotOf(k, this.parts.options.slots);
     this.serializedBytes += bytes.length - (this.serialized.get(k)?.length ?? 0);
     this.serialized.set(k, bytes);
     this.views.set(k, view);
+    this.member(k);
+  }
+
+  /** Adds a key to its slot's members. */
+  private member(k: string): void {
+    const slot = slotOf(k, this.slotCount);
     let members = this.slotMembers.get(slot);
     if (members === undefined) this.slotMembers.set(slot, (members = new Set()));
     members.add(k);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { BSON } from 'mongodb';
 import { createLogger } from '@creditstream/logging';
 import { createMetrics } from '@creditstream/metrics';
 import type { InboundMessage } from '@creditstream/kafka';
@@ -8,7 +10,7 @@ import { taskMetrics } from '../src/metrics';
 import { compileTaskOptions } from '../src/options';
 import { FakeProducer } from './fake-producer';
 import { OutputSender } from '../src/output-sender';
-import { compressedJsonSerde } from '../src/serde';
+import { compressedJsonSerde, slotOf } from '../src/serde';
 import { StreamTask, type Processor, type TaskRecord } from '../src/task';
 
 interface Ev {
@@ -35,7 +37,7 @@ function message(topic: string, offset: number, key: string, event: Ev): TaskRec
   return { topic, partition: 0, offset, key, time: Date.parse(event.eventTime), event, message: m, failure: null };
 }
 
-function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: Parameters<typeof compileTaskOptions>[0] = {}, processor: Processor<Ev, { total: number }> = summing) {
+function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: Parameters<typeof compileTaskOptions>[0] = {}, processor: Processor<Ev, { total: number }> = summing, logger = createLogger({ name: 'test', level: 'silent' })) {
   const registry = createMetrics({ service: 'test' }).registry;
   const closed: string[] = [];
   const commits: Record<string, number>[] = [];
@@ -51,7 +53,7 @@ function makeTask(store: InMemoryCheckpointStore, producer: FakeProducer, opts: 
     hooks: { pause: () => undefined, resume: () => undefined, seek: () => undefined, commitOffsets: async (p) => void commits.push(p), onClosed: (_t, reason) => void closed.push(reason) },
     options: compileTaskOptions({ commitIntervalMs: 60_000, maxIdleMs: 0, ...opts }),
     metrics: taskMetrics(registry),
-    logger: createLogger({ name: 'test', level: 'silent' }),
+    logger,
   });
   return { task, closed, commits, registry };
 }
@@ -316,6 +318,83 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.equal(behindByAnInterval(500, 0, 500), false, 'took none: held, or waiting');
     assert.equal(behindByAnInterval(500, 100, 0), false, 'nothing left');
     assert.equal(behindByAnInterval(0, 100, 5), false, 'nothing was waiting: live');
+  });
+
+  it('a slot document that would pass maxSlotBytes doubles the slot count until every slot fits; the count is kept in the checkpoint and a restore keeps the layout (MongoDB refuses a document over 16 MiB: a state that outgrew its slots failed every checkpoint)', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const { task } = makeTask(store, producer, { slots: 2, maxSlotBytes: 1024 });
+    await task.restore();
+    task.begin();
+    const keys = Array.from({ length: 100 }, (_, i) => `customer-${String(i).padStart(3, '0')}`);
+    task.enqueue('a', keys.map((k, o) => message('a', o, k, { amount: o + 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 100);
+    await until(() => task.positions.a === 100);
+    await task.checkpoint();
+    const saved = store.tasks.get(0);
+    const slots = (saved?.meta as { slots?: number }).slots as number;
+    assert.ok(slots > 2 && Number.isInteger(Math.log2(slots)), `slot count ${slots}: doubled from 2`);
+    assert.deepEqual([...(saved?.slots.keys() ?? [])].sort((a, b) => a - b), Array.from({ length: slots }, (_, i) => i), 'every slot written in the new layout');
+    for (const [slot, entries] of saved?.slots ?? []) {
+      const views = entries.map((e) => e.view ?? null).filter((v) => v !== null);
+      const bytes = entries.reduce((n, e) => n + e.k.length + e.v.length, 0) + BSON.calculateObjectSize({ views, viewIndex: entries.map((_, i) => i) });
+      assert.ok(bytes <= 1024, `slot ${slot}: ${bytes} bytes`);
+      for (const e of entries) assert.equal(slotOf(e.k, slots), slot, `${e.k} in slot ${slot}`);
+    }
+    assert.equal([...(saved?.slots.values() ?? [])].reduce((n, e) => n + e.length, 0), 100, 'every key once');
+    await task.close({ checkpoint: false });
+
+    // A new owner configured with 2 slots restores the grown layout and writes only the slot a record changed.
+    const next = makeTask(store, producer, { slots: 2, maxSlotBytes: 1024 }).task;
+    await next.restore();
+    next.begin();
+    next.enqueue('a', [message('a', 100, 'customer-007', { amount: 1000, eventTime: at(2) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 101);
+    await until(() => next.positions.a === 101);
+    const before = new Map([...(store.tasks.get(0)?.slots ?? [])].map(([slot, entries]) => [slot, entries]));
+    await next.checkpoint();
+    const after = store.tasks.get(0);
+    assert.equal((after?.meta as { slots?: number }).slots, slots);
+    const rewritten = [...(after?.slots ?? [])].filter(([slot, entries]) => before.get(slot) !== entries).map(([slot]) => slot);
+    assert.deepEqual(rewritten, [slotOf('customer-007', slots)]);
+    await next.close({ checkpoint: false });
+  });
+
+  it('a key whose value alone passes maxSlotBytes fails the checkpoint with STATE_VALUE_TOO_LARGE naming it, and loses nothing: the change stays to be written', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'test', level: 'error', destination: new Writable({ write: (chunk, _e, done) => void (lines.push(String(chunk)), done()) }) });
+    // An incompressible value of about 2 kB.
+    const noise = (seed: number) => Array.from({ length: 400 }, (_, i) => ((seed * 7919 + i * 104729) % 1000003).toString(36)).join('');
+    const bulky: Processor<Ev, { total: number; noise?: string }> = {
+      process(record, ctx) {
+        const key = record.key as string;
+        const v = ctx.store.get(key) ?? { total: 0 };
+        v.total += record.event.amount;
+        // Bulky until its second record.
+        if (key === 'big' && v.total < 2) v.noise = noise(v.total);
+        else delete v.noise;
+        ctx.store.put(key, v);
+      },
+    };
+    const { task } = makeTask(store, producer, { slots: 2, maxSlotBytes: 1024 }, bulky as Processor<Ev, { total: number }>, logger);
+    await task.restore();
+    task.begin();
+    task.enqueue('a', ['small', 'big'].map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
+    await until(() => task.positions.a === 2);
+    await task.checkpoint();
+    assert.equal(store.commits, 0);
+    assert.equal(task.uncommittedRecords, 2);
+    const logged = lines.map((l) => JSON.parse(l) as { code?: string; err?: string }).find((l) => l.code === 'STATE_VALUE_TOO_LARGE');
+    assert.match(logged?.err ?? '', /key "big"/);
+    // Still to be written: once the value is small again, a checkpoint commits both keys and every record.
+    task.enqueue('a', [message('a', 2, 'big', { amount: 1, eventTime: at(1) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 3);
+    await until(() => task.positions.a === 3);
+    await task.checkpoint();
+    assert.equal(store.commits, 1);
+    const saved = [...(store.tasks.get(0)?.slots.values() ?? [])].flat().map((e) => [e.k, compressedJsonSerde<{ total: number }>().deserialize(e.v).total]);
+    assert.deepEqual(saved.sort(), [['big', 2], ['small', 1]]);
+    assert.deepEqual(store.tasks.get(0)?.positions, { a: 3, b: 0 });
+    await task.close({ checkpoint: false });
   });
 
   it('work a record defers runs in turns before the next record, and no checkpoint is taken until it is done', async () => {
