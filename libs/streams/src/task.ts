@@ -179,6 +179,11 @@ export class StreamTask<E, V> {
   private sinceSnapshot = 0;
   /** Slots its keys are hashed into: `slots` at least, more once a slot document grew too large (see {@link growSlots}). */
   private slotCount: number;
+  /**
+   * The slot count grew and no checkpoint in the new layout has committed yet: the next one writes every slot (a key
+   * written to its new slot while its old slot document still named it would be restored twice).
+   */
+  private rewriteAll = false;
   /** Records taken since the task began (processed or dead-lettered). */
   private taken = 0;
   /** At the previous commit timer: the lag, and `taken`. */
@@ -375,6 +380,7 @@ export class StreamTask<E, V> {
     this.uncommitted = 0;
     this.lagAtTimer = 0;
     this.behind = false;
+    this.rewriteAll = false;
     this.sinceSnapshot = 0;
     metrics.restoreSeconds.observe((performance.now() - started) / 1000);
     metrics.stateKeys.set(this.label, this.store.size);
@@ -550,7 +556,7 @@ export class StreamTask<E, V> {
   private hasWork(): boolean {
     // Deferred work belongs to records already counted as processed: a snapshot now would commit half of them.
     if (this.punctuations.length > 0) return false;
-    if (this.store.dirtyCount > 0 || this.logs.size > 0) return true;
+    if (this.store.dirtyCount > 0 || this.logs.size > 0 || this.rewriteAll) return true;
     for (const t of this.parts.topics) if (this.processed[t] !== this.lastCommitted[t]) return true;
     return false;
   }
@@ -579,7 +585,7 @@ export class StreamTask<E, V> {
         this.remember(k, sized.bytes, processor.view?.(k, v) ?? null);
       }
     }
-    let slots = [...dirtySlots].sort((a, b) => a - b).map((slot) => this.slotWrite(slot));
+    let slots = this.rewriteAll ? Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot)) : [...dirtySlots].sort((a, b) => a - b).map((slot) => this.slotWrite(slot));
     if (slots.some((w) => this.oversized(w))) {
       try {
         slots = this.growSlots();
@@ -613,6 +619,7 @@ export class StreamTask<E, V> {
     }
     this.uncommitted -= covered;
     this.lastCommitted = positions;
+    this.rewriteAll = false;
     this.evict();
     metrics.uncommittedRecords.set(this.label, this.uncommitted);
     metrics.stateKeys.set(this.label, this.store.size);
@@ -696,6 +703,7 @@ export class StreamTask<E, V> {
       const writes = Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot));
       const over = writes.find((w) => this.oversized(w));
       if (over === undefined) {
+        this.rewriteAll = true;
         this.parts.logger.info({ partition: this.partition, from, to: this.slotCount, keys: this.serialized.size, bytes: this.serializedBytes }, 'checkpoint slots grown: a slot document passed maxSlotBytes');
         return writes;
       }

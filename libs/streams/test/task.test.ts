@@ -358,6 +358,55 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     await next.close({ checkpoint: false });
   });
 
+  it('after the slot count grew, a checkpoint that failed leaves the next one to write every slot: no key is restored from its old slot document and its new one', async () => {
+    class FailingOnce extends InMemoryCheckpointStore {
+      failures = 0;
+      override async commit(...args: Parameters<InMemoryCheckpointStore['commit']>): ReturnType<InMemoryCheckpointStore['commit']> {
+        if (this.failures > 0) {
+          this.failures -= 1;
+          throw new Error('refused (test): not retriable');
+        }
+        return super.commit(...args);
+      }
+    }
+    const store = new FailingOnce();
+    const producer = new FakeProducer();
+    // Key k3's value grows past what its slot can hold beside the others at its second record (about 1.1 kB compressed).
+    const noise = Array.from({ length: 400 }, (_, i) => ((i * 104729) % 1000003).toString(36)).join('');
+    const growing: Processor<Ev, { total: number; noise?: string }> = {
+      process(record, ctx) {
+        const key = record.key as string;
+        const v = ctx.store.get(key) ?? { total: 0 };
+        v.total += record.event.amount;
+        if (key === 'k3' && v.total >= 2) v.noise = noise;
+        ctx.store.put(key, v);
+      },
+      view: (key, v) => ({ key, total: v.total }),
+    };
+    const { task } = makeTask(store, producer, { slots: 2, maxSlotBytes: 1220 }, growing as Processor<Ev, { total: number }>);
+    await task.restore();
+    task.begin();
+    const enqueue = (from: number, keys: string[]) => task.enqueue('a', keys.map((k, i) => message('a', from + i, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), from + keys.length);
+    const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
+    enqueue(0, keys);
+    await until(() => task.positions.a === 8);
+    await task.checkpoint();
+    assert.equal((store.tasks.get(0)?.meta as { slots?: number }).slots, 2, 'eight small keys fit two slots');
+    enqueue(8, ['k3']);
+    await until(() => task.positions.a === 9);
+    store.failures = 1;
+    await task.checkpoint();
+    assert.equal(store.commits, 1, 'the first checkpoint in the grown layout failed');
+    await task.checkpoint();
+    const saved = store.tasks.get(0);
+    const slots = (saved?.meta as { slots?: number }).slots as number;
+    assert.ok(slots > 2, `grown to ${slots}`);
+    const restored = [...(saved?.slots.values() ?? [])].flat().map((e) => e.k);
+    assert.deepEqual(restored.sort(), keys, 'every key once');
+    for (const [slot, entries] of saved?.slots ?? []) for (const e of entries) assert.equal(slotOf(e.k, slots), slot);
+    await task.close({ checkpoint: false });
+  });
+
   it('a key whose value alone passes maxSlotBytes fails the checkpoint with STATE_VALUE_TOO_LARGE naming it, and loses nothing: the change stays to be written', async () => {
     const store = new InMemoryCheckpointStore();
     const producer = new FakeProducer();
