@@ -585,7 +585,7 @@ export class StreamTask<E, V> {
         this.remember(k, sized.bytes, processor.view?.(k, v) ?? null);
       }
     }
-    let slots = this.rewriteAll ? Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot)) : [...dirtySlots].sort((a, b) => a - b).map((slot) => this.slotWrite(slot));
+    let slots = this.rewriteAll ? this.everySlotWrite() : [...dirtySlots].sort((a, b) => a - b).map((slot) => this.slotWrite(slot));
     if (slots.some((w) => this.oversized(w))) {
       try {
         slots = this.growSlots();
@@ -676,6 +676,11 @@ export class StreamTask<E, V> {
     return { slot, entries: keys.map((k) => ({ k, v: this.serialized.get(k) as Buffer })), views, viewIndex };
   }
 
+  /** The writes of every slot in the current layout (after the slot count grew). */
+  private everySlotWrite(): SlotWrite[] {
+    return Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot));
+  }
+
   /**
    * Whether a slot's document would pass `maxSlotBytes`. Its compact values' bytes are known; its views' are computed
    * (a BSON size walk) only when the values alone pass an eighth of the bound, so small states pay nothing for it.
@@ -700,7 +705,7 @@ export class StreamTask<E, V> {
       this.slotCount *= 2;
       this.slotMembers.clear();
       for (const k of this.serialized.keys()) this.member(k);
-      const writes = Array.from({ length: this.slotCount }, (_, slot) => this.slotWrite(slot));
+      const writes = this.everySlotWrite();
       const over = writes.find((w) => this.oversized(w));
       if (over === undefined) {
         this.rewriteAll = true;
