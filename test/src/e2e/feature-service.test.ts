@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COLLECTIONS, createFeatureService, diffStore, FEATURE_INPUTS, FeatureStateReader, foldEventLog, loadFeatureServiceConfig, readEventLog, versionOf, type CustomerValue } from '@creditstream/feature-service';
 import { committedTotal, createKafka, createProducer, type Kafka } from '@creditstream/kafka';
@@ -164,8 +166,11 @@ describe('feature service on the real stack', function () {
     const iso = isolation('fscrash');
     const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 900, days: 365 });
     assert.ok(events >= 200_000, `simulated ${events} events`);
-    const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
-    const start = () => spawnService(SERVICE_MAIN, env);
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'info', HTTP_PORT: '0' };
+    // Every run's log lines go to one file, so a run that makes no progress is shown with what it was doing.
+    const logFile = join(mkdtempSync(join(tmpdir(), 'fscrash-')), 'feature-service.log');
+    const logTail = () => readFileSync(logFile, 'utf8').split('\n').slice(-30).map((l) => l.slice(0, 400)).join('\n');
+    const start = () => spawnService(SERVICE_MAIN, env, { stdoutFile: logFile });
     // Kill at random moments while it is folding: after each start, wait until it has committed progress, then a
     // seeded random 0.2 to 3 s more (replayable), then SIGKILL.
     let seed = 20240101;
@@ -178,7 +183,10 @@ describe('feature service on the real stack', function () {
     for (; kills < 10; kills++) {
       const before = await committedTotal(kafka, iso.groupId, inputs);
       const run = start();
-      await waitFor('progress after a restart', async () => (await committedTotal(kafka, iso.groupId, inputs)) > before, { timeoutMs: 120_000, intervalMs: 100 });
+      let exit: NodeJS.Signals | number | null | undefined;
+      void run.exited.then((e) => (exit = e));
+      const progressed = await waitFor(`progress after restart ${kills}`, async () => (exit !== undefined ? 'exited' : (await committedTotal(kafka, iso.groupId, inputs)) > before), { timeoutMs: 120_000, intervalMs: 100 }).catch((err: Error) => err);
+      assert.equal(progressed, true, `restart ${kills}: ${progressed instanceof Error ? progressed.message : `exited (${String(exit)}) before committing progress`}; ${before} records committed before it; its log ends:\n${logTail()}`);
       await new Promise((r) => setTimeout(r, nextDelay()));
       run.child.kill('SIGKILL');
       assert.equal(await run.exited, 'SIGKILL');
