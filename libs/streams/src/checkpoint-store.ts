@@ -28,6 +28,11 @@ export interface CheckpointWrite {
   meta: unknown;
   /** Only the slots that changed since the last checkpoint. */
   slots: SlotWrite[];
+  /**
+   * The task's slot count, when given: slots at or beyond it are no longer named by the task (their documents are
+   * deleted), so a state laid out again in fewer slots never restores a key from its old slot too.
+   */
+  slotCount?: number;
   logs: LogWrite[];
 }
 
@@ -193,6 +198,7 @@ export class MongoCheckpointStore implements CheckpointStore {
         documents += inserts.length;
         for (const d of inserts) slots[String(d.slot)] = d._id;
       }
+      if (write.slotCount !== undefined) for (const slot of Object.keys(slots)) if (Number(slot) >= write.slotCount) delete slots[slot];
       for (const log of write.logs) {
         // A side log is written in chunks of LOG_CHUNK entries, one document each: appending costs a few
         // documents per checkpoint, not one per entry. A replay after a crash writes its entries again in other
@@ -219,7 +225,8 @@ export class MongoCheckpointStore implements CheckpointStore {
       // document to find them (a filter on the partition made it decode every live slot document of the partition at
       // every checkpoint). Leftovers of crashed checkpoints are deleted when a task is acquired.
       // (A retry of a checkpoint that got this far already has the new ids in `known`: nothing to delete then.)
-      const replaced = write.slots.map((w) => known[String(w.slot)]).filter((id): id is string => id !== undefined && !Object.values(slots).includes(id));
+      const named = new Set(Object.values(slots));
+      const replaced = Object.values(known).filter((id) => !named.has(id));
       if (replaced.length > 0) await this.docs.deleteMany({ _id: { $in: replaced } } as never);
       return { documents };
     } catch (err) {
@@ -364,6 +371,7 @@ export class InMemoryCheckpointStore implements CheckpointStore {
     const t = this.tasks.get(partition);
     if (t === undefined || t.epoch !== epoch) throw new TaskFencedError(partition, epoch);
     for (const s of write.slots) t.slots.set(s.slot, restoredEntries(s.entries, structuredClone(s.views), s.viewIndex));
+    if (write.slotCount !== undefined) for (const slot of [...t.slots.keys()]) if (slot >= write.slotCount) t.slots.delete(slot);
     for (const l of write.logs) this.logs.set(l.collection, [...(this.logs.get(l.collection) ?? []), ...l.documents]);
     t.positions = { ...write.positions };
     t.meta = structuredClone(write.meta);

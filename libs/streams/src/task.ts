@@ -328,7 +328,7 @@ export class StreamTask<E, V> {
     this.seq = 0;
     const meta = restored.meta as { clock?: ClockReading | null; progress?: ProgressSnapshot; slots?: number } | null;
     // The slot count the checkpoint was written with, if it grew beyond the option (a smaller option never shrinks it:
-    // slot documents beyond the new count would stay named by the task document).
+    // it grew because a slot document passed maxSlotBytes).
     this.slotCount = Math.max(options.slots, meta?.slots ?? 0);
     let relayout = false;
     this.serialized.clear();
@@ -361,8 +361,6 @@ export class StreamTask<E, V> {
       };
       this.store.load(entries.call(this));
     }
-    // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout.
-    if (relayout) for (const k of [...this.store.keys()]) this.store.touch(k);
     this.clock.restore(meta?.clock ?? null);
     this.gate?.restore(meta?.progress?.marks);
     this.completed = meta?.progress?.completed ?? null;
@@ -380,7 +378,9 @@ export class StreamTask<E, V> {
     this.uncommitted = 0;
     this.lagAtTimer = 0;
     this.behind = false;
-    this.rewriteAll = false;
+    // A checkpoint written with another slot count: the next checkpoint rewrites every slot in the new layout (a slot
+    // left out, empty now, would keep the keys of the old layout named) and drops the names of slots beyond it.
+    this.rewriteAll = relayout;
     this.sinceSnapshot = 0;
     metrics.restoreSeconds.observe((performance.now() - started) / 1000);
     metrics.stateKeys.set(this.label, this.store.size);
@@ -606,7 +606,7 @@ export class StreamTask<E, V> {
     try {
       await sender.flushed();
       flushedAt = performance.now();
-      const { documents } = await (retry ? this.retrying('checkpoint', () => checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs })) : checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, logs }));
+      const { documents } = await (retry ? this.retrying('checkpoint', () => checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, slotCount: this.slotCount, logs })) : checkpoints.commit(this.partition, this.epoch, { seq, positions, meta, slots, slotCount: this.slotCount, logs }));
       committedAt = performance.now();
       metrics.checkpointDocuments.inc(documents);
       metrics.checkpointBytes.inc(bytes);

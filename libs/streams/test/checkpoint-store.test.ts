@@ -69,4 +69,16 @@ describe('MongoCheckpointStore (on the real stack)', function () {
     await eventually('the leftover slot document to be deleted', 10_000, async () => (await slotIds('garbage_state', 2)).length === 2);
     assert.deepEqual(await slotIds('garbage_state', 2), [`2:0:${first.epoch}:1`, `2:1:${first.epoch}:2`]);
   });
+
+  it('a checkpoint with a smaller slot count no longer names the slots beyond it and deletes their documents', async () => {
+    const checkpoints = new MongoCheckpointStore(store, 'layout_state');
+    const { epoch } = await checkpoints.acquire(1);
+    await checkpoints.commit(1, epoch, { seq: 1, positions: {}, meta: null, slots: [slot(0, { a: 'a1' }), slot(1, { b: 'b1' }), slot(2, { c: 'c1' }), slot(3, { d: 'd1' })], logs: [] });
+    await checkpoints.commit(1, epoch, { seq: 2, positions: {}, meta: null, slots: [slot(0, { a: 'a1', c: 'c1' }), slot(1, { b: 'b1', d: 'd2' })], slotCount: 2, logs: [] });
+    assert.deepEqual(await slotIds('layout_state', 1), [`1:0:${epoch}:2`, `1:1:${epoch}:2`]);
+    const restored = await new MongoCheckpointStore(store, 'layout_state').acquire(1);
+    assert.deepEqual([...restored.slots.keys()].sort(), [0, 1]);
+    assert.deepEqual([...restored.slots.values()].flat().map((e) => `${e.k}=${e.v.toString()}`).sort(), ['a=a1', 'b=b1', 'c=c1', 'd=d2'], 'every key once, d at its latest value');
+    assert.deepEqual((await checkpoints.views(1)).map((v) => String(v.k)).sort(), ['a', 'b', 'c', 'd']);
+  });
 });

@@ -407,6 +407,57 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     await task.close({ checkpoint: false });
   });
 
+  it('a checkpoint of another slot layout is written again in the new one: every slot rewritten, the slots beyond it no longer named, every key restored once with its latest value', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const keys = Array.from({ length: 20 }, (_, i) => `customer-${String(i).padStart(2, '0')}`);
+    const keysIn = (slots: Map<number, { k: string }[]> | undefined) => [...(slots?.values() ?? [])].flat().map((e) => e.k).sort();
+    const first = makeTask(store, producer, { slots: 8 }).task;
+    await first.restore();
+    first.begin();
+    first.enqueue('a', keys.map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 20);
+    await until(() => first.positions.a === 20);
+    await first.checkpoint();
+    await first.close({ checkpoint: false });
+    // Written before the count was kept in the meta: a new owner configured with 2 slots lays the state out in 2.
+    delete (store.tasks.get(0)?.meta as { slots?: number }).slots;
+    const fewer = makeTask(store, producer, { slots: 2 }).task;
+    await fewer.restore();
+    fewer.begin();
+    fewer.enqueue('a', [message('a', 20, 'customer-07', { amount: 100, eventTime: at(2) })].map((r) => ({ offset: r.offset, time: r.time, record: r })), 21);
+    await until(() => fewer.positions.a === 21);
+    await fewer.checkpoint();
+    await fewer.close({ checkpoint: false });
+    let saved = store.tasks.get(0);
+    assert.deepEqual([...(saved?.slots.keys() ?? [])].sort(), [0, 1], 'slots 2 to 7 no longer named');
+    assert.deepEqual(keysIn(saved?.slots), keys, 'every key once');
+    const restored = makeTask(store, producer, { slots: 2 }).task;
+    await restored.restore();
+    assert.deepEqual(restored.store.get('customer-07'), { total: 101 });
+    await restored.close({ checkpoint: false });
+
+    // A larger option: a slot that holds no key in the new layout is written (empty), not left with the old layout's keys.
+    const few = ['a', 'b'];
+    const slots = 64;
+    assert.ok(few.every((k) => slotOf(k, slots) !== 0), 'neither key in slot 0 of 64');
+    const small = new InMemoryCheckpointStore();
+    const one = makeTask(small, producer, { slots: 1 }).task;
+    await one.restore();
+    one.begin();
+    one.enqueue('a', few.map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
+    await until(() => one.positions.a === 2);
+    await one.checkpoint();
+    await one.close({ checkpoint: false });
+    const more = makeTask(small, producer, { slots }).task;
+    await more.restore();
+    more.begin();
+    await more.checkpoint();
+    await more.close({ checkpoint: false });
+    saved = small.tasks.get(0);
+    assert.deepEqual(keysIn(saved?.slots), few, 'every key once');
+    assert.equal((saved?.meta as { slots?: number }).slots, slots);
+  });
+
   it('a key whose value alone passes maxSlotBytes fails the checkpoint with STATE_VALUE_TOO_LARGE naming it, and loses nothing: the change stays to be written', async () => {
     const store = new InMemoryCheckpointStore();
     const producer = new FakeProducer();
