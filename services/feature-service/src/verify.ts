@@ -2,7 +2,8 @@ import type { Kafka } from 'kafkajs';
 import { applyTick, appliedOffset, createFolder, customerFeatures, sourceKey, type CustomerState, type InputEvent, type SourcedEvent } from '@creditstream/features';
 import type { SchemaCodec } from '@creditstream/schema';
 import type { BusinessDayTickEvent } from '@creditstream/schemas';
-import { compileTaskOptions, compressedJsonSerde, MongoCheckpointStore, slotOf, type ClockReading } from '@creditstream/streams';
+import { BSON } from 'mongodb';
+import { compileTaskOptions, compressedJsonSerde, MongoCheckpointStore, slotOf, StateValueTooLargeError, type ClockReading } from '@creditstream/streams';
 import type { Store } from '@creditstream/store';
 import { COLLECTIONS, type CustomerValue, type CustomerView } from './documents';
 import { customerView } from './processor';
@@ -145,11 +146,14 @@ function diffValues(customerId: string, path: string, a: unknown, b: unknown, ou
 /**
  * Writes a from-scratch fold into a (fresh) store as the feature service's checkpoints: per partition, every
  * customer, the partition clock and the positions after the folded log, so a service started on it resumes there.
+ * The slots are laid out as a task would: `slots` of them, doubled until every slot document fits `maxSlotBytes`
+ * (MongoDB refuses a document over 16 MiB), the count kept in the checkpoint.
+ * @throws StateValueTooLargeError when one customer's state and view alone pass `maxSlotBytes`
  */
-export async function writeFold(store: Store, folded: FoldedLog, onProgress?: (written: number, total: number) => void): Promise<void> {
+export async function writeFold(store: Store, folded: FoldedLog, options: { onProgress?: (written: number, total: number) => void; slots?: number; maxSlotBytes?: number } = {}): Promise<void> {
   const checkpoints = new MongoCheckpointStore(store, COLLECTIONS.state);
   const serde = compressedJsonSerde<CustomerValue>();
-  const { slots } = compileTaskOptions();
+  const { slots, maxSlotBytes } = compileTaskOptions({ slots: options.slots, maxSlotBytes: options.maxSlotBytes });
   const byPartition = new Map<number, string[]>();
   for (const id of folded.customers.keys()) {
     const p = folded.partitions.get(id) ?? 0;
@@ -158,26 +162,40 @@ export async function writeFold(store: Store, folded: FoldedLog, onProgress?: (w
   const partitions = new Set([...byPartition.keys(), ...folded.positions.keys()]);
   let written = 0;
   for (const partition of [...partitions].sort((a, b) => a - b)) {
-    const { epoch } = await checkpoints.acquire(partition);
-    const bySlot = new Map<number, { entries: { k: string; v: Buffer }[]; views: CustomerView[] }>();
-    for (const id of (byPartition.get(partition) ?? []).sort()) {
+    const customers = (byPartition.get(partition) ?? []).sort().map((id) => {
       const state = structuredClone(folded.customers.get(id) as CustomerState);
       const value = { state, features: customerFeatures(state) };
-      const slot = slotOf(id, slots);
+      const entry = { k: id, v: serde.serialize(value) };
+      const view = customerView(id, value, partition);
+      return { entry, view, bytes: id.length + entry.v.length + BSON.calculateObjectSize({ view }) };
+    });
+    for (const c of customers) if (c.bytes > maxSlotBytes) throw new StateValueTooLargeError(partition, c.entry.k, maxSlotBytes);
+    let count = slots;
+    const slotBytes = () => {
+      const bytes = new Map<number, number>();
+      for (const c of customers) bytes.set(slotOf(c.entry.k, count), (bytes.get(slotOf(c.entry.k, count)) ?? 0) + c.bytes);
+      return bytes;
+    };
+    while ([...slotBytes().values()].some((b) => b > maxSlotBytes)) count *= 2;
+    const bySlot = new Map<number, { entries: { k: string; v: Buffer }[]; views: CustomerView[] }>();
+    for (const { entry, view } of customers) {
+      const slot = slotOf(entry.k, count);
       const s = bySlot.get(slot) ?? { entries: [], views: [] };
-      s.entries.push({ k: id, v: serde.serialize(value) });
-      s.views.push(customerView(id, value, partition));
+      s.entries.push(entry);
+      s.views.push(view);
       bySlot.set(slot, s);
     }
+    const { epoch } = await checkpoints.acquire(partition);
     await checkpoints.commit(partition, epoch, {
       seq: 1,
       positions: folded.positions.get(partition) ?? {},
-      meta: { clock: folded.clocks.get(partition) ?? null },
+      meta: { clock: folded.clocks.get(partition) ?? null, slots: count },
       // Every customer has a view: entry i's is view i.
       slots: [...bySlot].map(([slot, { entries, views }]) => ({ slot, entries, views, viewIndex: entries.map((_, i) => i) })),
+      slotCount: count,
       logs: [],
     });
-    written += byPartition.get(partition)?.length ?? 0;
-    onProgress?.(written, folded.customers.size);
+    written += customers.length;
+    options.onProgress?.(written, folded.customers.size);
   }
 }

@@ -64,8 +64,10 @@ export async function runFeaturesRebuild(o: { into: string; force?: boolean }, i
       for (const ix of FEATURE_INDEXES) await mongo.collection(ix.collection).createIndex(ix.keys);
     }
     const { folded, events } = await foldFromKafka(io, environment);
-    await writeFold(mongo, folded, (written, total) => {
-      if (written === total || written % 2000 === 0) io.err(`wrote ${grouped(written)} of ${grouped(total)} customers`);
+    await writeFold(mongo, folded, {
+      onProgress: (written, total) => {
+        if (written === total || written % 2000 === 0) io.err(`wrote ${grouped(written)} of ${grouped(total)} customers`);
+      },
     });
     io.out(`rebuilt ${grouped(folded.customers.size)} customers from ${grouped(events)} events into ${o.into}`);
   } finally {
