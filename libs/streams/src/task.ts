@@ -526,7 +526,18 @@ export class StreamTask<E, V> {
     this.takenAtTimer = this.taken;
     const catchingUp = this.catchingUp;
     metrics.catchingUp.set(this.label, catchingUp ? 1 : 0);
-    if (catchingUp && performance.now() - this.checkpointStartedAt < options.catchUpCommitIntervalMs) return;
+    if (catchingUp && performance.now() - this.checkpointStartedAt < options.catchUpCommitIntervalMs) {
+      // The state is durable and only the group's offsets lag (a commit refused during a rebalance, e.g. after a
+      // session timeout under CPU starvation): they are committed again at the commit interval, not 30 s later, as
+      // lag-based monitoring and autoscaling read them.
+      if (this.offsetsBehind && this.checkpointing === null && this.punctuations.length === 0) {
+        this.checkpointing = this.commitOffsets(this.lastCommitted).finally(() => {
+          this.checkpointing = null;
+          this.schedule();
+        });
+      }
+      return;
+    }
     void this.checkpoint();
   }
 

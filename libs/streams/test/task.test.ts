@@ -284,6 +284,32 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     assert.equal(await catchingUp(), 0);
   });
 
+  it('while catching up, offsets the group refused are committed again at the commit interval, without a checkpoint (a rebalance refused them, and lag-based autoscaling read a backlog 30 s stale)', async () => {
+    const store = new InMemoryCheckpointStore();
+    const producer = new FakeProducer();
+    const { task, commits } = makeTask(store, producer, { commitIntervalMs: 10, catchUpCommitIntervalMs: 3_600_000, catchUpLagRecords: 100 });
+    await task.restore();
+    task.begin();
+    task.enqueue('a', [0, 1, 2].map((o) => message('a', o, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 500);
+    await until(() => task.positions.a === 3);
+    const hooks = task['parts'].hooks;
+    const record = hooks.commitOffsets;
+    let refused = 0;
+    hooks.commitOffsets = async () => {
+      refused += 1;
+      throw new Error('REBALANCE_IN_PROGRESS (test)');
+    };
+    await task.checkpoint();
+    assert.equal(store.commits, 1);
+    assert.equal(task.catchingUp, true, '497 records not processed');
+    await until(() => refused >= 2);
+    hooks.commitOffsets = record;
+    await until(() => commits.length > 0);
+    assert.deepEqual(commits.at(-1), { a: 3, b: 0 }, "the checkpoint's positions");
+    assert.equal(store.commits, 1, 'no new checkpoint (the catch-up interval is an hour)');
+    await task.close({ checkpoint: false });
+  });
+
   it('a task more than a commit interval of work behind catches up, far below catchUpLagRecords (the scoring benchmark checkpointing every 2 s while it could not keep up)', async () => {
     const store = new InMemoryCheckpointStore();
     const producer = new FakeProducer();
