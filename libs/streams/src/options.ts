@@ -36,7 +36,12 @@ export interface TaskOptions {
    * faster than one request in flight sends; memory: encoded outputs). @default 2000
    */
   maxPendingOutputs?: number;
-  /** Records buffered per input topic-partition beyond which its fetching pauses (memory: decoded records). @default 2000 */
+  /**
+   * Records buffered per input topic-partition beyond which its fetching pauses. The buffers are a replay's largest
+   * memory (decoded records with their fetched bytes, ~1 kB each, in every input topic-partition of the instance);
+   * a live stream never fills them. Kafka Streams buffers 1,000 per partition.
+   * @default 500
+   */
   maxBufferedRecords?: number;
   /**
    * Slots per partition: the unit of a checkpoint write. Fewer slots mean fewer, larger documents per checkpoint.
@@ -87,7 +92,7 @@ export function compileTaskOptions(options: TaskOptions = {}): CompiledTaskOptio
     catchUpCommitIntervalMs: positiveInt('catchUpCommitIntervalMs', options.catchUpCommitIntervalMs, Math.max(30_000, commitIntervalMs), commitIntervalMs),
     catchUpLagRecords: positiveInt('catchUpLagRecords', options.catchUpLagRecords, 10_000),
     maxUncommittedRecords: positiveInt('maxUncommittedRecords', options.maxUncommittedRecords, 50_000),
-    maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 2000),
+    maxBufferedRecords: positiveInt('maxBufferedRecords', options.maxBufferedRecords, 500),
     maxPendingOutputs: positiveInt('maxPendingOutputs', options.maxPendingOutputs, 2000),
     slots: positiveInt('slots', options.slots, 16),
     maxSlotBytes: positiveInt('maxSlotBytes', options.maxSlotBytes, 8 * 2 ** 20, 1024),

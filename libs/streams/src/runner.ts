@@ -44,7 +44,10 @@ export interface StreamsRunnerOptions<E, V> {
    * @default sessionTimeoutMs / 6 (at least 500 ms)
    */
   heartbeatIntervalMs?: number;
-  /** Bytes fetched per partition per request. @default 1 MiB */
+  /**
+   * Bytes fetched per partition per request: with `maxBufferedRecords`, what a replay buffers per input
+   * topic-partition (a queue pauses beyond the bound, and the fetch in flight still lands). @default 256 KiB
+   */
   maxBytesPerPartition?: number;
   /**
    * Progress between services (see progress.ts): the progress topic, the clock topic, the outputs this service's
@@ -171,7 +174,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     heartbeatInterval: options.heartbeatIntervalMs ?? Math.max(500, Math.floor(sessionTimeout / 6)),
     rebalanceTimeout: Math.max(sessionTimeout * 2, 10_000),
     maxWaitTimeInMs: 100,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 256 * 1024,
     maxBytes: 16 * 1024 * 1024,
   });
 

@@ -62,10 +62,7 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
     topics: FRAUD_INPUTS.map(name),
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
-    // Six input topics: smaller fetches and queues than the runtime's defaults keep a replay's buffers (decoded records
-    // of 36 topic-partitions) within the service's memory goal; a live stream never fills them.
-    maxBytesPerPartition: 256 * 1024,
-    task: { ...settings.task, maxBufferedRecords: 500 },
+    task: settings.task,
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.fraudChecks)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FraudProcessor({ partition, topics, initial, metrics }),
   }));
