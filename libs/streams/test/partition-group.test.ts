@@ -15,7 +15,7 @@ function drain(group: PartitionGroup<string>, now = 0): string[] {
 }
 
 describe('PartitionGroup (pure)', () => {
-  it('keeps no record it has handed out (regression: the feature service held ~130,000 taken records in its queues until 4,096 had been taken from each)', async () => {
+  it('keeps no record it has handed out (a queue dropped the slots before its head only every 4,096 records, and kept the taken records alive until then)', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const g = new PartitionGroup<{ payload: number[] }>(['a'], 0);

@@ -173,7 +173,10 @@ export async function writeFold(store: Store, folded: FoldedLog, options: { onPr
     let count = slots;
     const slotBytes = () => {
       const bytes = new Map<number, number>();
-      for (const c of customers) bytes.set(slotOf(c.entry.k, count), (bytes.get(slotOf(c.entry.k, count)) ?? 0) + c.bytes);
+      for (const c of customers) {
+        const slot = slotOf(c.entry.k, count);
+        bytes.set(slot, (bytes.get(slot) ?? 0) + c.bytes);
+      }
       return bytes;
     };
     while ([...slotBytes().values()].some((b) => b > maxSlotBytes)) count *= 2;
