@@ -438,13 +438,17 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const producer = new FakeProducer();
     const keys = Array.from({ length: 20 }, (_, i) => `customer-${String(i).padStart(2, '0')}`);
     const keysIn = (slots: Map<number, { k: string }[]> | undefined) => [...(slots?.values() ?? [])].flat().map((e) => e.k).sort();
-    const first = makeTask(store, producer, { slots: 8 }).task;
-    await first.restore();
-    first.begin();
-    first.enqueue('a', keys.map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 20);
-    await until(() => first.positions.a === 20);
-    await first.checkpoint();
-    await first.close({ checkpoint: false });
+    // An owner with `slots` slots that takes one record per key and checkpoints them.
+    const checkpointed = async (to: InMemoryCheckpointStore, slots: number, ks: string[]) => {
+      const owner = makeTask(to, producer, { slots }).task;
+      await owner.restore();
+      owner.begin();
+      owner.enqueue('a', ks.map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), ks.length);
+      await until(() => owner.positions.a === ks.length);
+      await owner.checkpoint();
+      await owner.close({ checkpoint: false });
+    };
+    await checkpointed(store, 8, keys);
     // Written before the count was kept in the meta: a new owner configured with 2 slots lays the state out in 2.
     delete (store.tasks.get(0)?.meta as { slots?: number }).slots;
     const fewer = makeTask(store, producer, { slots: 2 }).task;
@@ -467,13 +471,7 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     const slots = 64;
     assert.ok(few.every((k) => slotOf(k, slots) !== 0), 'neither key in slot 0 of 64');
     const small = new InMemoryCheckpointStore();
-    const one = makeTask(small, producer, { slots: 1 }).task;
-    await one.restore();
-    one.begin();
-    one.enqueue('a', few.map((k, o) => message('a', o, k, { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 2);
-    await until(() => one.positions.a === 2);
-    await one.checkpoint();
-    await one.close({ checkpoint: false });
+    await checkpointed(small, 1, few);
     const more = makeTask(small, producer, { slots }).task;
     await more.restore();
     more.begin();
