@@ -20,25 +20,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
   try {
-    const existing = new Set(await listTopicsUntil(admin, deadline, timeoutMs));
-    const missing = topics.filter((t) => !existing.has(t.name));
-    if (missing.length > 0) {
-      try {
-        await admin.createTopics({
-          waitForLeaders: true,
-          timeout: timeoutMs,
-          topics: missing.map((t) => ({
-            topic: t.name,
-            numPartitions: t.partitions,
-            replicationFactor: options.replicationFactor ?? -1,
-            configEntries: t.configEntries ? [...t.configEntries] : [],
-          })),
-        });
-      } catch (err) {
-        // Another instance may have created them in between; the leader check below decides.
-        if (!/already exists/i.test(String((err as Error).message))) throw new TopicSetupError(`creating topics ${missing.map((t) => t.name).join(', ')} failed: ${(err as Error).message}`, err);
-      }
-    }
+    await createMissing(admin, topics, { deadline, timeoutMs, replicationFactor: options.replicationFactor ?? -1 });
     const names = topics.map((t) => t.name);
     for (;;) {
       let leaderless: string[];
@@ -61,6 +43,40 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Creates the topics the cluster does not list, again after a transient failure until the deadline. It does not wait
+ * for leaders (the caller's metadata loop does): kafkajs's wait reads the metadata once the controller has created the
+ * topics and throws "This server does not host this topic-partition" when the broker has not applied them yet
+ * (regression: four tests of one CI run failed so on a busy machine, the topics created).
+ */
+async function createMissing(admin: Admin, topics: readonly TopicDefinition[], options: { deadline: number; timeoutMs: number; replicationFactor: number }): Promise<void> {
+  for (;;) {
+    const existing = new Set(await listTopicsUntil(admin, options.deadline, options.timeoutMs));
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        timeout: options.timeoutMs,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: options.replicationFactor,
+          configEntries: t.configEntries ? [...t.configEntries] : [],
+        })),
+      });
+      return;
+    } catch (err) {
+      // Another instance may have created them in between; the caller's leader check decides.
+      if (/already exists/i.test(String((err as Error).message))) return;
+      const failed = `creating topics ${missing.map((t) => t.name).join(', ')} failed`;
+      if (!isTransient(err)) throw new TopicSetupError(`${failed}: ${(err as Error).message}`, err);
+      if (Date.now() > options.deadline) throw new TopicSetupError(`${failed} for ${options.timeoutMs} ms: ${(err as Error).message}`, err);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 
