@@ -166,7 +166,9 @@ describe('feature service on the real stack', function () {
     const iso = isolation('fscrash');
     const { events } = await simulateInto(iso.prefix, { seed: 23, customers: 900, days: 365 });
     assert.ok(events >= 200_000, `simulated ${events} events`);
-    const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'info', HTTP_PORT: '0' };
+    // Checkpoints every 2 s also while catching up (30 s by default, as in a replay): each restart commits progress
+    // within seconds instead of half a minute, and the kills land among many more checkpoints.
+    const env = { ...process.env, MONGODB_DATABASE: iso.database, FEATURE_SERVICE_GROUP_ID: iso.groupId, CREDITSTREAM_TOPIC_PREFIX: iso.prefix, FEATURE_SERVICE_SESSION_TIMEOUT_MS: '6000', FEATURE_SERVICE_CATCH_UP_COMMIT_INTERVAL_MS: '2000', LOG_LEVEL: 'info', HTTP_PORT: '0' };
     // Every run's log lines go to one file, so a run that makes no progress is shown with what it was doing.
     const logFile = join(mkdtempSync(join(tmpdir(), 'fscrash-')), 'feature-service.log');
     const logTail = () => readFileSync(logFile, 'utf8').split('\n').slice(-30).map((l) => l.slice(0, 400)).join('\n');
