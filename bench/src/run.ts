@@ -12,7 +12,7 @@ import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { soak } from './benchmarks/soak';
 import { deleteRunData } from './cleanup';
-import { machine, writeResult } from './results';
+import { machine, watchCpu, writeResult } from './results';
 
 const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud, chaos, soak];
 
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     log: (m) => console.error(`[${bench.name}] ${m}`),
   };
   ctx.log(`running on ${endpoints.kafkaBrokers}`);
+  const cpuWatch = watchCpu();
   let outcome: Awaited<ReturnType<Benchmark['run']>>;
   try {
     outcome = await bench.run(ctx);
@@ -63,10 +64,13 @@ async function main(): Promise<void> {
     }
   }
   const { figures, notes } = outcome;
+  const cpu = cpuWatch?.stop();
+  if (cpu && cpu.stealPct >= 10) ctx.log(`the hypervisor took ${cpu.stealPct}% of the machine's CPU time during this run (steal; up to ${cpu.stealPctMax}% over 10 s): its timing figures measured a slower machine than a quiet one`);
   const file = writeResult({
     benchmark: bench.name,
     figures,
     machine: machine(),
+    ...(cpu ? { cpu } : {}),
     command: `npm run bench -- ${[name, ...rest].join(' ')}`,
     finishedAt: new Date().toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
