@@ -23,6 +23,7 @@ export interface TaskMetrics {
   stateEvictions: Counter;
   progressWaitSeconds: Counter<'service'>;
   progressTimeouts: Counter<'service'>;
+  groupJoins: Counter;
 }
 
 let cached: WeakMap<Registry, TaskMetrics> = new WeakMap();
@@ -53,6 +54,7 @@ export function taskMetrics(registry: Registry): TaskMetrics {
     stateEvictions: new Counter({ name: 'creditstream_task_state_evictions_total', help: 'Checkpointed values dropped from the live tier to keep the state budget (they stay in compact form).', registers }),
     progressWaitSeconds: new Counter({ name: 'creditstream_task_progress_wait_seconds_total', help: 'Time business-day ticks waited for the progress of a service whose outputs the task reads (so it takes them in the order a replay would), by that service.', labelNames: ['service'], registers }),
     progressTimeouts: new Counter({ name: 'creditstream_task_progress_timeouts_total', help: 'Ticks taken without the awaited service\'s progress after the longest wait: that service is down or lags, and this tick may see fewer of its outputs than a replay would.', labelNames: ['service'], registers }),
+    groupJoins: new Counter({ name: 'creditstream_group_joins_total', help: 'Times this instance joined its consumer group: once at start, again at every rebalance — an instance of the group started or stopped, or this one was dropped for a heartbeat later than the session timeout (a CPU-starved host).', registers }),
     bufferedRecords: new Gauge({ name: 'creditstream_task_buffered_records', help: 'Fetched records waiting in the task, all input topics.', labelNames: ['partition'], registers }),
   };
   // Both causes exist from the start, at 0: a process that never waited still shows its series (dashboards, rates).

@@ -396,7 +396,10 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
     async start() {
       admin = kafka.admin();
       await admin.connect();
-      consumer.on(consumer.events.GROUP_JOIN, (e) => onAssignment(e.payload.memberAssignment));
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        metrics.groupJoins.inc();
+        onAssignment(e.payload.memberAssignment);
+      });
       consumer.on(consumer.events.FETCH, (e) => {
         delivering.add(e.payload.nodeId);
         holdTasks();

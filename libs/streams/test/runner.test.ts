@@ -94,4 +94,46 @@ describe('partition tasks on the real stack', function () {
       await admin.disconnect();
     }
   });
+
+  it('counts every join of the consumer group: at start, and at each rebalance another instance causes', async () => {
+    const [a, out, dlq] = ['a', 'out', 'dlq'].map((t) => uniqueName(`test.streams.joins.${t}`)) as [string, string, string];
+    await ensureTopics(kafka, [a, out, dlq].map((name) => ({ name, partitions: 3 })));
+    await codec.register(out, COUNTER_SCHEMA);
+    const producer = createProducer({ kafka, codec });
+    await producer.connect();
+    const checkpoints = new MongoCheckpointStore(store, 'test_joins_state');
+    const groupId = uniqueName('streams-joins');
+    const instance = () => {
+      const metrics = createMetrics({ service: 'test' });
+      const runner = createStreamsRunner<Counted, { seen: number[] }>({
+        kafka, codec, producer, service: 'test', groupId, topics: [a], deadLetterTopic: dlq, checkpoints,
+        processor: () => listing(out),
+        task: { commitIntervalMs: 200 },
+        sessionTimeoutMs: 6000,
+        metrics,
+        logger: createLogger({ name: 'test', level: 'warn' }),
+      });
+      const joins = async () => (await metrics.registry.getSingleMetric('creditstream_group_joins_total')?.get())?.values[0]?.value ?? 0;
+      return { runner, joins };
+    };
+    const first = instance();
+    const second = instance();
+    try {
+      await first.runner.start();
+      await waitFor('the first instance owns every partition', () => first.runner.tasks().size === 3, { timeoutMs: 60_000 });
+      assert.equal(await first.joins(), 1);
+      await second.runner.start();
+      await waitFor('the partitions shared', () => first.runner.tasks().size > 0 && second.runner.tasks().size > 0 && first.runner.tasks().size + second.runner.tasks().size === 3, { timeoutMs: 60_000 });
+      assert.equal(await first.joins(), 2, 'the first instance rejoined for the second');
+      assert.equal(await second.joins(), 1);
+      await second.runner.stop();
+      await waitFor('the first instance owns every partition again', () => first.runner.tasks().size === 3, { timeoutMs: 60_000 });
+      assert.equal(await first.joins(), 3, 'and again when it left');
+    } finally {
+      await second.runner.stop();
+      await first.runner.stop();
+      await producer.disconnect();
+    }
+  });
 });
+

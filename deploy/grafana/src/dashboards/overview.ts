@@ -103,6 +103,13 @@ export const overview: DashboardSpec = {
           ],
         },
         {
+          title: 'Group joins per instance',
+          description: 'Times each instance joined its consumer group (one per rebalance it took part in). One instance joining again and again alone was dropped for late heartbeats: a CPU-starved host. Alert: CreditstreamGroupRejoining.',
+          kind: 'timeseries',
+          unit: 'short',
+          queries: [{ expr: 'sum by (service, instance) (increase(creditstream_group_joins_total[$__rate_interval]))', legend: '{{service}} {{instance}}' }],
+        },
+        {
           title: 'Partition tasks per service',
           description: 'Partition tasks the instances of each service run.',
           kind: 'timeseries',
