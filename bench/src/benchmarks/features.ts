@@ -65,6 +65,7 @@ export const features: Benchmark = {
     const checkpoints = await metric('creditstream_task_checkpoint_seconds', '_count');
     const backpressure = { checkpoint: await metric('creditstream_task_backpressure_seconds_total', undefined, { cause: 'checkpoint' }), broker: await metric('creditstream_task_backpressure_seconds_total', undefined, { cause: 'broker' }) };
     const featuresOut = await endOffsetsTotal(kafka, [`${prefix}${TOPIC.featuresChanged}`]);
+    const joins = await metric('creditstream_group_joins_total');
     await service.stop();
 
     ctx.log('measuring the raw kafkajs passthrough ceiling on the same broker');
@@ -83,6 +84,7 @@ export const features: Benchmark = {
         `Throughput is measured on the service's creditstream_task_records_total (polled every 250 ms): from the last poll before its first processed record to the first poll that finds all ${total.toLocaleString('en-US')} processed; every offset was committed ${committedSeconds.toFixed(1)} s later. The ceiling is a raw kafkajs consumer forwarding the same number of 200-byte messages to another topic on the same broker. The goal on throughput is the issue's Kafka Streams peer (13,700–15,800 events/s replaying 198,845 events of the same simulator, RocksDB state with changelog).`,
         `MongoDB: ${documents.toLocaleString('en-US')} documents written by ${checkpoints.toLocaleString('en-US')} checkpoints (creditstream_task_checkpoint_documents_total: slot documents, feature-log chunks, task documents) for ${total.toLocaleString('en-US')} events; processing waited ${backpressure.checkpoint.toFixed(1)} s for checkpoints and ${backpressure.broker.toFixed(1)} s for the broker's acknowledgements (creditstream_task_backpressure_seconds_total by cause, summed over the tasks).`,
         'rss_mb_max is the benchmark process, which hosts the service.',
+        `The service joined its consumer group ${joins} time${joins === 1 ? '' : 's'} (creditstream_group_joins_total; more than once: it was dropped for heartbeats later than the session timeout, and each rebalance stopped its fetching for a while).`,
       ],
     };
   },

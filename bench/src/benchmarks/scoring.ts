@@ -354,6 +354,9 @@ export const scoring: Benchmark = {
       const sweepTotalSeconds = sweeps.days.reduce((n, d) => n + d.seconds, 0);
       ctx.log(`event path: ${fmt(events.answered)} of ${fmt(events.inputs)} answered, p50 ${events.p50.toFixed(1)} ms, p99 ${events.p99.toFixed(1)} ms; sweeps: ${sweeps.days.length} days, ${fmt(sweepInvoices)} invoices in ${sweepTotalSeconds.toFixed(1)} s; writes/event ${writesPerEvent.toFixed(4)}; read-model lag p99 ${readLag.bothP99.toFixed(0)} ms; RSS ${liveRss}`);
 
+      // Before the recovery phase adds instances: joins beyond the first were rebalances the running ones caused.
+      const joins = { feature: await (current['feature-service'] as [ServiceProcess])[0].metric('creditstream_group_joins_total'), scoring: await (current['scoring-service'] as [ServiceProcess])[0].metric('creditstream_group_joins_total') };
+
       // (3) Recovery: a second instance joins the group; once both own tasks, one is SIGKILLed while the stream goes
       // on. recovery_s = the kill → the survivor processing records again on every partition the killed instance
       // ran (its creditstream_task_uncommitted_records gauge of that partition above 0, polled every 100 ms): the
@@ -499,6 +502,7 @@ export const scoring: Benchmark = {
           : 'Recovery not measured (--recovery=0).',
         `RSS (rss_mb_max_*): the largest VmRSS of any instance of the service (sampled every 250 ms) over the whole run (replay, live stream, recovery); during the live stream alone: ${liveRss}.`,
         `In process (rescore_1000_open_*): the scoring service's scoreCustomer for one simulated customer (${rescore.customerId}, ${rescore.events} history records folded) given 1,000 open invoices, after a payment on one of them: every open invoice re-scored from the prediction inputs, top 5 factors for the ${rescore.emitted} predictions that moved (memo warmed by the scoring before the payment, as in the service), median of ${rescore.repeats} fresh scorers; _probabilities_ms: the same without factors.`,
+        `Group joins through the replay and the live stream (creditstream_group_joins_total; 1 = no rebalance): feature service ${joins.feature}, scoring service ${joins.scoring}. More than one: the instance was dropped for heartbeats later than the session timeout (a CPU-starved machine), and each rebalance stopped its fetching for a while.`,
       );
       return { figures, notes };
     } catch (err) {
