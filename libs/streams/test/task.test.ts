@@ -243,7 +243,9 @@ describe('StreamTask against an in-memory checkpoint store', () => {
     task.begin();
     producer.hold();
     task.enqueue('a', Array.from({ length: 6 }, (_, o) => message('a', o, 'k', { amount: 1, eventTime: at(1) })).map((r) => ({ offset: r.offset, time: r.time, record: r })), 6);
-    await until(() => task.positions.a === 3 && (task.snapshot().sender as { inFlightMs: number | null }).inFlightMs !== null);
+    // The turn that reached the bound ends there; the next one finds the task held and says on what (a fresh clone on a
+    // busy machine read the snapshot between the two: blockedOn null).
+    await until(() => task.positions.a === 3 && (task.snapshot().sender as { inFlightMs: number | null }).inFlightMs !== null && task.snapshot().blockedOn !== null);
     const held = task.snapshot();
     assert.equal(held.blockedOn, 'broker');
     assert.equal(held.lag, 3, 'three records left to process');
