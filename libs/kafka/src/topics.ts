@@ -53,9 +53,10 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
  * (regression: four tests of one CI run failed so on a busy machine, the topics created).
  */
 async function createMissing(admin: Admin, topics: readonly TopicDefinition[], options: { deadline: number; timeoutMs: number; replicationFactor: number }): Promise<void> {
-  for (;;) {
+  let missing: readonly TopicDefinition[] = topics;
+  const attempt = async (): Promise<void> => {
     const existing = new Set(await listTopicsUntil(admin, options.deadline, options.timeoutMs));
-    const missing = topics.filter((t) => !existing.has(t.name));
+    missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
     try {
       await admin.createTopics({
@@ -68,15 +69,17 @@ async function createMissing(admin: Admin, topics: readonly TopicDefinition[], o
           configEntries: t.configEntries ? [...t.configEntries] : [],
         })),
       });
-      return;
     } catch (err) {
       // Another instance may have created them in between; the caller's leader check decides.
-      if (/already exists/i.test(String((err as Error).message))) return;
-      const failed = `creating topics ${missing.map((t) => t.name).join(', ')} failed`;
-      if (!isTransient(err)) throw new TopicSetupError(`${failed}: ${(err as Error).message}`, err);
-      if (Date.now() > options.deadline) throw new TopicSetupError(`${failed} for ${options.timeoutMs} ms: ${(err as Error).message}`, err);
-      await new Promise((r) => setTimeout(r, 100));
+      if (!/already exists/i.test(String((err as Error).message))) throw err;
     }
+  };
+  try {
+    await retryTransient(attempt, { transient: isTransient, deadline: options.deadline, maxDelayMs: 100 });
+  } catch (err) {
+    if (err instanceof TopicSetupError) throw err;
+    const failed = `creating topics ${missing.map((t) => t.name).join(', ')} failed`;
+    throw new TopicSetupError(`${failed}${isTransient(err) ? ` for ${options.timeoutMs} ms` : ''}: ${(err as Error).message}`, err);
   }
 }
 
