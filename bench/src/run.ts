@@ -1,4 +1,5 @@
 import { up } from '@creditstream/local-stack';
+import { watchCpu } from '@creditstream/testing';
 import type { Benchmark, BenchContext } from './benchmark';
 import { api } from './benchmarks/api';
 import { chaos } from './benchmarks/chaos';
@@ -12,7 +13,7 @@ import { passthrough } from './benchmarks/passthrough';
 import { scoring } from './benchmarks/scoring';
 import { soak } from './benchmarks/soak';
 import { deleteRunData } from './cleanup';
-import { machine, watchCpu, writeResult } from './results';
+import { machine, writeResult } from './results';
 
 const BENCHMARKS: Benchmark[] = [passthrough, features, model, scoring, credit, memory, collections, api, fraud, chaos, soak];
 

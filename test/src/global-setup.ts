@@ -1,11 +1,13 @@
 /**
  * Mocha global fixtures, loaded through `.mocharc.json`'s `require`: the tests run against the real local stack,
  * whose endpoints they read from KAFKA_BROKERS, SCHEMA_REGISTRY_URL, MONGODB_URI and PROMETHEUS_URL; afterwards
- * the parts this run started are stopped. Only `mochaGlobalSetup` and `mochaGlobalTeardown` are exported, the
- * two names mocha looks for.
+ * the parts this run started are stopped. Only `mochaGlobalSetup`, `mochaGlobalTeardown` and `mochaHooks` are
+ * exported, the names mocha looks for.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { cliPath, down, endpointLines, PART_NAMES, runningParts, up, type PartName } from '@creditstream/local-stack';
+import { describeCpu, stolenSpans, watchCpu, type CpuWindow } from '@creditstream/testing';
 
 const ENDPOINT_VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGODB_URI', 'PROMETHEUS_URL'] as const;
 
@@ -40,6 +42,31 @@ process.env.LOG_LEVEL ??= 'warn';
 const startedByThisRun = bringUpBeforeSpecsLoad();
 
 /**
+ * The machine's CPU time over the whole run, window by window: on a host whose hypervisor takes much of the CPU
+ * (steal), every wait of a test lasts longer, and a test that timed out there says so in the log.
+ */
+const cpuWindows: CpuWindow[] = [];
+const runCpu = watchCpu(undefined, undefined, (endedAt, shares) => cpuWindows.push({ endedAt, stealPct: shares.stealPct }));
+let testCpu: ReturnType<typeof watchCpu> = null;
+
+/** Steal at or above this share of a window is listed at the end of the run. */
+const STEAL_REPORTED_PCT = 20;
+
+/** Root hooks: each failed test is followed by the machine's CPU time during it. */
+export const mochaHooks = {
+  beforeEach(): void {
+    testCpu = watchCpu();
+  },
+  afterEach(this: Mocha.Context): void {
+    const shares = testCpu?.stop();
+    testCpu = null;
+    if (shares !== undefined && this.currentTest?.state === 'failed') {
+      say(`"${this.currentTest.fullTitle()}" failed; the machine's CPU time during it: ${describeCpu(shares)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    }
+  },
+};
+
+/**
  * Confirms every part answers (starting any that the environment does not provide and that is not running),
  * exports the four endpoint variables, and logs which real endpoint the tests use for each part.
  */
@@ -57,8 +84,16 @@ export async function mochaGlobalSetup(): Promise<void> {
   });
 }
 
-/** Stops the parts this run started, unless CREDITSTREAM_KEEP_STACK=1; parts it found running are left alone. */
+/**
+ * Says how the machine's CPU time was spent during the run; stops the parts this run started, unless
+ * CREDITSTREAM_KEEP_STACK=1 (parts it found running are left alone).
+ */
 export async function mochaGlobalTeardown(): Promise<void> {
+  const shares = runCpu?.stop();
+  if (shares !== undefined) {
+    const spans = stolenSpans(cpuWindows, STEAL_REPORTED_PCT);
+    say(`the machine's CPU time during this run: ${describeCpu(shares)}${spans.length > 0 ? `; steal of ${STEAL_REPORTED_PCT}% or more (UTC): ${spans.join(', ')}` : ''}`);
+  }
   if (startedByThisRun.length === 0) return;
   if (process.env.CREDITSTREAM_KEEP_STACK === '1') {
     say(`CREDITSTREAM_KEEP_STACK=1: leaving ${startedByThisRun.join(', ')} running (\`npm run stack -- down\` stops them)`);

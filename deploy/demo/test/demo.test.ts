@@ -45,7 +45,7 @@ function alive(pid: number): boolean {
 }
 
 describe('npm run demo, end to end on the real stack', function () {
-  this.timeout(360_000);
+  this.timeout(780_000);
   const endpoints = stack();
   const prefix = `${uniqueName('demo')}.`;
   const database = uniqueName('demo').replace(/-/g, '_');
@@ -90,7 +90,7 @@ describe('npm run demo, end to end on the real stack', function () {
         DEMO_LIVE_RATE: '5',
         DEMO_PORT_BASE: String(portBase),
         DEMO_REPORT_DIR: reportDir,
-        DEMO_STEP_TIMEOUT_S: '150',
+        DEMO_STEP_TIMEOUT_S: '400',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -100,8 +100,8 @@ describe('npm run demo, end to end on the real stack', function () {
     const output = () => lines.join('\n');
 
     const liveLine = await Promise.race([
-      // Usually 60–90 s; a fresh clone on a machine busy with other work (CPU steal) took over 170 s to train.
-      waitFor('the demo to say it is live', () => lines.find((l) => /live: predictions from model v\d+/.test(l)), { timeoutMs: 280_000, intervalMs: 200 }),
+      // Usually 40–90 s; on a starved host (CPU steal, see the global setup's CPU lines) CI took over 280 s.
+      waitFor('the demo to say it is live', () => lines.find((l) => /live: predictions from model v\d+/.test(l)), { timeoutMs: 600_000, intervalMs: 200 }),
       exited.then((code) => {
         throw new Error(`the demo exited (${code}) before it was live:\n${output()}`);
       }),
@@ -156,7 +156,7 @@ describe('npm run demo, end to end on the real stack', function () {
     await producer.send({ topic: `${prefix}${TOPIC.invoices}`, messages: [{ key: 'C-dashboard-poison', value: Buffer.from('not avro'), timestamp: String(Date.parse('2024-01-02T00:00:00Z')) }] });
     await producer.disconnect();
     assert.ok(endpoints.prometheusUrl, 'PROMETHEUS_URL must be set by the global setup');
-    const panels = await checkDashboardsAndRules(endpoints.prometheusUrl, 90_000);
+    const panels = await checkDashboardsAndRules(endpoints.prometheusUrl, 180_000);
     assert.deepEqual(panels.failures, [], `dashboard queries:\n${panels.failures.join('\n')}\n--- demo output ---\n${output()}`);
     assert.ok(panels.withData.length >= 20, `only ${panels.withData.length} queries returned data`);
 

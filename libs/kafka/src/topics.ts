@@ -28,8 +28,8 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
         const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
         leaderless = meta.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
       } catch (err) {
-        // A topic another process has just created may not be in this broker's metadata yet (regression: two services
-        // starting together, one failed with "This server does not host this topic-partition").
+        // A topic another process has just created may not be in this broker's metadata yet ("This server does not
+        // host this topic-partition").
         // The broker restarting under a starting service: kafkajs fails with a retriable error, or (its metadata
         // cleared by the lost connection) with a TypeError; both are retried until the deadline.
         const type = (err as { type?: string }).type;
@@ -49,8 +49,7 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicDefinitio
 /**
  * Creates the topics the cluster does not list, again after a transient failure until the deadline. It does not wait
  * for leaders (the caller's metadata loop does): kafkajs's wait reads the metadata once the controller has created the
- * topics and throws "This server does not host this topic-partition" when the broker has not applied them yet
- * (regression: four tests of one CI run failed so on a busy machine, the topics created).
+ * topics and throws "This server does not host this topic-partition" when the broker has not applied them yet.
  */
 async function createMissing(admin: Admin, topics: readonly TopicDefinition[], options: { deadline: number; timeoutMs: number; replicationFactor: number }): Promise<void> {
   let missing: readonly TopicDefinition[] = topics;

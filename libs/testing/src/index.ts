@@ -44,3 +44,4 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 export * from './fixtures';
+export * from './cpu';

@@ -258,7 +258,7 @@ async function runOn(o: ChaosOptions, broker: PrivateServer, database: PrivateSe
   simulation.catch(() => undefined);
   // The history is in once the clock topic exists and the simulator moved on to the live days; waiting for the topic
   // is enough for the services (they replay whatever is there and follow the rest).
-  await waitFor('the simulator to create the clock topic', async () => (await endOffsets(admin, [topic(TOPIC.clock)]).catch(() => '')) !== '', { timeoutMs: 60_000, intervalMs: 200 });
+  await waitFor('the simulator to create the clock topic', async () => (await endOffsets(admin, [topic(TOPIC.clock)]).catch(() => '')) !== '', { timeoutMs: 180_000, intervalMs: 200 });
   if (o.collectionsPolicy !== undefined) {
     // Published before any service runs; its business time (effectiveFrom) puts it before the history.
     await ensureTopics(kafka, [{ ...topicSpec(TOPIC.collectionPolicies), name: topic(TOPIC.collectionPolicies) }]);
