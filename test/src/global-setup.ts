@@ -49,6 +49,16 @@ const cpuWindows: CpuWindow[] = [];
 const runCpu = watchCpu(undefined, undefined, (endedAt, shares) => cpuWindows.push({ endedAt, stealPct: shares.stealPct }));
 let testCpu: ReturnType<typeof watchCpu> = null;
 
+/** The `count` processes with the most CPU time over their lifetime, a line each (`ps`; empty where it fails). */
+function busiestProcesses(count: number): string {
+  try {
+    const out = execFileSync('ps', ['-eo', 'pid,ppid,pcpu,etimes,args', '--sort=-pcpu'], { encoding: 'utf8', timeout: 5_000 });
+    return out.split('\n').slice(0, count + 1).map((l) => `    ${l.slice(0, 200)}`).join('\n');
+  } catch (err) {
+    return `    (ps failed: ${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
 /** Steal at or above this share of a window is listed at the end of the run. */
 const STEAL_REPORTED_PCT = 20;
 
@@ -61,7 +71,7 @@ export const mochaHooks = {
     const shares = testCpu?.stop();
     testCpu = null;
     if (shares !== undefined && this.currentTest?.state === 'failed') {
-      say(`"${this.currentTest.fullTitle()}" failed; the machine's CPU time during it: ${describeCpu(shares)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      say(`"${this.currentTest.fullTitle()}" failed; the machine's CPU time during it: ${describeCpu(shares)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; the processes that used the most CPU (a process an earlier test left running shows here):\n${busiestProcesses(5)}`);
     }
   },
 };

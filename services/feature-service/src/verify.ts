@@ -157,7 +157,9 @@ export async function writeFold(store: Store, folded: FoldedLog, options: { onPr
   const byPartition = new Map<number, string[]>();
   for (const id of folded.customers.keys()) {
     const p = folded.partitions.get(id) ?? 0;
-    byPartition.set(p, [...(byPartition.get(p) ?? []), id]);
+    const ids = byPartition.get(p);
+    if (ids === undefined) byPartition.set(p, [id]);
+    else ids.push(id);
   }
   const partitions = new Set([...byPartition.keys(), ...folded.positions.keys()]);
   let written = 0;
