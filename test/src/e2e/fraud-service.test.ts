@@ -58,11 +58,17 @@ describe('fraud service on the real stack', function () {
 
       // The poison record is not Avro: read the decodable ones, as the fold does.
       const orders = await readEventLog(kafka, codec, [ordersTopic]);
-      const placed = placedOf(orders).filter((o) => o.eventId !== negative.eventId);
+      // By event id: a producer's retry on a busy broker may write a record twice (the simulator's and the service's
+      // producers are not idempotent), and consumers drop such duplicates by id.
+      const placed = [...new Map(placedOf(orders).filter((o) => o.eventId !== negative.eventId).map((o) => [o.eventId, o])).values()];
       const checks = (await readTopic<FraudCheckEvent>(kafka, codec, iso.topic(TOPIC.fraudChecks))).map((c) => c.event);
-      assert.equal(checks.length, placed.length, 'one check per valid order placed');
-      const byId = new Map(checks.map((c) => [c.eventId, c]));
-      assert.equal(byId.size, checks.length, 'check ids are unique');
+      const byId = new Map<string, FraudCheckEvent>();
+      for (const c of checks) {
+        const first = byId.get(c.eventId);
+        if (first !== undefined) assert.deepEqual(c, first, `${c.eventId}: a repeated check is identical`);
+        byId.set(c.eventId, c);
+      }
+      assert.equal(byId.size, placed.length, 'one check per valid order placed');
       for (const o of placed) {
         const check = byId.get(fraudCheckId(o.customerId, o.payload.orderId));
         assert.ok(check, `${o.customerId}/${o.payload.orderId} has its check`);
