@@ -5,7 +5,7 @@ import { streamsSpec } from '@creditstream/service';
 export const creditServiceSpec = {
   ...connectionSpec,
   HTTP_PORT: env.int('Port of /metrics, /livez and /readyz (0: any free port).', { default: 0, min: 0, max: 65535 }),
-  ...streamsSpec('CREDIT_SERVICE', 'credit-service', ['fraud-service']),
+  ...streamsSpec('CREDIT_SERVICE', 'credit-service', ['fraud-service'], ['collections-service']),
   CREDIT_FRAUD_CHECKS: env.oneOf('wait: an order is decided once its fraud check is in (or the wait for it ended); off: at once, without one (no fraud service).', ['wait', 'off'] as const, { default: 'wait' }),
   CREDIT_FRAUD_WAIT_MS: env.int('The wait for an order\'s fraud check ends when a check of an order placed more than this (business time) after it arrived, but not its own.', { default: 60_000, min: 0 }),
   CREDIT_FRAUD_WAIT_MAX_DAYS: env.int('... or at the business-day tick this many days after the order date.', { default: 3, min: 1 }),

@@ -5,7 +5,7 @@ import { streamsSpec } from '@creditstream/service';
 export const fraudServiceSpec = {
   ...connectionSpec,
   HTTP_PORT: env.int('Port of /metrics, /livez and /readyz (0: any free port).', { default: 0, min: 0, max: 65535 }),
-  ...streamsSpec('FRAUD_SERVICE', 'fraud-service'),
+  ...streamsSpec('FRAUD_SERVICE', 'fraud-service', [], ['collections-service']),
   FRAUD_DEFAULT_RULES: env.string('Rule-set file (JSON or YAML) that checks orders before any rule set is published (unset: the built-in rules/builtin.json).', { optional: true }),
   SHUTDOWN_GRACE_MS: env.int('Time allowed to drain on SIGTERM before the stop is forced.', { default: 10_000, min: 0 }),
 };
