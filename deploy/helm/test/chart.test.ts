@@ -157,5 +157,29 @@ describe('Helm chart deploy/helm/creditstream (helm and kubeconform from the Go 
     assert.equal(manifests.filter((m) => m.kind === 'PrometheusRule').length, 1);
     assert.equal(manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1').length, 3);
     assert.ok(manifests.filter((m) => m.kind === 'KafkaTopic').every((t) => t.metadata.labels?.['strimzi.io/cluster'] === 'prod'));
+    assert.deepEqual(awaitEnv(manifests), { 'cs-collections-service': {}, 'cs-credit-service': {}, 'cs-feature-service': {}, 'cs-fraud-service': {}, 'cs-scoring-service': {} }, 'with every service running, each waits for the others as its defaults say');
+  });
+
+  it('a service does not wait for a service the values leave out: its progress, or its fraud checks', async () => {
+    const only = async (...services: string[]) => awaitEnv((await render(services.flatMap((s) => ['--set', `services.${s}.enabled=true`]))).manifests);
+    assert.deepEqual(await only('credit-service'), {
+      'cs-credit-service': { CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' },
+      'cs-feature-service': {},
+      'cs-scoring-service': {},
+    });
+    assert.deepEqual(await only('credit-service', 'fraud-service', 'collections-service'), { 'cs-collections-service': {}, 'cs-credit-service': {}, 'cs-feature-service': {}, 'cs-fraud-service': {}, 'cs-scoring-service': {} });
+    const alone = awaitEnv((await render(['--set', 'services.scoring-service.enabled=false', '--set', 'services.feature-service.enabled=false', '--set', 'services.fraud-service.enabled=true', '--set', 'services.collections-service.enabled=true'])).manifests);
+    assert.deepEqual(alone, { 'cs-collections-service': { COLLECTIONS_SERVICE_AWAIT_PROGRESS: 'none' }, 'cs-fraud-service': {} });
   });
 });
+
+/** Per Deployment, the environment variables that turn a wait for another service off. */
+function awaitEnv(manifests: readonly Manifest[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const m of manifests) {
+    if (m.kind !== 'Deployment') continue;
+    const env = (m.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]?.env ?? [];
+    out[m.metadata.name] = Object.fromEntries(env.filter((e) => /_AWAIT_PROGRESS|^CREDIT_FRAUD_CHECKS$/.test(e.name)).map((e) => [e.name, e.value ?? '']));
+  }
+  return out;
+}

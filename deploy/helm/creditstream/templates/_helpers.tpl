@@ -102,3 +102,33 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
   value: /etc/creditstream/kafka-ca/ca.crt
 {{- end }}
 {{- end -}}
+
+{{/*
+What a service waits for that the chart does not run: a wait for a disabled service's progress would hold every
+business day for PROGRESS_MAX_WAIT_MS (5 min), and the credit service would wait for fraud checks that never come.
+*/}}
+{{- define "creditstream.awaitEnv" -}}
+{{- $name := .name -}}
+{{- $on := dict -}}
+{{- range $n, $s := .root.Values.services }}{{- $_ := set $on $n $s.enabled -}}{{- end -}}
+{{- if and (eq $name "scoring-service") (not (get $on "feature-service")) }}
+- name: SCORING_SERVICE_AWAIT_PROGRESS
+  value: none
+{{- end }}
+{{- if and (eq $name "collections-service") (not (get $on "scoring-service")) }}
+- name: COLLECTIONS_SERVICE_AWAIT_PROGRESS
+  value: none
+{{- end }}
+{{- if and (eq $name "credit-service") (not (get $on "fraud-service")) }}
+- name: CREDIT_FRAUD_CHECKS
+  value: "off"
+{{- end }}
+{{- if and (eq $name "credit-service") (not (get $on "collections-service")) }}
+- name: CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK
+  value: none
+{{- end }}
+{{- if and (eq $name "fraud-service") (not (get $on "collections-service")) }}
+- name: FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK
+  value: none
+{{- end }}
+{{- end -}}
