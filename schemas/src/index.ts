@@ -14,6 +14,7 @@ export {
 } from './topics';
 export type { EventEnvelope } from './envelope';
 export { EXAMPLE_EVENTS, type ExampleEvents } from './examples';
+export { accountStatusAfter } from './account-status';
 export { isCurrency, minorUnitDigits } from './currency';
 export * from './errors';
 export * from './generated/events';

@@ -102,7 +102,7 @@ export const api: Benchmark = {
       services.push(startServiceProcess('feature-service', '@creditstream/feature-service', { ...env, HTTP_PORT: '0', FEATURE_SERVICE_GROUP_ID: groups.feature }, sdDir));
       services.push(startServiceProcess('scoring-service', '@creditstream/scoring-service', { ...env, HTTP_PORT: '0', SCORING_SERVICE_GROUP_ID: groups.scoring }, sdDir));
       // The credit service checkpoints every CREDIT_COMMIT_MS: a command's effect reaches its read model at the next checkpoint.
-      services.push(startServiceProcess('credit-service', '@creditstream/credit-service', { ...env, HTTP_PORT: '0', CREDIT_SERVICE_GROUP_ID: groups.credit, CREDIT_SERVICE_COMMIT_INTERVAL_MS: String(creditCommitMs), CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' }, sdDir));
+      services.push(startServiceProcess('credit-service', '@creditstream/credit-service', { ...env, HTTP_PORT: '0', CREDIT_SERVICE_GROUP_ID: groups.credit, CREDIT_SERVICE_COMMIT_INTERVAL_MS: String(creditCommitMs), CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_DAILY_RUN: 'none' }, sdDir));
       const kafka = createKafka({ brokers: ctx.stack.kafkaBrokers, clientId: 'bench-api' });
       await waitUntil('the feature, scoring and credit services catching up', 900_000, async () => {
         const inputs = FEATURE_INPUTS.map(topic);

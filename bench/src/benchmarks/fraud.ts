@@ -135,7 +135,7 @@ export const fraud: Benchmark = {
     const valueBytes = Math.round(sample.reduce((n, r) => n + codec.encode(topic(r.topic), r.event).length, 0) / sample.length);
 
     const kafka = createKafka({ brokers: ctx.stack.kafkaBrokers, clientId: 'bench-fraud' });
-    const env = { ...process.env, KAFKA_BROKERS: ctx.stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: ctx.stack.schemaRegistryUrl, MONGODB_URI: ctx.stack.mongodbUri, CREDITSTREAM_TOPIC_PREFIX: prefix, MONGODB_DATABASE: database, LOG_LEVEL: 'warn', HTTP_PORT: '0', FRAUD_SERVICE_GROUP_ID: group, FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' };
+    const env = { ...process.env, KAFKA_BROKERS: ctx.stack.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: ctx.stack.schemaRegistryUrl, MONGODB_URI: ctx.stack.mongodbUri, CREDITSTREAM_TOPIC_PREFIX: prefix, MONGODB_DATABASE: database, LOG_LEVEL: 'warn', HTTP_PORT: '0', FRAUD_SERVICE_GROUP_ID: group, FRAUD_SERVICE_AWAIT_DAILY_RUN: 'none' };
     const sdDir = mkdtempSync(join(tmpdir(), 'bench-fraud-sd-'));
     let service: ServiceProcess | null = null;
     const stopAll = async () => {

@@ -64,9 +64,9 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     CREDIT_FRAUD_CHECKS: process.env.CREDIT_FRAUD_CHECKS ?? (serviceMain('fraud-service') ? 'wait' : 'off'),
     // The history streams in hundreds of business days a minute: only the fraud topic's own progress ends a wait.
     CREDIT_FRAUD_WAIT_MAX_DAYS: process.env.CREDIT_FRAUD_WAIT_MAX_DAYS ?? '365',
-    // Without a collections service, the orders after a tick do not wait for its daily run.
-    CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: process.env.CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
-    FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK: process.env.FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
+    // Without a collections service, the next day's records do not wait for its daily run.
+    CREDIT_SERVICE_AWAIT_DAILY_RUN: process.env.CREDIT_SERVICE_AWAIT_DAILY_RUN ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
+    FRAUD_SERVICE_AWAIT_DAILY_RUN: process.env.FRAUD_SERVICE_AWAIT_DAILY_RUN ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };

@@ -163,7 +163,7 @@ describe('Helm chart deploy/helm/creditstream (helm and kubeconform from the Go 
   it('a service does not wait for a service the values leave out: its progress, or its fraud checks', async () => {
     const only = async (...services: string[]) => awaitEnv((await render(services.flatMap((s) => ['--set', `services.${s}.enabled=true`]))).manifests);
     assert.deepEqual(await only('credit-service'), {
-      'cs-credit-service': { CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' },
+      'cs-credit-service': { CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_DAILY_RUN: 'none' },
       'cs-feature-service': {},
       'cs-scoring-service': {},
     });
@@ -179,7 +179,7 @@ function awaitEnv(manifests: readonly Manifest[]): Record<string, Record<string,
   for (const m of manifests) {
     if (m.kind !== 'Deployment') continue;
     const env = (m.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]?.env ?? [];
-    out[m.metadata.name] = Object.fromEntries(env.filter((e) => /_AWAIT_PROGRESS|^CREDIT_FRAUD_CHECKS$/.test(e.name)).map((e) => [e.name, e.value ?? '']));
+    out[m.metadata.name] = Object.fromEntries(env.filter((e) => /_AWAIT_(PROGRESS|DAILY_RUN)$|^CREDIT_FRAUD_CHECKS$/.test(e.name)).map((e) => [e.name, e.value ?? '']));
   }
   return out;
 }

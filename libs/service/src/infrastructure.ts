@@ -10,10 +10,10 @@ import type { ServiceRuntime, Component } from './runtime';
  * The environment variables of a partition-task service, `<PREFIX>_GROUP_ID` and the runtime's tuning, with the
  * runtime's defaults: one spec shared by every stateful service.
  */
-export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault: readonly string[] = [], afterTickDefault: readonly string[] = []) {
+export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault: readonly string[] = [], dailyRunDefault: readonly string[] = []) {
   return {
     [`${prefix}_AWAIT_PROGRESS`]: env.list('Services whose outputs this one reads and whose progress each business-day tick waits for, so that a live run takes their outputs in the order a replay does (comma-separated service names, or none).', { default: [...awaitsDefault] }),
-    [`${prefix}_AWAIT_PROGRESS_AFTER_TICK`]: env.list('Services whose progress past the latest business-day tick the records after it wait for, so that what their daily runs produce (account blocks) is taken before those records live as in a replay (comma-separated service names, or none).', { default: [...afterTickDefault] }),
+    [`${prefix}_AWAIT_DAILY_RUN`]: env.list('Services whose daily run the records of the following business days wait for (their progress on the latest tick), so that what the run produces for the next days (account blocks) is taken before those records live as in a replay (comma-separated service names, or none).', { default: [...dailyRunDefault] }),
     [`${prefix}_PROGRESS_MAX_WAIT_MS`]: env.int('Longest wait of a business-day tick for those services\' progress; then the tick is taken anyway (counted in creditstream_task_progress_timeouts_total).', { default: 300_000, min: 0 }),
     [`${prefix}_GROUP_ID`]: env.string('Kafka consumer group.', { default: groupDefault }),
     [`${prefix}_COMMIT_INTERVAL_MS`]: env.int('Time between checkpoints: the most work a crash loses and the read models\' freshness.', { default: 2000, min: 10 }),
@@ -29,11 +29,11 @@ export function streamsSpec(prefix: string, groupDefault: string, awaitsDefault:
 export function streamsSettings(
   config: Record<string, unknown>,
   prefix: string,
-): { groupId: string; task: Pick<TaskOptions, 'commitIntervalMs' | 'catchUpCommitIntervalMs' | 'maxIdleMs' | 'maxUncommittedRecords'>; sessionTimeoutMs: number; stateBudgetBytes: number; awaits: string[]; awaitsAfterTick: string[]; progressMaxWaitMs: number } {
+): { groupId: string; task: Pick<TaskOptions, 'commitIntervalMs' | 'catchUpCommitIntervalMs' | 'maxIdleMs' | 'maxUncommittedRecords'>; sessionTimeoutMs: number; stateBudgetBytes: number; awaits: string[]; awaitsDailyRun: string[]; progressMaxWaitMs: number } {
   const budgetMb = config[`${prefix}_STATE_BUDGET_MB`] as number;
   return {
     awaits: ((config[`${prefix}_AWAIT_PROGRESS`] as string[] | undefined) ?? []).filter((s) => s !== 'none'),
-    awaitsAfterTick: ((config[`${prefix}_AWAIT_PROGRESS_AFTER_TICK`] as string[] | undefined) ?? []).filter((s) => s !== 'none'),
+    awaitsDailyRun: ((config[`${prefix}_AWAIT_DAILY_RUN`] as string[] | undefined) ?? []).filter((s) => s !== 'none'),
     progressMaxWaitMs: (config[`${prefix}_PROGRESS_MAX_WAIT_MS`] as number | undefined) ?? 300_000,
     stateBudgetBytes: budgetMb === 0 ? Infinity : budgetMb * 1024 * 1024,
     groupId: config[`${prefix}_GROUP_ID`] as string,

@@ -7,7 +7,7 @@ export { compressedJsonSerde, slotOf, type Serde } from './serde';
 export { compileTaskOptions, type CompiledTaskOptions, type TaskOptions } from './options';
 export { taskMetrics, type TaskMetrics } from './metrics';
 export { StreamTask, type Processor, type ProcessorContext, type Rejection, type StreamTaskParts, type TaskHooks, type TaskRecord, type TaskProgress, type TaskState, type Work } from './task';
-export { ProgressGate, type ProgressMark, type ProgressSnapshot } from './progress';
+export { endOfDay, ProgressGate, type ProgressMark, type ProgressSnapshot } from './progress';
 export { createStreamsRunner, type StreamsProgressOptions, type StreamsRunner, type StreamsRunnerOptions } from './runner';
 export * from './errors';
 export { checkIdLengths, MAX_ID_LENGTH } from '@creditstream/kafka';

@@ -113,3 +113,14 @@ function merge(a: ProgressMark, b: ProgressMark): ProgressMark {
   for (const [t, o] of Object.entries(b.ends)) ends[t] = Math.max(ends[t] ?? 0, o);
   return { service: a.service, time: a.time, ends };
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The start (ms) of the UTC day after the one `time` falls in. A service awaited for its daily run stamps what that
+ * run produces for the others just before it (`endOfDay(tick) - 1`), and their records from there on wait for its
+ * progress on the tick (`awaitsDailyRun`): the rest of the tick's day is decided without it, live as in a replay.
+ */
+export function endOfDay(time: number): number {
+  return (Math.floor(time / DAY_MS) + 1) * DAY_MS;
+}

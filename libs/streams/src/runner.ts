@@ -71,8 +71,8 @@ export interface StreamsProgressOptions {
   announces?: readonly string[];
   /** Services (their names) whose progress a tick waits for. @default [] */
   awaits?: readonly string[];
-  /** Services whose progress past the latest tick the records after it wait for. @default [] */
-  awaitsAfterTick?: readonly string[];
+  /** Services whose daily run (progress on the latest tick) the records of the following days wait for. @default [] */
+  awaitsDailyRun?: readonly string[];
   /** Longest wait of a tick for them (ms). @default 300000 */
   maxWaitMs?: number;
 }
@@ -114,7 +114,7 @@ function compileProgress<E, V>(options: StreamsRunnerOptions<E, V>): TaskProgres
     ...(p.clockTopic !== undefined ? { clockTopic: p.clockTopic } : {}),
     announces: p.announces ?? [],
     awaits: p.awaits ?? [],
-    awaitsAfterTick: p.awaitsAfterTick ?? [],
+    awaitsDailyRun: p.awaitsDailyRun ?? [],
     maxWaitMs,
     markOf: (event, time) => {
       const e = event as StreamProgressEvent | undefined;
@@ -161,7 +161,7 @@ export function createStreamsRunner<E, V>(options: StreamsRunnerOptions<E, V>): 
   const gaps = new Map<string, { offset: number; count: number }>();
   const progress = compileProgress(options);
   // A service that awaits another's progress reads the progress topic as its last input.
-  const topicList: readonly string[] = progress !== undefined && progress.awaits.length + (progress.awaitsAfterTick?.length ?? 0) > 0 ? [...options.topics, progress.topic] : options.topics;
+  const topicList: readonly string[] = progress !== undefined && progress.awaits.length + (progress.awaitsDailyRun?.length ?? 0) > 0 ? [...options.topics, progress.topic] : options.topics;
   const inputs = new Set(topicList);
   let stopping = false;
   let admin: Admin | null = null;

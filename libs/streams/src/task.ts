@@ -11,7 +11,7 @@ import type { TaskMetrics } from './metrics';
 import type { CompiledTaskOptions } from './options';
 import type { OutputRecord, OutputSender } from './output-sender';
 import { PartitionGroup, type QueuedRecord } from './partition-group';
-import { ProgressGate, type ProgressMark, type ProgressSnapshot } from './progress';
+import { endOfDay, ProgressGate, type ProgressMark, type ProgressSnapshot } from './progress';
 import { deserializeSized, serializeSized, slotOf, type Serde } from './serde';
 
 /** One input record as a processor sees it. */
@@ -117,10 +117,11 @@ export interface TaskProgress {
   /** Services whose progress a tick waits for (their outputs up to the tick are merged before it). */
   awaits: readonly string[];
   /**
-   * Services whose progress past the latest tick every later record waits for: what they produce at a tick (account
-   * blocks at the daily run) is then taken before the records after it, as in a replay. @default []
+   * Services whose daily run (their progress on the latest tick) the records of the following days wait for: what
+   * that run produces stamped at the end of its day (account blocks) is then taken before them, as in a replay; the
+   * rest of the tick's day does not wait. @default []
    */
-  awaitsAfterTick?: readonly string[];
+  awaitsDailyRun?: readonly string[];
   /** Longest wait of a tick for them (ms); then it is taken anyway, and counted. */
   maxWaitMs: number;
   /** The mark a progress record carries (null: none). */
@@ -215,7 +216,7 @@ export class StreamTask<E, V> {
   private completed: number | null = null;
   /** A tick processed whose deferred work may still run. */
   private tickPending: number | null = null;
-  /** Business time of the latest tick processed (records after it wait for `awaitsAfterTick`). */
+  /** Business time of the latest tick processed (the records of the days after it wait for `awaitsDailyRun`). */
   private lastTick: number | null = null;
   private announcedTime: number | null = null;
   private announcing: Promise<void> = Promise.resolve();
@@ -229,7 +230,7 @@ export class StreamTask<E, V> {
     this.slotCount = parts.options.slots;
     this.label = { partition: String(parts.partition) };
     this.group = new PartitionGroup(parts.topics, parts.options.maxIdleMs);
-    const observed = parts.progress ? [...parts.progress.awaits, ...(parts.progress.awaitsAfterTick ?? [])] : [];
+    const observed = parts.progress ? [...parts.progress.awaits, ...(parts.progress.awaitsDailyRun ?? [])] : [];
     this.gate = observed.length > 0 ? new ProgressGate([...new Set(observed)]) : null;
     if (parts.processor.evictable) {
       this.store.bound(
@@ -775,19 +776,22 @@ export class StreamTask<E, V> {
 
   /**
    * Whether a record may be taken now: a tick waits until every awaited service has announced progress at or past
-   * it and its outputs up to there are fetched, for at most the progress option's `maxWaitMs` (then it is taken,
-   * counted, and logged).
+   * it and its outputs up to there are fetched; a record of a day after the latest tick's (a tick too) waits likewise
+   * for the services whose daily run it awaits to have announced that tick. Each wait lasts at most the progress
+   * option's `maxWaitMs` (then the record is taken, counted, and logged).
    */
   private admit(topic: string, time: number): boolean {
     const progress = this.parts.progress;
     if (this.gate === null || progress === undefined) return true;
     const fetched = (t: string) => (this.group.has(t) ? this.group.position(t) : undefined);
-    let blocking: string | null;
+    let blocking: string | null = null;
+    const dailyRun = progress.awaitsDailyRun ?? [];
     if (topic === progress.clockTopic) blocking = this.gate.blocking(time, fetched, progress.awaits);
-    else if (this.lastTick !== null && time > this.lastTick && (progress.awaitsAfterTick?.length ?? 0) > 0) {
+    if (blocking === null && dailyRun.length > 0 && this.lastTick !== null && time >= endOfDay(this.lastTick)) {
       time = this.lastTick;
-      blocking = this.gate.blocking(time, fetched, progress.awaitsAfterTick);
-    } else return true;
+      blocking = this.gate.blocking(time, fetched, dailyRun);
+    }
+    if (blocking === null && this.progressWaitSince === null) return true;
     const now = Date.now();
     const { metrics } = this.parts;
     if (blocking === null) {

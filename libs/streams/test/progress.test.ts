@@ -6,7 +6,7 @@ import { InMemoryCheckpointStore } from '../src/checkpoint-store';
 import { taskMetrics } from '../src/metrics';
 import { compileTaskOptions } from '../src/options';
 import { OutputSender } from '../src/output-sender';
-import { ProgressGate, type ProgressMark } from '../src/progress';
+import { endOfDay, ProgressGate, type ProgressMark } from '../src/progress';
 import { compressedJsonSerde } from '../src/serde';
 import { StreamTask, type Processor, type TaskProgress, type TaskRecord } from '../src/task';
 import { FakeProducer } from './fake-producer';
@@ -174,21 +174,25 @@ describe('progress between services', () => {
     assert.deepEqual(producer.announced(), [{ service: 'down', time: day(2), ends: { out: 7 } }]);
   });
 
-  it('records after a tick wait for the progress of the services awaited after ticks (account blocks a daily run produced)', async () => {
-    const { task, producer } = makeTask(['customers', 'orders', 'clock', 'progress'], progressOptions({ awaits: [], awaitsAfterTick: ['blocker'] }));
+  it('the records of the days after a tick wait for the daily run of the services awaited so (account blocks stamped at its day\'s end); the rest of the tick\'s day does not', async () => {
+    const { task, producer } = makeTask(['customers', 'orders', 'clock', 'progress'], progressOptions({ awaits: [], awaitsDailyRun: ['blocker'] }));
     await task.restore();
     task.enqueue('progress', [], 0);
     task.begin();
-    task.enqueue('clock', [rec('clock', 0, day(2))], 1);
-    task.enqueue('orders', [rec('orders', 0, day(1)), rec('orders', 1, day(3))], 2);
-    await until(() => producer.seen().length === 2);
+    const hours = 3_600_000;
+    task.enqueue('clock', [rec('clock', 0, day(2)), rec('clock', 1, day(3))], 2);
+    task.enqueue('orders', [rec('orders', 0, day(1)), rec('orders', 1, day(2) + 15 * hours), rec('orders', 2, day(3) + 9 * hours)], 3);
+    await until(() => producer.seen().length === 3);
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2'], 'the tick itself does not wait; the order after it does');
-    // The blocker's daily run of day 2 blocked the account (an event stamped just after the tick), and says it is past day 2.
-    task.enqueue('customers', [rec('customers', 0, day(2) + 1)], 1);
-    task.enqueue('progress', [rec('progress', 0, day(2), { service: 'blocker', time: day(2), ends: { customers: 1 } })], 1);
+    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2', 'orders@2'], 'the tick and the rest of its day do not wait; the next day (its tick too) does');
+    // The blocker's daily run of day 2 blocked the account, stamped at the end of day 2, and says it is past day 2.
+    task.enqueue('customers', [rec('customers', 0, endOfDay(day(2)) - 1)], 1);
     await until(() => producer.seen().length === 4);
-    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2', 'customers@2', 'orders@3']);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(producer.seen().slice(3), ['customers@2'], 'the block is of day 2; day 3 waits for the mark, which says the run is over');
+    task.enqueue('progress', [rec('progress', 0, day(2), { service: 'blocker', time: day(2), ends: { customers: 1 } })], 1);
+    await until(() => producer.seen().length === 6);
+    assert.deepEqual(producer.seen(), ['orders@1', 'clock@2', 'orders@2', 'customers@2', 'clock@3', 'orders@3']);
   });
 
   it('forgets marks before a tick it has passed', () => {

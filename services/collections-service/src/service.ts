@@ -85,8 +85,8 @@ export function createCollectionsService(options: CollectionsServiceOptions): Co
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: settings.task,
     // A tick waits for the scoring service's progress: the predictions of that day are then taken as a replay takes them.
-    // Its announcements cover the customers topic too: the credit and fraud services' orders after a tick wait for the
-    // account blocks of that day's letters.
+    // Its announcements cover the customers topic too: the credit and fraud services wait for the account blocks of a
+    // day's letters before the next day's records.
     progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.collectionActions), name(TOPIC.customers)], awaits: settings.awaits, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new CollectionsProcessor({ partition, inputs, actionsTopic: name(TOPIC.collectionActions), invoicesTopic: name(TOPIC.invoices), customersTopic: name(TOPIC.customers), metrics, onAgingTotals }),
   }));

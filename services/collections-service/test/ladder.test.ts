@@ -19,9 +19,9 @@ describe('collection letter ladder (pure logic on an in-memory task)', () => {
     assert.equal(first?.policyVersion, 'builtin@1');
     assert.equal(letters[0]?.eventId, 'c1:letter:2024-02-08:1');
     assert.equal(letters[0]?.causationId, 'tick-2024-02-08');
-    // Level 5 blocks the account: once, on the customers topic, 1 ms after the run that issued it.
+    // Level 5 blocks the account: once, on the customers topic, stamped at the end of the day of the run that issued it.
     const blocks = h.forwarded.filter((f) => f.topic === 'customers').map((f) => f.event as unknown as { eventId: string; eventTime: string; payload: { status: string } });
-    assert.deepEqual(blocks.map((b) => [b.eventId, b.eventTime, b.payload.status]), [['c1:letter:2024-04-04:5:block', '2024-04-04T00:00:00.001Z', 'BLOCKED']]);
+    assert.deepEqual(blocks.map((b) => [b.eventId, b.eventTime, b.payload.status]), [['c1:letter:2024-04-04:5:block', '2024-04-04T23:59:59.999Z', 'BLOCKED']]);
   });
 
   it('starts a due-date collection on the first day an invoice without predictions is overdue', () => {

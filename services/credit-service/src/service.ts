@@ -92,9 +92,9 @@ export function createCreditService(options: CreditServiceOptions): CreditServic
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: settings.task,
     // A tick waits for the fraud service's progress (none without fraud checks): the fraud-check waits that end on it
-    // end as in a replay. The orders after a tick wait for the collections service's daily run of that day: an account
-    // blocked by a collection letter is then seen by the orders after it live as in a replay.
-    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.creditDecisions)], awaits: config.CREDIT_FRAUD_CHECKS === 'off' ? settings.awaits.filter((s) => s !== 'fraud-service') : settings.awaits, awaitsAfterTick: settings.awaitsAfterTick, maxWaitMs: settings.progressMaxWaitMs },
+    // end as in a replay. From the day after a tick on, records wait for the collections service's run of that day: an
+    // account a collection letter blocked (from the end of the letter's day) is then seen live as in a replay.
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.creditDecisions)], awaits: config.CREDIT_FRAUD_CHECKS === 'off' ? settings.awaits.filter((s) => s !== 'fraud-service') : settings.awaits, awaitsDailyRun: settings.awaitsDailyRun, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => {
       const processor = new CreditProcessor({
         partition,

@@ -63,9 +63,9 @@ export function createFraudService(options: FraudServiceOptions): FraudService {
     deadLetterTopic: name(deadLetter),
     sessionTimeoutMs: settings.sessionTimeoutMs,
     task: settings.task,
-    // The orders after a tick wait for the collections service's daily run of that day: an account blocked by a
-    // collection letter is then seen by the orders after it live as in a replay.
-    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.fraudChecks)], awaits: settings.awaits, awaitsAfterTick: settings.awaitsAfterTick, maxWaitMs: settings.progressMaxWaitMs },
+    // From the day after a tick on, records wait for the collections service's run of that day: an account a collection
+    // letter blocked (from the end of the letter's day) is then seen live as in a replay.
+    progress: { topic: name(TOPIC.streamProgress), clockTopic: name(TOPIC.clock), announces: [name(TOPIC.fraudChecks)], awaits: settings.awaits, awaitsDailyRun: settings.awaitsDailyRun, maxWaitMs: settings.progressMaxWaitMs },
     processor: (partition) => new FraudProcessor({ partition, topics, initial, metrics }),
   }));
   runtime.logger.info({ version: initial.version, sha256: initial.sha256, file: config.FRAUD_DEFAULT_RULES ?? null }, 'initial fraud rule set');

@@ -75,7 +75,7 @@ describe('credit service on the real stack', function () {
     kafka = createKafka({ brokers: s.kafkaBrokers, clientId: 'test' });
     codec = new SchemaCodec({ registryUrl: s.schemaRegistryUrl });
     // The fraud wait ends when the fraud topic has moved 1 s of business time past an order without checking it.
-    const config = loadCreditServiceConfig({ ...process.env, MONGODB_DATABASE: iso.database, CREDIT_SERVICE_GROUP_ID: iso.groupId, HTTP_PORT: '0', CREDIT_FRAUD_WAIT_MS: '1000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '500', CREDIT_SERVICE_AWAIT_PROGRESS: 'none', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' });
+    const config = loadCreditServiceConfig({ ...process.env, MONGODB_DATABASE: iso.database, CREDIT_SERVICE_GROUP_ID: iso.groupId, HTTP_PORT: '0', CREDIT_FRAUD_WAIT_MS: '1000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '500', CREDIT_SERVICE_AWAIT_PROGRESS: 'none', CREDIT_SERVICE_AWAIT_DAILY_RUN: 'none' });
     service = createCreditService({ config, topicPrefix: iso.prefix });
     await service.start();
     for (const t of [...CREDIT_INPUTS, TOPIC.creditDecisions]) await codec.register(iso.topic(t), loadSchema(t));
@@ -335,7 +335,7 @@ describe('credit service on the real stack', function () {
     this.timeout(600_000);
     const run = isolation('cscrash');
     await simulateInto(run.prefix, { seed: 23, customers: 150, days: 365 });
-    const env = { ...process.env, MONGODB_DATABASE: run.database, CREDIT_SERVICE_GROUP_ID: run.groupId, CREDITSTREAM_TOPIC_PREFIX: run.prefix, CREDIT_SERVICE_SESSION_TIMEOUT_MS: '6000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '300', CREDIT_SERVICE_CATCH_UP_COMMIT_INTERVAL_MS: '300', CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
+    const env = { ...process.env, MONGODB_DATABASE: run.database, CREDIT_SERVICE_GROUP_ID: run.groupId, CREDITSTREAM_TOPIC_PREFIX: run.prefix, CREDIT_SERVICE_SESSION_TIMEOUT_MS: '6000', CREDIT_SERVICE_COMMIT_INTERVAL_MS: '300', CREDIT_SERVICE_CATCH_UP_COMMIT_INTERVAL_MS: '300', CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_DAILY_RUN: 'none', LOG_LEVEL: 'warn', HTTP_PORT: '0' };
     let seed = 20241205;
     const nextDelay = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;

@@ -17,7 +17,7 @@ function isolation(name: string) {
 }
 
 function startService(iso: ReturnType<typeof isolation>, group = iso.group, database = iso.database): Promise<FraudService> {
-  const service = createFraudService({ config: loadFraudServiceConfig({ ...process.env, MONGODB_DATABASE: database, HTTP_PORT: '0', FRAUD_SERVICE_GROUP_ID: group, FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' }), topicPrefix: iso.prefix });
+  const service = createFraudService({ config: loadFraudServiceConfig({ ...process.env, MONGODB_DATABASE: database, HTTP_PORT: '0', FRAUD_SERVICE_GROUP_ID: group, FRAUD_SERVICE_AWAIT_DAILY_RUN: 'none' }), topicPrefix: iso.prefix });
   return service.start().then(() => service);
 }
 

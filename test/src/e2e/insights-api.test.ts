@@ -52,7 +52,7 @@ describe('insights API on the real stack', function () {
     const creditGroup = uniqueName('credit-service');
     const features: FeatureService = createFeatureService({ config: loadFeatureServiceConfig({ ...env, FEATURE_SERVICE_GROUP_ID: featureGroup }), topicPrefix: prefix });
     const scoring: ScoringService = createScoringService({ config: loadScoringServiceConfig({ ...env, SCORING_SERVICE_GROUP_ID: scoringGroup }), topicPrefix: prefix });
-    const credit: CreditService = createCreditService({ config: loadCreditServiceConfig({ ...env, CREDIT_SERVICE_GROUP_ID: creditGroup, CREDIT_SERVICE_COMMIT_INTERVAL_MS: '200', CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK: 'none' }), topicPrefix: prefix });
+    const credit: CreditService = createCreditService({ config: loadCreditServiceConfig({ ...env, CREDIT_SERVICE_GROUP_ID: creditGroup, CREDIT_SERVICE_COMMIT_INTERVAL_MS: '200', CREDIT_FRAUD_CHECKS: 'off', CREDIT_SERVICE_AWAIT_DAILY_RUN: 'none' }), topicPrefix: prefix });
     const api: InsightsApi = createInsightsApi({ config: loadInsightsApiConfig({ ...env, INSIGHTS_API_GROUP_ID: uniqueName('insights-api'), INSIGHTS_API_REFRESH_MS: '200', INSIGHTS_API_VALIDATE_RESPONSES: 'true' }), topicPrefix: prefix });
     await features.start();
     await scoring.start();

@@ -124,11 +124,11 @@ business day for PROGRESS_MAX_WAIT_MS (5 min), and the credit service would wait
   value: "off"
 {{- end }}
 {{- if and (eq $name "credit-service") (not (get $on "collections-service")) }}
-- name: CREDIT_SERVICE_AWAIT_PROGRESS_AFTER_TICK
+- name: CREDIT_SERVICE_AWAIT_DAILY_RUN
   value: none
 {{- end }}
 {{- if and (eq $name "fraud-service") (not (get $on "collections-service")) }}
-- name: FRAUD_SERVICE_AWAIT_PROGRESS_AFTER_TICK
+- name: FRAUD_SERVICE_AWAIT_DAILY_RUN
   value: none
 {{- end }}
 {{- end -}}

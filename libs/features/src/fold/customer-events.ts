@@ -1,4 +1,4 @@
-import type { AccountStatusChangedEvent, CreditLimitSetEvent, CustomerRegisteredEvent, PaymentTermsSetEvent } from '@creditstream/schemas';
+import { accountStatusAfter, type AccountStatusChangedEvent, type CreditLimitSetEvent, type CustomerRegisteredEvent, type PaymentTermsSetEvent } from '@creditstream/schemas';
 import { businessDateOfTimestamp } from '../dates';
 import { reject, type Rejection } from '../rejections';
 import type { CustomerState, Registration } from '../state';
@@ -106,6 +106,8 @@ export const accountStatusChanged: Handler<AccountStatusChangedEvent> = {
   },
   businessDate: eventDate,
   apply(ctx, e) {
+    // A stale block (asked of an account that is no longer active) changes nothing.
+    if (accountStatusAfter(ctx.state.account.status, e.payload) !== e.payload.status) return;
     ctx.state.account = { status: e.payload.status, changedOn: ctx.date, reason: e.payload.reason, changedBy: e.payload.changedBy };
   },
 };

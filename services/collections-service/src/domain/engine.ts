@@ -9,6 +9,7 @@ import type {
   InvoiceDisputedEvent,
   InvoiceWrittenOffEvent,
 } from '@creditstream/schemas';
+import { endOfDay } from '@creditstream/streams';
 import { policyVersion, resolveFor, type CollectionPolicy } from '../policy';
 import { interestSegments, type InterestSegment } from './interest';
 import { buildStatement, type PeriodActions, type Statement } from './statement';
@@ -530,6 +531,10 @@ export function dailyRun(v: CustomerValue, date: string, periodEnd: string | nul
  * A letter level that blocks the account: AccountStatusChanged (BLOCKED) on the customers topic, once — until the
  * account is seen re-activated after the request (the event comes back through the fold later live than in a
  * replay, so whether to ask again reads only what was asked and what the fold says since).
+ *
+ * It is stamped at the end of the run's day: the credit and fraud services decide the rest of that day's orders
+ * without it and wait for this run only from the next day on (libs/streams `awaitsDailyRun`), so an order is never
+ * held up by the feature → scoring → collections chain's daily work, and is decided live as in a replay.
  */
 function blockAccount(v: CustomerValue, letterId: string, level: number, sequenceId: string, version: string, date: string, cause: Cause, sink: Sink): void {
   const account = v.fold.account;
@@ -541,8 +546,8 @@ function blockAccount(v: CustomerValue, letterId: string, level: number, sequenc
     topic: 'customers',
     event: {
       eventId: `${letterId}:block`,
-      // 1 ms after the letter's run: a replay folds it after the tick that caused it.
-      eventTime: new Date(Date.parse(cause.eventTime) + 1).toISOString(),
+      // The last millisecond of the run's day: before the next day's records, after that day's.
+      eventTime: new Date(endOfDay(Date.parse(cause.eventTime)) - 1).toISOString(),
       customerId: v.c.customerId,
       causationId: cause.eventId,
       type: 'AccountStatusChanged',

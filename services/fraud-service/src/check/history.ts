@@ -1,4 +1,4 @@
-import type { AccountStatus, CustomerEnvelope, InvoiceEnvelope, PaymentEnvelope } from '@creditstream/schemas';
+import { accountStatusAfter, type AccountStatus, type CustomerEnvelope, type InvoiceEnvelope, type PaymentEnvelope } from '@creditstream/schemas';
 
 /** Orders kept per customer (times, amounts, ids): the sample of its amount distribution and its recent windows. */
 export const RECENT_ORDERS = 32;
@@ -83,7 +83,7 @@ export function applyCustomerEvent(h: CustomerHistory, e: CustomerEnvelope): voi
       return;
     }
     case 'AccountStatusChanged':
-      h.status = e.payload.status;
+      h.status = accountStatusAfter(h.status, e.payload);
       return;
     case 'PaymentTermsSet':
       return;
