@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { COLLECTIONS_INPUTS, createCollectionsService, loadCollectionsServiceConfig, type CollectionsService } from '@creditstream/collections-service';
 import { createCreditService, CREDIT_INPUTS, loadCreditServiceConfig, type CreditService } from '@creditstream/credit-service';
-import { addDays } from '@creditstream/features';
 import { createFraudService, FRAUD_INPUTS, loadFraudServiceConfig, type FraudService } from '@creditstream/fraud-service';
 import { createKafka, createProducer, ensureTopics, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import { stack, uniqueName, waitFor } from '@creditstream/testing';
-import { readTopic, waitCaughtUp } from './pipeline';
+import { dailyTicks, readTopic, waitCaughtUp } from './pipeline';
 
 type FraudCheck = { eventId: string; payload: { orderId: string; reasons: { code: string }[] } };
 type Decision = { eventId: string; type: string; payload: { orderId: string; rulesFired: { ruleId: string }[] } };
@@ -48,14 +47,7 @@ describe('account blocks of a daily run reach the orders of the next days (real 
         ev('2024-01-01T09:00:01.000Z', 'CreditLimitSet', { limitType: 'BALANCE', amountMinor: 100_000_000, currency: 'EUR', unlimited: false, expiresOn: null, temporary: false, reason: 'e2e' }),
       ]);
       await producer.send(topic(TOPIC.invoices), [ev('2024-01-02T09:00:00.000Z', 'InvoiceIssued', { invoiceId: 'INV-1', orderId: null, amountMinor: 100_000, currency: 'EUR', invoiceDate: '2024-01-02', dueDate: '2024-02-01', termsCode: 'NET30', netDays: 30 })]);
-      const partitions = topicSpec(TOPIC.clock).partitions;
-      const ticks = [];
-      let previous: string | null = null;
-      for (let d = '2024-01-03'; d <= '2024-04-04'; d = addDays(d, 1)) {
-        for (let partition = 0; partition < partitions; partition++) ticks.push({ key: '*', partition, event: { eventId: `tick-${d}-p${partition}`, eventTime: `${d}T00:00:00.000Z`, customerId: '*', causationId: null, type: 'BusinessDayTick', payload: { businessDate: d, previousBusinessDate: previous, partition } } });
-        previous = d;
-      }
-      await producer.send(topic(TOPIC.clock), ticks);
+      await producer.send(topic(TOPIC.clock), dailyTicks('2024-01-03', '2024-04-04'));
       const order = (time: string, orderId: string) => ev(time, 'OrderPlaced', { orderId, amountMinor: 50_000, currency: 'EUR', lineCount: 1, orderDate: time.slice(0, 10), requestedShipDate: null }, `${customerId}-${orderId}`);
       await producer.send(topic(TOPIC.orders), [order('2024-04-04T15:00:00.000Z', sameDay), order('2024-04-05T09:00:00.000Z', nextDay)]);
     } finally {

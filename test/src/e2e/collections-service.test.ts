@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCollectionsSimulate, runCollectionsStatement } from '@creditstream/cli';
 import { COLLECTIONS_INPUTS, createCollectionsService, DEFAULT_POLICY, loadCollectionsServiceConfig, simulateHistory, type HistoryRecord, type InputKind } from '@creditstream/collections-service';
-import { addDays } from '@creditstream/features';
 import { committedTotal, createKafka, createProducer, endOffsetsTotal, ensureTopics, type EventProducer, type Kafka } from '@creditstream/kafka';
 import { SchemaCodec } from '@creditstream/schema';
 import { loadSchema, TOPIC, topic as topicSpec, type CollectionActionEnvelope } from '@creditstream/schemas';
 import { REPO_ROOT, stack, uniqueName, waitFor } from '@creditstream/testing';
-import { readTopic, scanTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
+import { dailyTicks, readTopic, scanTopic, simulateInto, spawnService, waitCaughtUp } from './pipeline';
 
 const SERVICE_MAIN = join(REPO_ROOT, 'services', 'collections-service', 'dist', 'src', 'main.js');
 const INPUT_TOPICS = COLLECTIONS_INPUTS.map(([t]) => t);
@@ -73,13 +72,7 @@ export async function writeScenario(producer: EventProducer, topic: (t: string) 
   const policy = { ...DEFAULT_POLICY, policyId: 'e2e', version: '1', effectiveFrom: '2023-01-01' };
   const publish = (document: string, version: string) => Array.from({ length: partitions }, (_, partition) => ({ key: '*', partition, event: { eventId: `policy-${version}-p${partition}`, eventTime: '2023-01-01T00:00:00.000Z', customerId: '*', causationId: null, type: 'CollectionPolicyPublished', payload: { policyId: 'e2e', version, effectiveFrom: '2023-01-01', document, publishedBy: 'test', partition } } }));
   await producer.send(topic(TOPIC.collectionPolicies), [...publish(JSON.stringify(policy), '1'), ...publish('{"policyId":"e2e"}', 'broken').slice(0, 1)]);
-  const ticks = [];
-  let previous: string | null = null;
-  for (let d = '2023-06-01'; d <= '2024-04-10'; d = addDays(d, 1)) {
-    for (let partition = 0; partition < partitions; partition++) ticks.push({ key: '*', partition, event: { eventId: `tick-${d}-p${partition}`, eventTime: `${d}T00:00:00.000Z`, customerId: '*', causationId: null, type: 'BusinessDayTick', payload: { businessDate: d, previousBusinessDate: previous, partition } } });
-    previous = d;
-  }
-  await producer.send(topic(TOPIC.clock), ticks);
+  await producer.send(topic(TOPIC.clock), dailyTicks('2023-06-01', '2024-04-10'));
 }
 
 describe('collections service on the real stack', function () {

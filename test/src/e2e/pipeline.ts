@@ -6,6 +6,8 @@ import type { Kafka } from 'kafkajs';
 import { runSimulate } from '@creditstream/cli';
 import { SchemaCodec } from '@creditstream/schema';
 import { createKafka } from '@creditstream/kafka';
+import { addDays } from '@creditstream/features';
+import { TOPIC, topic as topicSpec } from '@creditstream/schemas';
 import { stack, waitFor } from '@creditstream/testing';
 
 /** A command Io that keeps quiet (tests assert on results, not on progress lines). */
@@ -121,4 +123,16 @@ export function spawnService(main: string, env: NodeJS.ProcessEnv, options: { st
     return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   };
   return { child, exited, announced, metric, metricSum };
+}
+
+/** A business-day tick on every partition of the clock topic for each calendar day from `from` to `to`, in order. */
+export function dailyTicks(from: string, to: string): { key: string; partition: number; event: object }[] {
+  const partitions = topicSpec(TOPIC.clock).partitions;
+  const ticks = [];
+  let previous: string | null = null;
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    for (let partition = 0; partition < partitions; partition++) ticks.push({ key: '*', partition, event: { eventId: `tick-${d}-p${partition}`, eventTime: `${d}T00:00:00.000Z`, customerId: '*', causationId: null, type: 'BusinessDayTick', payload: { businessDate: d, previousBusinessDate: previous, partition } } });
+    previous = d;
+  }
+  return ticks;
 }
