@@ -46,6 +46,8 @@ const SHOWN_HOLDS = 4;
  */
 export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<void> {
   const { options: o, say, signal } = ctx;
+  // Without a collections service, the next day's records do not wait for its daily run.
+  const dailyRun = serviceMain('collections-service') ? 'collections-service' : 'none';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // A Kafka the stack started with CREDITSTREAM_KAFKA_SECURITY=SASL_SSL: how every process logs in.
@@ -64,9 +66,8 @@ export async function runDemo(ctx: DemoContext, endpoints: UpResult): Promise<vo
     CREDIT_FRAUD_CHECKS: process.env.CREDIT_FRAUD_CHECKS ?? (serviceMain('fraud-service') ? 'wait' : 'off'),
     // The history streams in hundreds of business days a minute: only the fraud topic's own progress ends a wait.
     CREDIT_FRAUD_WAIT_MAX_DAYS: process.env.CREDIT_FRAUD_WAIT_MAX_DAYS ?? '365',
-    // Without a collections service, the next day's records do not wait for its daily run.
-    CREDIT_SERVICE_AWAIT_DAILY_RUN: process.env.CREDIT_SERVICE_AWAIT_DAILY_RUN ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
-    FRAUD_SERVICE_AWAIT_DAILY_RUN: process.env.FRAUD_SERVICE_AWAIT_DAILY_RUN ?? (serviceMain('collections-service') ? 'collections-service' : 'none'),
+    CREDIT_SERVICE_AWAIT_DAILY_RUN: process.env.CREDIT_SERVICE_AWAIT_DAILY_RUN ?? dailyRun,
+    FRAUD_SERVICE_AWAIT_DAILY_RUN: process.env.FRAUD_SERVICE_AWAIT_DAILY_RUN ?? dailyRun,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const waitOptions = { signal, timeoutMs: o.stepTimeoutMs };

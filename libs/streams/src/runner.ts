@@ -73,7 +73,7 @@ export interface StreamsProgressOptions {
   awaits?: readonly string[];
   /** Services whose daily run (progress on the latest tick) the records of the following days wait for. @default [] */
   awaitsDailyRun?: readonly string[];
-  /** Longest wait of a tick for them (ms). @default 300000 */
+  /** Longest wait for them (ms): of a tick, or of a record of a day after an awaited daily run. @default 300000 */
   maxWaitMs?: number;
 }
 

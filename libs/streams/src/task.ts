@@ -122,7 +122,7 @@ export interface TaskProgress {
    * rest of the tick's day does not wait. @default []
    */
   awaitsDailyRun?: readonly string[];
-  /** Longest wait of a tick for them (ms); then it is taken anyway, and counted. */
+  /** Longest wait for them (ms), of a tick or of a record after an awaited daily run; then it is taken anyway, and counted. */
   maxWaitMs: number;
   /** The mark a progress record carries (null: none). */
   markOf(event: unknown, time: number): ProgressMark | null;
